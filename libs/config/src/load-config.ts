@@ -1,0 +1,58 @@
+import { AppConfig } from './app-config';
+import { configSchema, type RawConfig } from './config.schema';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigIssue {
+  readonly setting: string;
+  readonly message: string;
+}
+
+/** Thrown when the environment holds a setting HotSwap cannot accept; the message names each one. */
+export class InvalidConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i.setting}: ${i.message}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+/** Rules that apply only with NODE_ENV=production (security spec §7). */
+function productionIssues(raw: RawConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (raw.CORS_ORIGINS.includes('*')) {
+    issues.push({ setting: 'CORS_ORIGINS', message: 'a wildcard origin is not allowed in production' });
+  }
+  return issues;
+}
+
+function relevantEntries(env: Environment): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    // An empty variable is treated as unset, as shells and container runtimes often export them empty.
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads and validates the configuration once. `env` defaults to the process environment: this is
+ * the only place in HotSwap that reads it.
+ */
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const parsed = configSchema.safeParse(relevantEntries(env));
+  if (!parsed.success) {
+    throw new InvalidConfigError(
+      parsed.error.issues.map((issue) => ({
+        setting: issue.path.map(String).join('.') || '(environment)',
+        message: issue.message,
+      })),
+    );
+  }
+  const raw = parsed.data;
+  if (raw.NODE_ENV === 'production') {
+    const issues = productionIssues(raw);
+    if (issues.length > 0) throw new InvalidConfigError(issues);
+  }
+  return new AppConfig(raw);
+}

@@ -1,0 +1,47 @@
+/**
+ * Every error code a HotSwap API can answer with. Feature areas add their codes here so that the
+ * HTTP layer's status table stays exhaustive (a missing entry is a compile error).
+ */
+export const PlatformErrorCode = {
+  ValidationFailed: 'validation_failed',
+  MalformedBody: 'malformed_body',
+  PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
+  RouteNotFound: 'route_not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  NotFound: 'not_found',
+  Conflict: 'conflict',
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  RateLimited: 'rate_limited',
+  Unavailable: 'unavailable',
+  Internal: 'internal',
+} as const;
+export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode];
+
+export type ErrorCode = PlatformErrorCode;
+
+/** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** RFC 9457 problem details, as every HotSwap error response renders them. */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance: string;
+  readonly code: ErrorCode;
+  readonly traceId: string;
+  readonly errors?: readonly FieldError[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The problem `type` URI for a code: a URN, so that it never points at a host. */
+export function problemType(code: ErrorCode): string {
+  return `urn:hotswap:problem:${code.replace(/_/g, '-')}`;
+}

@@ -1,0 +1,8 @@
+export {
+  PROBLEM_CONTENT_TYPE,
+  PlatformErrorCode,
+  problemType,
+  type ErrorCode,
+  type FieldError,
+  type ProblemDetails,
+} from './errors';

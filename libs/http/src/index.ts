@@ -1,0 +1,14 @@
+export {
+  API_PREFIX,
+  applyRouting,
+  configureHttp,
+  DOCS_PATH,
+  installFallbackHandlers,
+  JSON_BODY_LIMIT,
+} from './configure-http';
+export { AcceptsContent, ContentTypeInterceptor, JSON_MEDIA_TYPES } from './content-type';
+export { DomainError, NotFoundError, RequestValidationError } from './domain-error';
+export { ERROR_STATUS } from './error-status';
+export { buildProblem, sendProblem, type ProblemInput } from './problem';
+export { ProblemFilter } from './problem.filter';
+export { createValidationPipe, flattenValidationErrors } from './validation';

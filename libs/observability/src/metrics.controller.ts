@@ -1,0 +1,16 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { Response } from 'express';
+
+@ApiTags('observability')
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics in the text exposition format.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Metrics', schema: { type: 'string' } })
+  override index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    return super.index(response);
+  }
+}

@@ -1,0 +1,9 @@
+export {
+  createTestDatabase,
+  postgresServer,
+  prepareTestDatabases,
+  templateName,
+  TEST_DATABASE_URL,
+  withDatabase,
+  type TestDatabase,
+} from './test-database';

@@ -1,0 +1,64 @@
+import { Writable } from 'node:stream';
+import type { ModuleMetadata } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@hotswap/config';
+import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
+import { createApp } from '../../../apps/api/src/bootstrap';
+import { SCHEMA } from '../../../apps/api/src/schema';
+
+/** Collects the JSON log lines the application writes. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
+    callback();
+  }
+
+  records(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly server: ReturnType<NestExpressApplication['getHttpServer']>;
+  readonly logs: LogCapture;
+  readonly database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The whole application on a database of the test file's own, configured as in production code. */
+export async function startTestApp(
+  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports'] } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase(SCHEMA);
+  const logs = new LogCapture();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: database.url,
+    ...options.env,
+  });
+  try {
+    const app = await createApp({ config, logDestination: logs, imports: options.imports });
+    return {
+      app,
+      server: app.getHttpServer(),
+      logs,
+      database,
+      close: async () => {
+        await app.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
