@@ -9,7 +9,7 @@ import { transformFile } from '@swc/core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist');
-const sourceDirs = ['apps', 'libs', 'scripts', 'test/e2e/support'];
+const sourceDirs = ['apps', 'libs', 'scripts', 'bench', 'test/e2e/support'];
 const skip = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
 
 async function libPaths() {

@@ -1,5 +1,5 @@
 import { AppConfig } from './app-config';
-import { configSchema, type RawConfig } from './config.schema';
+import { configSchema } from './config.schema';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -16,10 +16,14 @@ export class InvalidConfigError extends Error {
   }
 }
 
-/** Rules that apply only with NODE_ENV=production (security spec §7). */
-function productionIssues(raw: RawConfig): ConfigIssue[] {
+/**
+ * Rules that apply only with NODE_ENV=production (security spec §7). They read the raw values, so
+ * they are reported together with any other invalid setting.
+ */
+function productionIssues(entries: Readonly<Record<string, string>>): ConfigIssue[] {
+  if (entries.NODE_ENV !== 'production') return [];
   const issues: ConfigIssue[] = [];
-  if (raw.CORS_ORIGINS.includes('*')) {
+  if ((entries.CORS_ORIGINS ?? '').split(',').some((origin) => origin.trim() === '*')) {
     issues.push({ setting: 'CORS_ORIGINS', message: 'a wildcard origin is not allowed in production' });
   }
   return issues;
@@ -40,19 +44,15 @@ function relevantEntries(env: Environment): Record<string, string> {
  * the only place in HotSwap that reads it.
  */
 export function loadConfig(env: Environment = process.env): AppConfig {
-  const parsed = configSchema.safeParse(relevantEntries(env));
-  if (!parsed.success) {
-    throw new InvalidConfigError(
-      parsed.error.issues.map((issue) => ({
+  const entries = relevantEntries(env);
+  const parsed = configSchema.safeParse(entries);
+  const issues: ConfigIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
         setting: issue.path.map(String).join('.') || '(environment)',
         message: issue.message,
-      })),
-    );
-  }
-  const raw = parsed.data;
-  if (raw.NODE_ENV === 'production') {
-    const issues = productionIssues(raw);
-    if (issues.length > 0) throw new InvalidConfigError(issues);
-  }
-  return new AppConfig(raw);
+      }));
+  issues.push(...productionIssues(entries));
+  if (!parsed.success || issues.length > 0) throw new InvalidConfigError(issues);
+  return new AppConfig(parsed.data);
 }

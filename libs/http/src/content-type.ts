@@ -22,14 +22,27 @@ function hasBody(req: Request): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-function matches(contentType: string, accepted: string): boolean {
-  if (accepted.includes('*')) {
-    const [type, subtype] = accepted.split('/');
-    const [actualType, actualSubtype] = contentType.split('/');
-    if (type !== actualType || subtype === undefined || actualSubtype === undefined) return false;
-    return actualSubtype.endsWith(subtype.replace('*', ''));
+/** Whether `contentType` is accepted by `accepted`: an exact type, any type, `type/any`, or a `+suffix` wildcard. */
+export function mediaTypeMatches(contentType: string, accepted: string): boolean {
+  const [type, subtype] = accepted.split('/');
+  const [actualType, actualSubtype] = contentType.split('/');
+  if (
+    type === undefined ||
+    subtype === undefined ||
+    actualType === undefined ||
+    actualSubtype === undefined
+  ) {
+    return false;
   }
-  return contentType === accepted;
+  if (actualType === '' || actualSubtype === '') return false;
+  if (type !== '*' && type !== actualType) return false;
+  if (subtype === '*' || subtype === actualSubtype) return true;
+  // `application/*+json` takes any subtype with that structured-syntax suffix (`merge-patch+json`).
+  if (subtype.startsWith('*+')) {
+    const suffix = subtype.slice(1);
+    return actualSubtype.length > suffix.length && actualSubtype.endsWith(suffix);
+  }
+  return false;
 }
 
 /** A body in a media type the route does not take is refused with 415 before the handler runs. */
@@ -47,7 +60,7 @@ export class ContentTypeInterceptor implements NestInterceptor {
             context.getClass(),
           ]) ?? JSON_MEDIA_TYPES;
         const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (!accepted.some((a) => matches(contentType, a))) {
+        if (!accepted.some((a) => mediaTypeMatches(contentType, a))) {
           throw new DomainError(
             PlatformErrorCode.UnsupportedMediaType,
             `Content-Type '${contentType || '(none)'}' is not accepted here; send ${accepted.join(' or ')}.`,

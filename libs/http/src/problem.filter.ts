@@ -73,6 +73,10 @@ function httpExceptionProblem(exception: HttpException, req: Request): ProblemIn
   const code =
     STATUS_CODES[status] ?? (status >= 500 ? PlatformErrorCode.Internal : PlatformErrorCode.ValidationFailed);
   const response = exception.getResponse();
+  // The readiness probe answers 503 with the state of each check; keep it for operators.
+  if (status === 503 && typeof response === 'object' && response !== null && 'details' in response) {
+    return { code, detail: 'Not ready.', extensions: { checks: response.details } };
+  }
   const message =
     typeof response === 'object' &&
     response !== null &&
@@ -114,7 +118,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException && isBodyParserError(exception.cause)) {
       return bodyParserProblem(exception.cause);
     }
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
+    if (exception instanceof HttpException && exception.getStatus() !== 500) {
       return httpExceptionProblem(exception, req);
     }
     this.logger.error({ msg: 'unhandled error', err: exception });

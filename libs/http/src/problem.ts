@@ -24,8 +24,10 @@ export function buildProblem(
   const { status, title } = ERROR_STATUS[input.code];
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const instance = url.split('?')[0] ?? '/';
+  // Extensions come first so the standard members always win; `errors` is only ever the field list.
+  const { errors: _reserved, ...extensions } = input.extensions ?? {};
   return {
-    ...input.extensions,
+    ...extensions,
     type: problemType(input.code),
     title,
     status,

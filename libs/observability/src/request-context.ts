@@ -34,7 +34,8 @@ function newSpanId(): string {
   return randomBytes(8).toString('hex');
 }
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+// Version 00 has exactly four fields; later versions may append more, which are ignored (W3C §3.2.4).
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 export interface ParsedTraceparent {
@@ -48,7 +49,8 @@ export function parseTraceparent(header: string | undefined): ParsedTraceparent 
   if (header === undefined) return undefined;
   const match = TRACEPARENT.exec(header.trim().toLowerCase());
   if (match === null) return undefined;
-  const [, version, traceId, parentSpanId, traceFlags] = match;
+  const [, version, traceId, parentSpanId, traceFlags, rest] = match;
+  if (version === '00' && rest !== undefined) return undefined;
   if (
     version === undefined ||
     traceId === undefined ||

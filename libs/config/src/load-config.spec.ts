@@ -1,0 +1,203 @@
+import { AppConfig } from './app-config';
+import { CONFIG_KEYS } from './config.schema';
+import { InvalidConfigError, loadConfig, type Environment } from './load-config';
+
+function configError(env: Environment): InvalidConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof InvalidConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    const config = loadConfig({});
+
+    it('returns an AppConfig', () => {
+      expect(config).toBeInstanceOf(AppConfig);
+    });
+
+    it('listens on port 3000 in development', () => {
+      expect(config.port).toBe(3000);
+      expect(config.nodeEnv).toBe('development');
+      expect(config.isDevelopment).toBe(true);
+      expect(config.isProduction).toBe(false);
+    });
+
+    it('keeps data in ./data and the embedded database in ./data/pglite', () => {
+      expect(config.dataDir).toBe('./data');
+      expect(config.database.embeddedDataDir).toBe('./data/pglite');
+    });
+
+    it('uses the embedded database when DATABASE_URL is unset', () => {
+      expect(config.database.url).toBeUndefined();
+      expect(config.usesEmbeddedDatabase).toBe(true);
+    });
+
+    it('runs migrations, logs at info, allows no cross-origin callers and trusts no proxy', () => {
+      expect(config.database.runMigrations).toBe(true);
+      expect(config.logLevel).toBe('info');
+      expect(config.corsOrigins).toEqual([]);
+      expect(config.trustProxy).toEqual([]);
+    });
+  });
+
+  it('keeps the embedded database in memory when DATA_DIR is :memory:', () => {
+    const config = loadConfig({ DATA_DIR: ':memory:' });
+    expect(config.dataDir).toBe(':memory:');
+    expect(config.database.embeddedDataDir).toBeUndefined();
+  });
+
+  it('puts the embedded database under a custom DATA_DIR', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/hotswap' }).database.embeddedDataDir).toBe(
+      '/var/lib/hotswap/pglite',
+    );
+  });
+
+  it('uses the server named by DATABASE_URL instead of the embedded database', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://hotswap@db:5432/hotswap' });
+    expect(config.database.url).toBe('postgresql://hotswap@db:5432/hotswap');
+    expect(config.usesEmbeddedDatabase).toBe(false);
+  });
+
+  it('parses numbers and booleans from their string form', () => {
+    const config = loadConfig({ PORT: '8080', MIGRATIONS_RUN: 'no', DOCS_ENABLED: '0', LOG_LEVEL: 'debug' });
+    expect(config.port).toBe(8080);
+    expect(config.database.runMigrations).toBe(false);
+    expect(config.docsEnabled).toBe(false);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('ignores variables that are not settings', () => {
+    expect(loadConfig({ HOME: '/root', UNRELATED: 'not a port' }).port).toBe(3000);
+  });
+
+  describe('invalid values', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['NODE_ENV', 'staging'],
+      ['LOG_LEVEL', 'loud'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['CORS_ORIGINS', 'not a url'],
+      ['MIGRATIONS_RUN', 'maybe'],
+      ['SHUTDOWN_TIMEOUT_MS', '5'],
+    ])('refuses %s=%s and names the setting', (setting, value) => {
+      const error = configError({ [setting]: value });
+      expect(error.issues.map((i) => i.setting)).toEqual([setting]);
+      expect(error.issues[0]?.message).not.toBe('');
+      expect(error.message).toContain(setting);
+      expect(error.name).toBe('InvalidConfigError');
+    });
+
+    it('reports every invalid setting at once', () => {
+      const error = configError({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+      expect(error.issues.map((i) => i.setting).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+      for (const setting of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) {
+        expect(error.message).toContain(setting);
+      }
+    });
+  });
+
+  describe('empty variables', () => {
+    it('treats an empty string as unset, so the default applies', () => {
+      const config = loadConfig({ PORT: '', NODE_ENV: '', DATA_DIR: '', LOG_LEVEL: '' });
+      expect(config.port).toBe(3000);
+      expect(config.nodeEnv).toBe('development');
+      expect(config.dataDir).toBe('./data');
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('treats an empty DATABASE_URL as unset (embedded database)', () => {
+      expect(loadConfig({ DATABASE_URL: '' }).usesEmbeddedDatabase).toBe(true);
+    });
+  });
+
+  describe('CORS wildcard', () => {
+    it('is refused in production', () => {
+      const error = configError({ NODE_ENV: 'production', CORS_ORIGINS: '*' });
+      expect(error.issues).toEqual([
+        { setting: 'CORS_ORIGINS', message: expect.stringContaining('wildcard') },
+      ]);
+      expect(error.message).toContain('CORS_ORIGINS');
+    });
+
+    it('is refused in production even among explicit origins', () => {
+      const error = configError({ NODE_ENV: 'production', CORS_ORIGINS: 'https://a.example.com, *' });
+      expect(error.issues.map((i) => i.setting)).toEqual(['CORS_ORIGINS']);
+    });
+
+    it('is allowed in development', () => {
+      expect(loadConfig({ NODE_ENV: 'development', CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    });
+
+    it('explicit origins are allowed in production', () => {
+      const config = loadConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://console.example.com' });
+      expect(config.isProduction).toBe(true);
+      expect(config.corsOrigins).toEqual(['https://console.example.com']);
+    });
+  });
+
+  describe('shutdown drain', () => {
+    it('keeps a drain shorter than half the timeout', () => {
+      const config = loadConfig({ SHUTDOWN_TIMEOUT_MS: '10000', SHUTDOWN_DRAIN_MS: '2000' });
+      expect(config.shutdownTimeoutMs).toBe(10_000);
+      expect(config.shutdownDrainMs).toBe(2_000);
+    });
+
+    it('caps the drain at half the timeout', () => {
+      const config = loadConfig({ SHUTDOWN_TIMEOUT_MS: '1000', SHUTDOWN_DRAIN_MS: '5000' });
+      expect(config.shutdownDrainMs).toBe(500);
+    });
+
+    it('rounds half an odd timeout down', () => {
+      expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '1001', SHUTDOWN_DRAIN_MS: '5000' }).shutdownDrainMs).toBe(
+        500,
+      );
+    });
+
+    it('caps the default drain when only the timeout is shortened', () => {
+      expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '400' }).shutdownDrainMs).toBe(200);
+    });
+  });
+
+  describe('comma-separated lists', () => {
+    it('splits CORS_ORIGINS, trimming blanks and dropping empty entries', () => {
+      const config = loadConfig({ CORS_ORIGINS: ' https://a.example.com ,, http://localhost:5173 ,' });
+      expect(config.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    });
+
+    it('refuses an origin with a path', () => {
+      expect(configError({ CORS_ORIGINS: 'https://a.example.com/app' }).issues[0]?.setting).toBe(
+        'CORS_ORIGINS',
+      );
+    });
+
+    it('splits TRUST_PROXY the same way', () => {
+      expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,,' }).trustProxy).toEqual([
+        'loopback',
+        '10.0.0.0/8',
+      ]);
+    });
+  });
+
+  it('lists every setting it reads in CONFIG_KEYS', () => {
+    expect(CONFIG_KEYS).toEqual(
+      expect.arrayContaining(['PORT', 'NODE_ENV', 'DATABASE_URL', 'DATA_DIR', 'CORS_ORIGINS', 'TRUST_PROXY']),
+    );
+  });
+});
+
+describe('production rules are reported together with other invalid settings', () => {
+  it('names both a bad PORT and a wildcard CORS origin in production', () => {
+    const error = configError({
+      NODE_ENV: 'production',
+      CORS_ORIGINS: 'https://a.example.com, *',
+      PORT: 'abc',
+    });
+    expect(error.issues.map((i) => i.setting).sort()).toEqual(['CORS_ORIGINS', 'PORT']);
+  });
+});

@@ -1,0 +1,34 @@
+import { PlatformErrorCode } from '@hotswap/contracts';
+import { ERROR_STATUS } from './error-status';
+
+describe('ERROR_STATUS', () => {
+  it.each(Object.values(PlatformErrorCode))('maps %s to an error status with a title', (code) => {
+    const entry = ERROR_STATUS[code];
+    expect(entry).toBeDefined();
+    expect(entry.status).toBeGreaterThanOrEqual(400);
+    expect(entry.status).toBeLessThanOrEqual(599);
+    expect(entry.title.trim()).not.toBe('');
+  });
+
+  it('has no entry for a code that does not exist', () => {
+    expect(Object.keys(ERROR_STATUS).sort()).toEqual(Object.values(PlatformErrorCode).sort());
+  });
+
+  it.each([
+    [PlatformErrorCode.ValidationFailed, 400],
+    [PlatformErrorCode.MalformedBody, 400],
+    [PlatformErrorCode.PayloadTooLarge, 413],
+    [PlatformErrorCode.UnsupportedMediaType, 415],
+    [PlatformErrorCode.RouteNotFound, 404],
+    [PlatformErrorCode.MethodNotAllowed, 405],
+    [PlatformErrorCode.NotFound, 404],
+    [PlatformErrorCode.Conflict, 409],
+    [PlatformErrorCode.Unauthenticated, 401],
+    [PlatformErrorCode.Forbidden, 403],
+    [PlatformErrorCode.RateLimited, 429],
+    [PlatformErrorCode.Unavailable, 503],
+    [PlatformErrorCode.Internal, 500],
+  ])('answers %s with %d', (code, status) => {
+    expect(ERROR_STATUS[code].status).toBe(status);
+  });
+});
