@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { createTestDatabase, postgresServer, TEST_DATABASE_URL, withDatabase, type TestDatabase } from '@hotswap/testing';
+import {
+  createTestDatabase,
+  postgresServer,
+  TEST_DATABASE_URL,
+  withDatabase,
+  type TestDatabase,
+} from '@hotswap/testing';
 import { SCHEMA } from '../../apps/api/src/schema';
 import { API_ENTRY, ApiProcess, PROBE_ENTRY } from './support/processes';
 
@@ -84,7 +90,9 @@ describe('the API as a process', () => {
       const client = new Client({ connectionString: url });
       await client.connect();
       try {
-        const applied = await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
+        const applied = await client.query<{ name: string }>(
+          'SELECT name FROM schema_migrations ORDER BY id',
+        );
         expect(applied.rows.map((r) => r.name)).toEqual(SCHEMA.migrations.map((m) => m.name));
       } finally {
         await client.end();
