@@ -28,8 +28,13 @@ describe('migration:check', () => {
 
   const server = postgresServer();
   if (!server.available) console.warn(`skipping the PostgreSQL-server drift checks: ${server.reason}`);
-  (server.available ? it : it.skip)('agrees on the PostgreSQL server: no drift, and the same drift detected', async () => {
-    expect((await driftOnServer(TEST_DATABASE_URL, SCHEMA)).up).toEqual([]);
-    expect((await driftOnServer(TEST_DATABASE_URL, drifted)).up.join('\n')).toContain('CREATE TABLE "drift_probe"');
-  });
+  (server.available ? it : it.skip)(
+    'agrees on the PostgreSQL server: no drift, and the same drift detected',
+    async () => {
+      expect((await driftOnServer(TEST_DATABASE_URL, SCHEMA)).up).toEqual([]);
+      expect((await driftOnServer(TEST_DATABASE_URL, drifted)).up.join('\n')).toContain(
+        'CREATE TABLE "drift_probe"',
+      );
+    },
+  );
 });

@@ -8,7 +8,11 @@ const OPENAPI = path.join(ROOT, 'openapi', 'openapi.json');
 const CLI = path.join(ROOT, 'dist', 'scripts', 'openapi.js');
 
 function run(args: string[]): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
