@@ -6,3 +6,4 @@ export {
   type FieldError,
   type ProblemDetails,
 } from './errors';
+export { effectiveRoles, PUBLIC_ROUTE, REQUIRED_ROLES, Role, ROLES, satisfiesRoles } from './roles';

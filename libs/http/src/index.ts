@@ -12,3 +12,4 @@ export { ERROR_STATUS } from './error-status';
 export { buildProblem, sendProblem, type ProblemInput } from './problem';
 export { ProblemFilter } from './problem.filter';
 export { createValidationPipe, flattenValidationErrors } from './validation';
+export { Public, Roles } from './access';

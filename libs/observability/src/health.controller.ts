@@ -1,4 +1,5 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { PUBLIC_ROUTE } from '@hotswap/contracts';
+import { Controller, SetMetadata, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DatabaseRuntime } from '@hotswap/database';
@@ -7,6 +8,8 @@ import { ProcessLifecycle } from './lifecycle';
 const DATABASE_TIMEOUT_MS = 2_000;
 
 @ApiTags('health')
+// Public: probes and Prometheus scrape without a token (the PUBLIC_ROUTE key is what @Public() sets).
+@SetMetadata(PUBLIC_ROUTE, true)
 @Controller('health')
 export class HealthController {
   constructor(
