@@ -96,10 +96,10 @@ async function generate(name: string | undefined): Promise<void> {
   await writeFile(path.join(MIGRATIONS_DIR, `${fileBase}.ts`), migrationSource(className, drift));
   const indexPath = path.join(MIGRATIONS_DIR, 'index.ts');
   const index = await readFile(indexPath, 'utf8');
-  const withImport = index.replace(
-    /(import type \{ MigrationClass \} from '@hotswap\/database';\n)/,
-    `$1import { ${className} } from './${fileBase}';\n`,
-  );
+  const lines = index.split('\n');
+  const lastImport = lines.reduce((last, line, i) => (line.startsWith('import ') ? i : last), -1);
+  lines.splice(lastImport + 1, 0, `import { ${className} } from './${fileBase}';`);
+  const withImport = lines.join('\n');
   const updated = withImport.replace(
     /(MIGRATIONS: MigrationClass\[\] = \[)([^\]]*)(\];)/,
     (_m, open: string, body: string, close: string) => {

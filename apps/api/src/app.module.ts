@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
 import { DatabaseModule } from '@hotswap/database';
+import { EventsModule } from '@hotswap/events';
+import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { SCHEMA } from './schema';
 
@@ -20,6 +22,8 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         ObservabilityModule.forRoot({ logDestination: options.logDestination }),
         DatabaseModule.forRoot(SCHEMA),
+        EventsModule,
+        ModulesModule,
         ...(options.imports ?? []),
       ],
     };

@@ -1,8 +1,10 @@
 import type { SchemaDefinition } from '@hotswap/database';
+import { EVENT_ENTITIES } from '@hotswap/events';
+import { MODULE_ENTITIES } from '@hotswap/modules';
 import { MIGRATIONS } from './migrations';
 
 /** Every entity of the application and the migrations that create their tables. */
 export const SCHEMA: SchemaDefinition = {
-  entities: [],
+  entities: [...EVENT_ENTITIES, ...MODULE_ENTITIES],
   migrations: MIGRATIONS,
 };

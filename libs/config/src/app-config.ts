@@ -23,6 +23,10 @@ export class AppConfig {
   readonly shutdownTimeoutMs: number;
   readonly shutdownDrainMs: number;
   readonly docsEnabled: boolean;
+  /** Largest module artifact accepted, in bytes. */
+  readonly moduleMaxBytes: number;
+  /** Seed a demo signing key and sample modules on first start (default: embedded mode outside production). */
+  readonly demoContent: boolean;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -42,6 +46,8 @@ export class AppConfig {
     this.shutdownTimeoutMs = raw.SHUTDOWN_TIMEOUT_MS;
     this.shutdownDrainMs = Math.min(raw.SHUTDOWN_DRAIN_MS, Math.floor(raw.SHUTDOWN_TIMEOUT_MS / 2));
     this.docsEnabled = raw.DOCS_ENABLED;
+    this.moduleMaxBytes = raw.MODULE_MAX_BYTES;
+    this.demoContent = raw.DEMO_CONTENT ?? (raw.DATABASE_URL === undefined && raw.NODE_ENV !== 'production');
   }
 
   get isProduction(): boolean {

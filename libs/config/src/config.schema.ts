@@ -58,6 +58,8 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SHUTDOWN_DRAIN_MS: int(0, 600_000).default(1_000),
   DOCS_ENABLED: bool('DOCS_ENABLED').default(true),
+  MODULE_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
+  DEMO_CONTENT: bool('DEMO_CONTENT').optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -19,7 +19,20 @@ export const PlatformErrorCode = {
 } as const;
 export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode];
 
-export type ErrorCode = PlatformErrorCode;
+export const ModuleErrorCode = {
+  ModuleNotFound: 'module_not_found',
+  VersionNotFound: 'module_version_not_found',
+  VersionExists: 'module_version_exists',
+  SignatureInvalid: 'signature_invalid',
+  SigningKeyNotFound: 'signing_key_not_found',
+  SigningKeyRejected: 'signing_key_rejected',
+  SigningKeyExists: 'signing_key_exists',
+  SigningKeyRevoked: 'signing_key_revoked',
+  YankStateConflict: 'yank_state_conflict',
+} as const;
+export type ModuleErrorCode = (typeof ModuleErrorCode)[keyof typeof ModuleErrorCode];
+
+export type ErrorCode = PlatformErrorCode | ModuleErrorCode;
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */
 export interface FieldError {

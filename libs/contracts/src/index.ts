@@ -1,5 +1,6 @@
 export {
   PROBLEM_CONTENT_TYPE,
+  ModuleErrorCode,
   PlatformErrorCode,
   problemType,
   type ErrorCode,
@@ -7,3 +8,5 @@ export {
   type ProblemDetails,
 } from './errors';
 export { effectiveRoles, PUBLIC_ROUTE, REQUIRED_ROLES, Role, ROLES, satisfiesRoles } from './roles';
+export { type EventPayloads, type EventSubject, type EventType } from './events';
+export { SYSTEM_PRINCIPAL, type Principal } from './principal';

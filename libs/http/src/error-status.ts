@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import { ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -22,4 +22,19 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
   [PlatformErrorCode.RateLimited]: { status: HttpStatus.TOO_MANY_REQUESTS, title: 'Too many requests' },
   [PlatformErrorCode.Unavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
   [PlatformErrorCode.Internal]: { status: HttpStatus.INTERNAL_SERVER_ERROR, title: 'Internal server error' },
+  [ModuleErrorCode.ModuleNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Module not found' },
+  [ModuleErrorCode.VersionNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Module version not found' },
+  [ModuleErrorCode.VersionExists]: { status: HttpStatus.CONFLICT, title: 'Module version already published' },
+  [ModuleErrorCode.SignatureInvalid]: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Invalid signature' },
+  [ModuleErrorCode.SigningKeyNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Signing key not found' },
+  [ModuleErrorCode.SigningKeyRejected]: { status: HttpStatus.BAD_REQUEST, title: 'Signing key refused' },
+  [ModuleErrorCode.SigningKeyExists]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Signing key already registered',
+  },
+  [ModuleErrorCode.SigningKeyRevoked]: { status: HttpStatus.CONFLICT, title: 'Signing key already revoked' },
+  [ModuleErrorCode.YankStateConflict]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Version already in that state',
+  },
 };

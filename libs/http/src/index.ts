@@ -13,3 +13,14 @@ export { buildProblem, sendProblem, type ProblemInput } from './problem';
 export { ProblemFilter } from './problem.filter';
 export { createValidationPipe, flattenValidationErrors } from './validation';
 export { Public, Roles } from './access';
+export {
+  DEFAULT_PAGE_SIZE,
+  decodeCursor,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  PageMetaDto,
+  PageQueryDto,
+  type Page,
+} from './pagination';
+export { CurrentPrincipal } from './principal.decorator';
+export { ApiProblems } from './api-problems';

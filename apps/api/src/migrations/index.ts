@@ -1,5 +1,6 @@
 import type { MigrationClass } from '@hotswap/database';
 import { Initial1796025441685 } from './1796025441685-Initial';
+import { ModuleRegistry1796026865022 } from './1796026865022-ModuleRegistry';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
-export const MIGRATIONS: MigrationClass[] = [Initial1796025441685];
+export const MIGRATIONS: MigrationClass[] = [Initial1796025441685, ModuleRegistry1796026865022];

@@ -1,0 +1,7 @@
+export {
+  LoadedModule,
+  ModuleCallError,
+  type HealthStatus,
+  type LoadOptions,
+  type ModuleHealth,
+} from './module-host';

@@ -1,0 +1,22 @@
+import { ArtifactEntity } from './entities/artifact.entity';
+import { ModuleVersionEntity } from './entities/module-version.entity';
+import { ModuleEntity } from './entities/module.entity';
+import { SigningKeyEntity } from './entities/signing-key.entity';
+
+export { checkManifest, type Manifest } from './manifest';
+export { ModuleRegistry, type PublishInput } from './module-registry.service';
+export { isModuleName, MODULE_NAME_PATTERN } from './module-name';
+export { ModulesModule } from './modules.module';
+export { isSemver, isSemverRange, newestFirst, satisfiesRange } from './semver';
+export {
+  canonicalJson,
+  parsePublicKey,
+  sha256Hex,
+  signedPayload,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from './signing';
+export { SigningKeysService } from './signing-keys.service';
+
+/** Entities of the module registry, for the application's schema. */
+export const MODULE_ENTITIES = [ModuleEntity, ModuleVersionEntity, ArtifactEntity, SigningKeyEntity];
