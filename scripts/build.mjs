@@ -74,7 +74,7 @@ export async function build({ clean = false, quiet = false } = {}) {
   await Promise.all(jobs);
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
   await writeFile(path.join(outDir, 'build-info.json'), JSON.stringify({ version: pkg.version }));
-  if (!quiet) console.log(`build: ${jobs.length} file(s) compiled in ${Date.now() - started} ms`);
+  if (!quiet) console.error(`build: ${jobs.length} file(s) compiled in ${Date.now() - started} ms`);
   return jobs.length;
 }
 

@@ -34,6 +34,12 @@ export type ModuleErrorCode = (typeof ModuleErrorCode)[keyof typeof ModuleErrorC
 
 export type ErrorCode = PlatformErrorCode | ModuleErrorCode;
 
+/** Every error code, for exhaustiveness checks. */
+export const ALL_ERROR_CODES: readonly ErrorCode[] = [
+  ...Object.values(PlatformErrorCode),
+  ...Object.values(ModuleErrorCode),
+];
+
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */
 export interface FieldError {
   readonly field: string;

@@ -1,4 +1,5 @@
 export {
+  ALL_ERROR_CODES,
   PROBLEM_CONTENT_TYPE,
   ModuleErrorCode,
   PlatformErrorCode,

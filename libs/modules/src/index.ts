@@ -3,6 +3,7 @@ import { ModuleVersionEntity } from './entities/module-version.entity';
 import { ModuleEntity } from './entities/module.entity';
 import { SigningKeyEntity } from './entities/signing-key.entity';
 
+export { DEMO_KEY_FILE, DEMO_KEY_NAME, DEMO_MODULES, findSamplesDir } from './demo-content';
 export { checkManifest, type Manifest } from './manifest';
 export { ModuleRegistry, type PublishInput } from './module-registry.service';
 export { isModuleName, MODULE_NAME_PATTERN } from './module-name';
@@ -10,6 +11,7 @@ export { ModulesModule } from './modules.module';
 export { isSemver, isSemverRange, newestFirst, satisfiesRange } from './semver';
 export {
   canonicalJson,
+  createModuleSignature,
   parsePublicKey,
   sha256Hex,
   signedPayload,

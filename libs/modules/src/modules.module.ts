@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '@hotswap/config';
+import { DemoContentSeeder } from './demo-content';
 import { ModuleRegistry } from './module-registry.service';
 import { ModulesController } from './modules.controller';
 import { ModulesRepository } from './modules.repository';
@@ -19,7 +20,13 @@ import { SigningKeysService } from './signing-keys.service';
     }),
   ],
   controllers: [ModulesController, SigningKeysController],
-  providers: [ModulesRepository, SigningKeysRepository, SigningKeysService, ModuleRegistry],
+  providers: [
+    ModulesRepository,
+    SigningKeysRepository,
+    SigningKeysService,
+    ModuleRegistry,
+    DemoContentSeeder,
+  ],
   exports: [ModuleRegistry, SigningKeysService],
 })
 export class ModulesModule {}

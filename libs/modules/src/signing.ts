@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 /** The domain-separation header of a module signature (format version 1). */
 export const SIGNATURE_HEADER = 'hotswap-module-v1';
@@ -98,7 +98,7 @@ export function verifySignature(key: ParsedPublicKey, payload: Buffer, signature
           verify(
             'sha256',
             payload,
-            { key: key.key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 },
+            { key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
             signature,
           ) ||
           (key.key.asymmetricKeyType === 'rsa' && verify('sha256', payload, key.key, signature))
@@ -106,5 +106,36 @@ export function verifySignature(key: ParsedPublicKey, payload: Buffer, signature
     }
   } catch {
     return false;
+  }
+}
+
+/**
+ * Makes a module signature with a private key: Ed25519, ECDSA P-256 (DER) or RSA-PSS (SHA-256, salt
+ * length 32) — the forms {@link verifySignature} accepts. Used by `npm run module:sign` and the demo.
+ */
+export function createModuleSignature(
+  privateKey: KeyObject,
+  artifact: Uint8Array,
+  manifest: unknown,
+): string {
+  const payload = signedPayload(sha256Hex(artifact), manifest);
+  switch (privateKey.asymmetricKeyType) {
+    case 'ed25519':
+      return sign(null, payload, privateKey).toString('base64');
+    case 'ec':
+      return sign('sha256', payload, { key: privateKey, dsaEncoding: 'der' }).toString('base64');
+    case 'rsa':
+    case 'rsa-pss':
+      return sign('sha256', payload, {
+        key: privateKey,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      }).toString('base64');
+    case 'dsa':
+    case 'ed448':
+    case 'x25519':
+    case 'x448':
+    case undefined:
+      throw new KeyRejectedError(`cannot sign with a ${privateKey.asymmetricKeyType ?? 'symmetric'} key`);
   }
 }
