@@ -1,0 +1,113 @@
+import type { MetricSample } from './analysis/canary-analysis';
+
+/**
+ * What the deployment engine needs from the rest of HotSwap, as narrow ports. Strategies reach nodes
+ * only through {@link NodeOperations}; the fleet, registry and approvals features implement the rest.
+ */
+
+export interface TargetNode {
+  readonly id: string;
+  readonly name: string;
+  /** Heartbeat fresh: an operation can reach it. */
+  readonly reachable: boolean;
+  /** Health rule of product spec §3 (fresh heartbeat and thresholds). */
+  readonly healthy: boolean;
+  /** The module's versions on this node. */
+  readonly activeVersion: string | null;
+  readonly standbyVersion: string | null;
+  readonly previousVersion: string | null;
+}
+
+export type NodeOperationKind = 'install' | 'stage' | 'activate' | 'unstage' | 'rollback';
+
+export interface NodeOperationRequest {
+  readonly node: TargetNode;
+  readonly kind: NodeOperationKind;
+  readonly moduleName: string;
+  /** The version the operation moves the node to (for rollback: the version restored). */
+  readonly version: string | null;
+}
+
+export interface NodeOperationOutcome {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** The node driver port (deployments spec §3). Operations are idempotent (desired state). */
+export interface NodeFleetPort {
+  /** The nodes of an environment with their state for one module. */
+  nodesOf(environment: string, moduleName: string): Promise<TargetNode[]>;
+  execute(request: NodeOperationRequest): Promise<NodeOperationOutcome>;
+  /** Heartbeat freshness + thresholds + the module's own health probe, per node id. */
+  health(
+    nodeIds: readonly string[],
+    moduleName: string,
+  ): Promise<Map<string, { healthy: boolean; reason?: string }>>;
+  /** Real measurements over [from, to] for the nodes. */
+  metrics(nodeIds: readonly string[], from: Date, to: Date): Promise<MetricSample[]>;
+}
+export const NODE_FLEET = Symbol('NodeFleetPort');
+
+export type StrategyName = 'Direct' | 'Rolling' | 'BlueGreen' | 'Canary';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['Direct', 'Rolling', 'BlueGreen', 'Canary'];
+
+export interface ApprovalPolicy {
+  readonly required: boolean;
+  readonly quorum: number;
+  readonly timeoutSeconds: number;
+  readonly approverRoles: readonly string[];
+  readonly requesterMayApprove: boolean;
+}
+
+export interface EnvironmentPolicy {
+  readonly name: string;
+  readonly rank: number;
+  readonly defaultStrategy: StrategyName;
+  readonly strategyDefaults: Readonly<Record<string, unknown>>;
+  readonly approvalPolicy: ApprovalPolicy;
+  readonly requireSignedModules: boolean;
+  readonly maxConcurrentDeployments: number;
+  readonly frozen: boolean;
+  readonly frozenReason?: string | null;
+}
+
+export interface EnvironmentsPort {
+  /** Every environment by rank (promotion order). */
+  list(): Promise<EnvironmentPolicy[]>;
+}
+export const ENVIRONMENTS = Symbol('EnvironmentsPort');
+
+export interface CatalogVersion {
+  readonly moduleName: string;
+  readonly version: string;
+  readonly yanked: boolean;
+  readonly sha256: string;
+  readonly signed: boolean;
+  readonly dependencies: Readonly<Record<string, string>>;
+}
+
+export interface ModuleCatalogPort {
+  find(moduleName: string, version: string): Promise<CatalogVersion | null>;
+  /** Re-checks digest and signature against trusted, non-revoked keys; a reason when invalid. */
+  verify(
+    moduleName: string,
+    version: string,
+  ): Promise<{ ok: true; signed: boolean } | { ok: false; reason: string }>;
+}
+export const MODULE_CATALOG = Symbol('ModuleCatalogPort');
+
+export type GateDecision =
+  | { readonly state: 'approved' }
+  | { readonly state: 'pending' }
+  | { readonly state: 'rejected'; readonly reason: string };
+
+/** The approval gate (deployments spec §7); the approvals feature implements it. */
+export interface ApprovalGatePort {
+  evaluate(input: {
+    deploymentId: string;
+    environment: string;
+    policy: ApprovalPolicy;
+    requestedBy: string;
+  }): Promise<GateDecision>;
+}
+export const APPROVAL_GATE = Symbol('ApprovalGatePort');
