@@ -32,12 +32,24 @@ export const ModuleErrorCode = {
 } as const;
 export type ModuleErrorCode = (typeof ModuleErrorCode)[keyof typeof ModuleErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode;
+export const DeploymentErrorCode = {
+  DeploymentNotFound: 'deployment_not_found',
+  /** The module version does not exist, is yanked, or its dependencies are not satisfied. */
+  NotDeployable: 'not_deployable',
+  /** Another deployment of the module is active in an environment of the path. */
+  ActiveDeploymentExists: 'active_deployment_exists',
+  EnvironmentFrozen: 'environment_frozen',
+  ActionNotAllowed: 'action_not_allowed',
+} as const;
+export type DeploymentErrorCode = (typeof DeploymentErrorCode)[keyof typeof DeploymentErrorCode];
+
+export type ErrorCode = PlatformErrorCode | ModuleErrorCode | DeploymentErrorCode;
 
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(PlatformErrorCode),
   ...Object.values(ModuleErrorCode),
+  ...Object.values(DeploymentErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

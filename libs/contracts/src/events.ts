@@ -5,6 +5,38 @@
 export interface EventPayloads {
   'module.published': { version: string; signed: boolean; sha256: string; publishedBy: string };
   'module.yanked': { version: string; yanked: boolean; reason: string; by: string };
+  'deployment.created': {
+    kind: string;
+    module: string;
+    version: string;
+    target: string;
+    strategy: string | null;
+    requestedBy: string;
+  };
+  'deployment.status_changed': { from: string; to: string; reason: string | null };
+  'deployment.stage_changed': {
+    stage: string;
+    environment: string | null;
+    status: string;
+    message: string | null;
+  };
+  'deployment.progress': {
+    environment: string;
+    nodesTotal: number;
+    nodesUpdated: number;
+    nodesFailed: number;
+    percent: number;
+    wave: number;
+    waves: number;
+  };
+  'deployment.analysis': {
+    environment: string;
+    wave: number;
+    verdict: string;
+    reason: string;
+    metrics: Record<string, unknown>[];
+  };
+  'deployment.completed': { status: string; durationMs: number; rolledBack: boolean };
 }
 
 export type EventType = keyof EventPayloads;

@@ -1,5 +1,6 @@
 export {
   ALL_ERROR_CODES,
+  DeploymentErrorCode,
   PROBLEM_CONTENT_TYPE,
   ModuleErrorCode,
   PlatformErrorCode,

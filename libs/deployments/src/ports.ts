@@ -111,3 +111,10 @@ export interface ApprovalGatePort {
   }): Promise<GateDecision>;
 }
 export const APPROVAL_GATE = Symbol('ApprovalGatePort');
+
+/** Runs `DeploymentRunner.advance(id)` durably (the job queue), now or at a time. */
+export interface DeploymentScheduler {
+  /** Inside the caller's transaction when there is one, so a rolled-back request leaves no job. */
+  schedule(deploymentId: string, at?: Date): Promise<void>;
+}
+export const DEPLOYMENT_SCHEDULER = Symbol('DeploymentScheduler');

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import { DeploymentErrorCode, ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -36,5 +36,19 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
   [ModuleErrorCode.YankStateConflict]: {
     status: HttpStatus.CONFLICT,
     title: 'Version already in that state',
+  },
+  [DeploymentErrorCode.DeploymentNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Deployment not found' },
+  [DeploymentErrorCode.NotDeployable]: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'Module version not deployable',
+  },
+  [DeploymentErrorCode.ActiveDeploymentExists]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Another deployment is active',
+  },
+  [DeploymentErrorCode.EnvironmentFrozen]: { status: HttpStatus.CONFLICT, title: 'Environment frozen' },
+  [DeploymentErrorCode.ActionNotAllowed]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Action not allowed in this state',
   },
 };

@@ -1,0 +1,950 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EventPayloads, EventType } from '@hotswap/contracts';
+import { Database } from '@hotswap/database';
+import { EventLog } from '@hotswap/events';
+import type { AnalysisResult } from './analysis/canary-analysis';
+import { DEPLOYMENT_CLOCK, type DeploymentClock } from './clock';
+import {
+  DeploymentStatus,
+  isTerminal,
+  StageStatus,
+  type DeploymentStatus as Status,
+} from './deployment-state';
+import { DeploymentsRepository } from './deployments.repository';
+import type { DeploymentStageEntity, PlannedNodeSnapshot } from './entities/deployment-stage.entity';
+import type { DeploymentEntity } from './entities/deployment.entity';
+import {
+  APPROVAL_GATE,
+  ENVIRONMENTS,
+  MODULE_CATALOG,
+  NODE_FLEET,
+  type ApprovalGatePort,
+  type EnvironmentPolicy,
+  type EnvironmentsPort,
+  type ModuleCatalogPort,
+  type NodeFleetPort,
+  type NodeOperationKind,
+  type StrategyName,
+  type TargetNode,
+} from './ports';
+import { RESTORE_PARAM, VERIFY_WINDOW_PARAM, withoutEngineParams } from './engine-params';
+import type { OperationResults, StepResult, StrategyContext } from './strategies/strategy';
+import { StrategyRegistry } from './strategy-registry';
+
+/** Steps one run may take before yielding the worker to other deployments. */
+const MAX_STEPS_PER_RUN = 50;
+/** How often a gate or a queue slot is looked at again when nothing wakes the deployment. */
+const RECHECK_MS = 5_000;
+const DEFAULT_VERIFY_WINDOW_SECONDS = 30;
+
+export type RunOutcome =
+  { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
+
+/**
+ * Executes deployments as a persisted state machine, one durable step at a time: whatever process runs
+ * `advance(id)` next (after a crash, another replica) continues from the last committed step, and the
+ * node-operation log makes a repeated step neither repeat nor skip an operation.
+ */
+@Injectable()
+export class DeploymentRunner {
+  private readonly logger = new Logger('DeploymentRunner');
+
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(DeploymentsRepository) private readonly repository: DeploymentsRepository,
+    @Inject(StrategyRegistry) private readonly strategies: StrategyRegistry,
+    @Inject(NODE_FLEET) private readonly fleet: NodeFleetPort,
+    @Inject(ENVIRONMENTS) private readonly environments: EnvironmentsPort,
+    @Inject(MODULE_CATALOG) private readonly catalog: ModuleCatalogPort,
+    @Inject(APPROVAL_GATE) private readonly gate: ApprovalGatePort,
+    @Inject(EventLog) private readonly events: EventLog,
+    @Inject(DEPLOYMENT_CLOCK) private readonly clock: DeploymentClock,
+  ) {}
+
+  /** Runs steps until the deployment waits, pauses or finishes. Returns when to run it next. */
+  async advance(id: string): Promise<Date | null> {
+    for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
+      const outcome = await this.step(id);
+      if (outcome.kind === 'wait') return outcome.until;
+      if (outcome.kind === 'stop') return null;
+    }
+    return this.clock.now();
+  }
+
+  /** One durable step. */
+  async step(id: string): Promise<RunOutcome> {
+    const deployment = await this.repository.find(id);
+    if (
+      deployment === null ||
+      isTerminal(deployment.status as Status) ||
+      deployment.status === DeploymentStatus.Paused
+    ) {
+      return { kind: 'stop' };
+    }
+    const stages = await this.repository.stagesOf(id);
+    const stage = stages[deployment.currentStage];
+    if (stage === undefined)
+      return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+    if (deployment.pauseRequested && stage.phase !== 'rollback') {
+      await this.database.transaction(async () => {
+        await this.repository.updateDeployment(id, { pauseRequested: false });
+        await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator');
+      });
+      return { kind: 'stop' };
+    }
+    if (deployment.abortRequested && stage.kind !== 'environment') {
+      return this.finish(
+        deployment,
+        stages,
+        DeploymentStatus.Cancelled,
+        'Aborted by an operator before any node changed',
+      );
+    }
+    switch (stage.kind) {
+      case 'validate':
+        return this.validate(deployment, stages, stage);
+      case 'verify':
+        return this.verify(deployment, stages, stage);
+      case 'environment':
+        return this.environmentStep(deployment, stages, stage);
+      case 'complete':
+        await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
+        return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+    }
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  private async validate(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    await this.startStage(deployment, stage);
+    const version = await this.catalog.find(deployment.moduleName, deployment.version);
+    const environments = await this.environments.list();
+    const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
+    const frozen = environments.filter((e) => path.includes(e.name) && e.frozen);
+    let problem: string | null = null;
+    if (version === null)
+      problem = `Module version ${deployment.moduleName}@${deployment.version} does not exist`;
+    else if (version.yanked && deployment.kind === 'deploy')
+      problem = `${deployment.moduleName}@${deployment.version} is yanked`;
+    else if (frozen.length > 0)
+      problem = `Environment ${frozen.map((e) => `${e.name} is frozen${e.frozenReason ? ` (${e.frozenReason})` : ''}`).join(', ')}`;
+    if (problem !== null) return this.failStage(deployment, stages, stage, problem, DeploymentStatus.Failed);
+    await this.completeStage(
+      deployment,
+      stage,
+      StageStatus.Succeeded,
+      'Manifest, version and environments valid',
+    );
+    return { kind: 'continue' };
+  }
+
+  private async verify(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    await this.startStage(deployment, stage);
+    const verified = await this.catalog.verify(deployment.moduleName, deployment.version);
+    if (!verified.ok)
+      return this.failStage(deployment, stages, stage, verified.reason, DeploymentStatus.Failed);
+    const environments = await this.environments.list();
+    const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
+    const requiring = environments.filter((e) => path.includes(e.name) && e.requireSignedModules);
+    if (!verified.signed && requiring.length > 0) {
+      return this.failStage(
+        deployment,
+        stages,
+        stage,
+        `${deployment.moduleName}@${deployment.version} is unsigned; ${requiring.map((e) => e.name).join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules`,
+        DeploymentStatus.Failed,
+      );
+    }
+    await this.completeStage(
+      deployment,
+      stage,
+      StageStatus.Succeeded,
+      verified.signed
+        ? 'Digest and signature verified against a trusted key'
+        : 'Digest verified; the version is unsigned (allowed on this path)',
+    );
+    return { kind: 'continue' };
+  }
+
+  private async environmentStep(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    const environment = stage.environment ?? '';
+    const policy = (await this.environments.list()).find((e) => e.name === environment);
+    if (policy === undefined)
+      return this.failStage(
+        deployment,
+        stages,
+        stage,
+        `Environment ${environment} no longer exists`,
+        DeploymentStatus.Failed,
+      );
+    if (
+      deployment.kind === 'rollback' &&
+      (stage.phase === 'start' || stage.phase === 'gate' || stage.phase === 'deploy')
+    ) {
+      return this.restore(deployment, stages, stage);
+    }
+    switch (stage.phase) {
+      case 'start':
+        return this.enterEnvironment(deployment, stages, stage, policy);
+      case 'gate':
+        return this.approvalGate(deployment, stages, stage, policy);
+      case 'deploy':
+        return this.deploy(deployment, stages, stage, policy);
+      case 'verify':
+        return this.postDeployVerify(deployment, stages, stage);
+      case 'rollback':
+        return this.rollBackStage(deployment, stages, stage);
+      case 'done':
+        return { kind: 'continue' };
+    }
+  }
+
+  private async enterEnvironment(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    policy: EnvironmentPolicy,
+  ): Promise<RunOutcome> {
+    if (deployment.abortRequested)
+      return this.finish(
+        deployment,
+        stages,
+        DeploymentStatus.Cancelled,
+        `Aborted by an operator before ${policy.name} changed`,
+      );
+    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
+    const selfRunning = deployment.status === DeploymentStatus.Running ? 1 : 0;
+    if (running - selfRunning >= policy.maxConcurrentDeployments) {
+      if (deployment.status !== DeploymentStatus.Queued) {
+        await this.database.transaction(() =>
+          this.setStatus(
+            deployment,
+            DeploymentStatus.Queued,
+            `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
+          ),
+        );
+      }
+      return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
+    }
+    const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
+    if (
+      deployment.kind === 'deploy' &&
+      nodes.length > 0 &&
+      nodes.every((n) => n.reachable && n.healthy && n.activeVersion === deployment.version)
+    ) {
+      await this.startStage(deployment, stage);
+      await this.completeStage(
+        deployment,
+        stage,
+        StageStatus.Skipped,
+        `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
+      );
+      await this.database.transaction(() =>
+        this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
+      );
+      return { kind: 'continue' };
+    }
+    await this.database.transaction(() => this.repository.updateStage(stage.id, { phase: 'gate' }));
+    return { kind: 'continue' };
+  }
+
+  private async approvalGate(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    policy: EnvironmentPolicy,
+  ): Promise<RunOutcome> {
+    if (deployment.abortRequested)
+      return this.finish(
+        deployment,
+        stages,
+        DeploymentStatus.Cancelled,
+        `Aborted by an operator at the ${policy.name} gate`,
+      );
+    if (policy.approvalPolicy.required && deployment.kind === 'deploy') {
+      const decision = await this.gate.evaluate({
+        deploymentId: deployment.id,
+        environment: policy.name,
+        policy: policy.approvalPolicy,
+        requestedBy: deployment.requestedBy,
+      });
+      if (decision.state === 'rejected')
+        return this.failStage(deployment, stages, stage, decision.reason, DeploymentStatus.Failed);
+      if (decision.state === 'pending') {
+        if (stage.status !== StageStatus.WaitingForApproval) {
+          await this.database.transaction(async () => {
+            await this.repository.updateStage(stage.id, {
+              status: StageStatus.WaitingForApproval,
+              startedAt: stage.startedAt ?? this.clock.now(),
+              message: `Waiting for approval (quorum ${policy.approvalPolicy.quorum})`,
+            });
+            await this.emit(deployment, 'deployment.stage_changed', {
+              stage: stage.name,
+              environment: stage.environment,
+              status: StageStatus.WaitingForApproval,
+              message: 'Waiting for approval',
+            });
+            await this.setStatus(
+              deployment,
+              DeploymentStatus.PendingApproval,
+              `Approval required for ${policy.name}`,
+            );
+          });
+        }
+        return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
+      }
+    }
+    await this.database.transaction(() => this.repository.updateStage(stage.id, { phase: 'deploy' }));
+    return { kind: 'continue' };
+  }
+
+  private async deploy(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    policy: EnvironmentPolicy,
+  ): Promise<RunOutcome> {
+    let planned = stage.plannedNodes;
+    if (stage.status !== StageStatus.Running) {
+      const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
+      planned = nodes.map((n) => ({ id: n.id, name: n.name, activeVersion: n.activeVersion }));
+      await this.database.transaction(async () => {
+        await this.repository.updateStage(stage.id, {
+          plannedNodes: planned,
+          nodesTotal: planned.length,
+          status: StageStatus.Running,
+          startedAt: this.clock.now(),
+          message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
+        });
+        await this.emit(deployment, 'deployment.stage_changed', {
+          stage: stage.name,
+          environment: stage.environment,
+          status: StageStatus.Running,
+          message: null,
+        });
+        if (deployment.status !== DeploymentStatus.Running)
+          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
+        if (deployment.startedAt === null)
+          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+      });
+    }
+    if (
+      stage.waitUntil !== null &&
+      stage.waitUntil.getTime() > this.clock.now().getTime() &&
+      !deployment.promoteRequested &&
+      !deployment.abortRequested
+    ) {
+      return { kind: 'wait', until: stage.waitUntil };
+    }
+    const strategy = this.strategies.get(stage.strategy as StrategyName);
+    const parsed = strategy.parseParams(withoutEngineParams(stage.params), {});
+    if (!parsed.ok)
+      return this.failStage(
+        deployment,
+        stages,
+        stage,
+        `Invalid strategy parameters: ${parsed.errors.map((e) => e.message).join('; ')}`,
+        DeploymentStatus.Failed,
+      );
+    const current = await this.fleet.nodesOf(policy.name, deployment.moduleName);
+    const byId = new Map(current.map((n) => [n.id, n]));
+    const nodes: TargetNode[] = planned.map(
+      (p) =>
+        byId.get(p.id) ?? {
+          id: p.id,
+          name: p.name,
+          reachable: false,
+          healthy: false,
+          activeVersion: null,
+          standbyVersion: null,
+          previousVersion: null,
+        },
+    );
+    const result = await strategy.step(
+      this.contextFor(deployment, stage, nodes),
+      parsed.params,
+      stage.strategyState,
+    );
+    if (deployment.promoteRequested)
+      await this.database.transaction(() =>
+        this.repository.updateDeployment(deployment.id, { promoteRequested: false }),
+      );
+    return this.applyStepResult(deployment, stages, stage, result);
+  }
+
+  private async applyStepResult(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    result: StepResult,
+  ): Promise<RunOutcome> {
+    switch (result.type) {
+      case 'continue':
+        await this.database.transaction(() =>
+          this.repository.updateStage(stage.id, {
+            strategyState: result.state,
+            waitUntil: null,
+            ...(result.message ? { message: result.message } : {}),
+          }),
+        );
+        return { kind: 'continue' };
+      case 'wait':
+        await this.database.transaction(() =>
+          this.repository.updateStage(stage.id, {
+            strategyState: result.state,
+            waitUntil: new Date(result.untilMs),
+            message: result.message,
+          }),
+        );
+        return { kind: 'wait', until: new Date(result.untilMs) };
+      case 'pause':
+        await this.database.transaction(async () => {
+          await this.repository.updateStage(stage.id, {
+            strategyState: result.state,
+            waitUntil: null,
+            message: result.message,
+          });
+          await this.setStatus(deployment, DeploymentStatus.Paused, result.message);
+        });
+        return { kind: 'stop' };
+      case 'succeeded': {
+        const window = Number(stage.params[VERIFY_WINDOW_PARAM] ?? DEFAULT_VERIFY_WINDOW_SECONDS);
+        await this.database.transaction(() =>
+          this.repository.updateStage(stage.id, {
+            strategyState: result.state,
+            updatedNodeIds: [...result.updatedNodeIds],
+            phase: 'verify',
+            waitUntil: new Date(this.clock.now().getTime() + window * 1000),
+            message: `${result.message}; verifying for ${window}s`,
+          }),
+        );
+        return { kind: 'continue' };
+      }
+      case 'failed': {
+        const aborted = deployment.abortRequested;
+        const status =
+          result.unrestoredNodeIds.length > 0
+            ? DeploymentStatus.Failed
+            : aborted
+              ? DeploymentStatus.Cancelled
+              : DeploymentStatus.RolledBack;
+        return this.failStage(
+          deployment,
+          stages,
+          stage,
+          result.message,
+          status,
+          result.unrestoredNodeIds.length === 0,
+        );
+      }
+    }
+  }
+
+  private async postDeployVerify(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    if (deployment.abortRequested) {
+      await this.database.transaction(() =>
+        this.repository.updateStage(stage.id, {
+          phase: 'rollback',
+          message: 'Aborted by an operator during verification',
+        }),
+      );
+      return { kind: 'continue' };
+    }
+    if (
+      stage.waitUntil !== null &&
+      stage.waitUntil.getTime() > this.clock.now().getTime() &&
+      !deployment.promoteRequested
+    ) {
+      return { kind: 'wait', until: stage.waitUntil };
+    }
+    const nodes = stage.plannedNodes.filter((n) => stage.updatedNodeIds.includes(n.id));
+    const health = await this.fleet.health(
+      nodes.map((n) => n.id),
+      deployment.moduleName,
+    );
+    const unhealthy = nodes.filter((n) => health.get(n.id)?.healthy !== true);
+    if (unhealthy.length > 0) {
+      await this.database.transaction(() =>
+        this.repository.updateStage(stage.id, {
+          phase: 'rollback',
+          message: `Post-deploy verification failed: ${unhealthy
+            .slice(0, 5)
+            .map((n) => `${n.name} (${health.get(n.id)?.reason ?? 'unhealthy'})`)
+            .join(', ')}`,
+        }),
+      );
+      return { kind: 'continue' };
+    }
+    await this.completeStage(
+      deployment,
+      stage,
+      StageStatus.Succeeded,
+      `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
+    );
+    await this.database.transaction(() =>
+      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
+    );
+    return { kind: 'continue' };
+  }
+
+  /**
+   * A rollback deployment's environment: put each listed node back on its version — an instant switch
+   * to the previous slot when that is the version, a (re-)install otherwise — and report the nodes.
+   */
+  private async restore(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    const targets = (stage.params[RESTORE_PARAM] ?? []) as {
+      nodeId: string;
+      nodeName: string;
+      version: string;
+    }[];
+    const current = new Map(
+      (await this.fleet.nodesOf(stage.environment ?? '', deployment.moduleName)).map((n) => [n.id, n]),
+    );
+    if (stage.status !== StageStatus.Running) {
+      const planned = targets.map((t) => ({
+        id: t.nodeId,
+        name: t.nodeName,
+        activeVersion: current.get(t.nodeId)?.activeVersion ?? null,
+      }));
+      await this.database.transaction(async () => {
+        await this.repository.updateStage(stage.id, {
+          plannedNodes: planned,
+          nodesTotal: planned.length,
+          status: StageStatus.Running,
+          phase: 'deploy',
+          startedAt: this.clock.now(),
+        });
+        await this.emit(deployment, 'deployment.stage_changed', {
+          stage: stage.name,
+          environment: stage.environment,
+          status: StageStatus.Running,
+          message: null,
+        });
+        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
+        if (deployment.startedAt === null)
+          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+      });
+      stage.plannedNodes = planned;
+    }
+    const node = (t: { nodeId: string; nodeName: string }): TargetNode =>
+      current.get(t.nodeId) ?? {
+        id: t.nodeId,
+        name: t.nodeName,
+        reachable: false,
+        healthy: false,
+        activeVersion: null,
+        standbyVersion: null,
+        previousVersion: null,
+      };
+    const alreadyThere = targets.filter((t) => node(t).activeVersion === t.version);
+    const viaSwitch = targets.filter(
+      (t) => node(t).activeVersion !== t.version && node(t).previousVersion === t.version,
+    );
+    const viaInstall = targets.filter(
+      (t) => node(t).activeVersion !== t.version && node(t).previousVersion !== t.version,
+    );
+    const switched = await this.runOperations(deployment, stage, 'rollback', viaSwitch.map(node), 'restore');
+    const installed: { succeeded: string[]; failed: { nodeId: string; error: string }[] } = {
+      succeeded: [],
+      failed: [],
+    };
+    for (const version of [...new Set(viaInstall.map((t) => t.version))]) {
+      const group = viaInstall.filter((t) => t.version === version).map(node);
+      const result = await this.runOperations(
+        deployment,
+        stage,
+        'install',
+        group,
+        `restore-${version}`,
+        version,
+      );
+      installed.succeeded.push(...result.succeeded);
+      installed.failed.push(...result.failed);
+    }
+    const restored = [...switched.succeeded, ...installed.succeeded];
+    const failed = [...switched.failed, ...installed.failed];
+    await this.progress(deployment, stage, {
+      nodesUpdated: restored.length + alreadyThere.length,
+      nodesFailed: failed.length,
+      wave: 1,
+      waves: 1,
+    });
+    const names = new Map(targets.map((t) => [t.nodeId, t.nodeName]));
+    const message = `Rolled back ${restored.length} node(s)${restored.length > 0 && restored.length <= 10 ? `: ${restored.map((id) => names.get(id) ?? id).join(', ')}` : ''}${
+      alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
+    }${failed.length > 0 ? `; ${failed.length} failed` : ''}`;
+    if (failed.length > 0) return this.failStage(deployment, stages, stage, message, DeploymentStatus.Failed);
+    await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
+    await this.database.transaction(() =>
+      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
+    );
+    return { kind: 'continue' };
+  }
+
+  /** Rolls back every node the stage updated (after a failed post-deploy verification or an abort). */
+  private async rollBackStage(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+  ): Promise<RunOutcome> {
+    const nodes = await this.targetsOf(stage, deployment.moduleName, stage.updatedNodeIds);
+    const results = await this.runOperations(deployment, stage, 'rollback', nodes, 'verify-rollback');
+    const status =
+      results.failed.length > 0
+        ? DeploymentStatus.Failed
+        : deployment.abortRequested
+          ? DeploymentStatus.Cancelled
+          : DeploymentStatus.RolledBack;
+    return this.failStage(
+      deployment,
+      stages,
+      stage,
+      `${stage.message ?? 'Failed'}; rolled back ${results.succeeded.length} node(s)`,
+      status,
+      results.failed.length === 0,
+    );
+  }
+
+  // ---------------------------------------------------------------- node operations
+
+  private contextFor(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    nodes: TargetNode[],
+  ): StrategyContext {
+    return {
+      moduleName: deployment.moduleName,
+      version: deployment.version,
+      environment: stage.environment ?? '',
+      nodes,
+      now: this.clock.now(),
+      promoteRequested: deployment.promoteRequested,
+      abortRequested: deployment.abortRequested,
+      run: (kind, targets, step) => this.runOperations(deployment, stage, kind, targets, step),
+      health: (targets) =>
+        this.fleet.health(
+          targets.map((n) => n.id),
+          deployment.moduleName,
+        ),
+      metrics: (ids, from, to) => this.fleet.metrics(ids, from, to),
+      recordAnalysis: (wave, result, window) => this.recordAnalysis(deployment, stage, wave, result, window),
+      progress: (update) => this.progress(deployment, stage, update),
+    };
+  }
+
+  private async targetsOf(
+    stage: DeploymentStageEntity,
+    moduleName: string,
+    ids: readonly string[],
+  ): Promise<TargetNode[]> {
+    const current = new Map(
+      (await this.fleet.nodesOf(stage.environment ?? '', moduleName)).map((n) => [n.id, n]),
+    );
+    return stage.plannedNodes
+      .filter((p) => ids.includes(p.id))
+      .map(
+        (p) =>
+          current.get(p.id) ?? {
+            id: p.id,
+            name: p.name,
+            reachable: false,
+            healthy: false,
+            activeVersion: null,
+            standbyVersion: null,
+            previousVersion: null,
+          },
+      );
+  }
+
+  /**
+   * Runs `kind` on `nodes` through the operation log: rows are written as pending before the nodes are
+   * told, nodes whose row is already finished are not told again, and pending rows (a step cut short
+   * by a crash) are sent again — the operations are idempotent, so that completes them exactly once.
+   */
+  async runOperations(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    kind: NodeOperationKind,
+    nodes: readonly TargetNode[],
+    step: string,
+    version: string = deployment.version,
+  ): Promise<OperationResults> {
+    const ids = nodes.map((n) => n.id);
+    const existing = new Map(
+      (await this.repository.operationsOf(stage.id, step, kind, ids)).map((op) => [op.nodeId, op]),
+    );
+    const snapshot = new Map<string, PlannedNodeSnapshot>(stage.plannedNodes.map((n) => [n.id, n]));
+    const fresh = nodes.filter((n) => !existing.has(n.id));
+    await this.database.transaction(() =>
+      this.repository.insertPendingOperations(
+        fresh.map((n) => ({
+          deploymentId: deployment.id,
+          stageId: stage.id,
+          environment: stage.environment ?? '',
+          nodeId: n.id,
+          nodeName: n.name,
+          kind,
+          step,
+          fromVersion:
+            kind === 'rollback' ? n.activeVersion : (snapshot.get(n.id)?.activeVersion ?? n.activeVersion),
+          toVersion: kind === 'rollback' ? n.previousVersion : kind === 'unstage' ? null : version,
+        })),
+      ),
+    );
+    const succeeded: string[] = [];
+    const failed: { nodeId: string; error: string }[] = [];
+    const toRun: TargetNode[] = [];
+    for (const node of nodes) {
+      const done = existing.get(node.id);
+      if (done?.status === 'succeeded') succeeded.push(node.id);
+      else if (done?.status === 'failed') failed.push({ nodeId: node.id, error: done.error ?? 'failed' });
+      else toRun.push(node);
+    }
+    const parallelism = 100;
+    const outcomes: { nodeId: string; ok: boolean; error?: string }[] = [];
+    for (let i = 0; i < toRun.length; i += parallelism) {
+      const chunk = toRun.slice(i, i + parallelism);
+      const answers = await Promise.all(
+        chunk.map(async (node) => {
+          try {
+            const outcome = await this.fleet.execute({
+              node,
+              kind,
+              moduleName: deployment.moduleName,
+              version: kind === 'rollback' ? node.previousVersion : deployment.version,
+            });
+            return {
+              nodeId: node.id,
+              ok: outcome.ok,
+              ...(outcome.ok ? {} : { error: outcome.error ?? `${kind} failed` }),
+            };
+          } catch (error) {
+            return {
+              nodeId: node.id,
+              ok: false,
+              error: error instanceof Error ? error.message : String(error),
+            };
+          }
+        }),
+      );
+      outcomes.push(...answers);
+    }
+    await this.database.transaction(() => this.repository.finishOperations(stage.id, step, kind, outcomes));
+    for (const outcome of outcomes) {
+      if (outcome.ok) succeeded.push(outcome.nodeId);
+      else failed.push({ nodeId: outcome.nodeId, error: outcome.error ?? 'failed' });
+    }
+    return { succeeded, failed };
+  }
+
+  private async recordAnalysis(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    wave: number,
+    result: AnalysisResult,
+    window: { from: Date; to: Date },
+  ): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.repository.insertMeasurement({
+        deploymentId: deployment.id,
+        stageId: stage.id,
+        environment: stage.environment ?? '',
+        wave,
+        verdict: result.verdict,
+        reason: result.reason,
+        comparisons: result.comparisons.map((c) => ({ ...c })),
+        canarySamples: result.canarySamples,
+        baselineSamples: result.baselineSamples,
+        windowFrom: window.from,
+        windowTo: window.to,
+      });
+      await this.emit(deployment, 'deployment.analysis', {
+        environment: stage.environment ?? '',
+        wave,
+        verdict: result.verdict,
+        reason: result.reason,
+        metrics: result.comparisons.map((c) => ({ ...c })),
+      });
+    });
+  }
+
+  private async progress(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    update: { nodesUpdated: number; nodesFailed: number; wave?: number; waves?: number },
+  ): Promise<void> {
+    const total = stage.plannedNodes.length;
+    await this.database.transaction(async () => {
+      await this.repository.updateStage(stage.id, {
+        nodesUpdated: update.nodesUpdated,
+        nodesFailed: update.nodesFailed,
+        ...(update.wave === undefined ? {} : { wave: update.wave }),
+        ...(update.waves === undefined ? {} : { waves: update.waves }),
+      });
+      await this.emit(deployment, 'deployment.progress', {
+        environment: stage.environment ?? '',
+        nodesTotal: total,
+        nodesUpdated: update.nodesUpdated,
+        nodesFailed: update.nodesFailed,
+        percent: total === 0 ? 0 : Math.round((update.nodesUpdated / total) * 100),
+        wave: update.wave ?? stage.wave,
+        waves: update.waves ?? stage.waves,
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  private async startStage(deployment: DeploymentEntity, stage: DeploymentStageEntity): Promise<void> {
+    if (stage.status === StageStatus.Running) return;
+    await this.database.transaction(async () => {
+      await this.repository.updateStage(stage.id, {
+        status: StageStatus.Running,
+        startedAt: this.clock.now(),
+      });
+      await this.emit(deployment, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status: StageStatus.Running,
+        message: null,
+      });
+      if (deployment.status === DeploymentStatus.Queued) {
+        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
+        await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+      }
+    });
+  }
+
+  private async completeStage(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    status: StageStatus,
+    message: string,
+  ): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.repository.updateStage(stage.id, {
+        status,
+        message,
+        phase: 'done',
+        finishedAt: this.clock.now(),
+        waitUntil: null,
+      });
+      await this.emit(deployment, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status,
+        message,
+      });
+      if (stage.kind !== 'environment')
+        await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+    });
+  }
+
+  private async failStage(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    message: string,
+    status: Status,
+    rolledBack = false,
+  ): Promise<RunOutcome> {
+    const stageStatus = rolledBack
+      ? StageStatus.RolledBack
+      : status === DeploymentStatus.Cancelled
+        ? StageStatus.Cancelled
+        : StageStatus.Failed;
+    await this.database.transaction(async () => {
+      await this.repository.updateStage(stage.id, {
+        status: stageStatus,
+        message,
+        phase: 'done',
+        finishedAt: this.clock.now(),
+        waitUntil: null,
+      });
+      await this.emit(deployment, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status: stageStatus,
+        message,
+      });
+    });
+    return this.finish(deployment, stages, status, `${stage.name}: ${message}`);
+  }
+
+  private async finish(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    status: Status,
+    reason: string,
+  ): Promise<RunOutcome> {
+    const now = this.clock.now();
+    await this.database.transaction(async () => {
+      for (const later of stages.filter(
+        (s) => s.position > deployment.currentStage && s.status === StageStatus.Pending,
+      )) {
+        await this.repository.updateStage(later.id, {
+          status: StageStatus.Cancelled,
+          message: 'Not started: an earlier stage did not succeed',
+          phase: 'done',
+        });
+      }
+      await this.repository.updateDeployment(deployment.id, {
+        finishedAt: now,
+        pauseRequested: false,
+        promoteRequested: false,
+      });
+      await this.setStatus(deployment, status, reason);
+      await this.emit(deployment, 'deployment.completed', {
+        status,
+        durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
+        rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
+      });
+    });
+    this.logger.log({ msg: 'deployment finished', deploymentId: deployment.id, status, reason });
+    return { kind: 'stop' };
+  }
+
+  private async setStatus(deployment: DeploymentEntity, to: Status, reason: string): Promise<void> {
+    const from = deployment.status;
+    if (from === to) return;
+    await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
+    await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
+    deployment.status = to;
+  }
+
+  private async emit<T extends EventType>(
+    deployment: DeploymentEntity,
+    type: T,
+    payload: EventPayloads[T],
+  ): Promise<void> {
+    await this.events.append(
+      type,
+      {
+        deploymentId: deployment.id,
+        moduleName: deployment.moduleName,
+        environment: deployment.targetEnvironment,
+      },
+      payload,
+    );
+  }
+}

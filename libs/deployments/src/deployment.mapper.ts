@@ -1,0 +1,118 @@
+import { allowedActions, type DeploymentStatus } from './deployment-state';
+import type { DeploymentPlan } from './deployment-planner';
+import type {
+  DeploymentPlanDto,
+  DeploymentResponseDto,
+  DeploymentSummaryDto,
+} from './dto/deployment.response.dto';
+import type { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
+import type { DeploymentStageEntity } from './entities/deployment-stage.entity';
+import type { DeploymentEntity } from './entities/deployment.entity';
+import type { NodeOperationEntity } from './entities/node-operation.entity';
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+const duration = (from: Date | null, to: Date | null) =>
+  from === null || to === null ? null : to.getTime() - from.getTime();
+
+export function toSummary(d: DeploymentEntity): DeploymentSummaryDto {
+  return {
+    id: d.id,
+    kind: d.kind,
+    moduleName: d.moduleName,
+    version: d.version,
+    targetEnvironment: d.targetEnvironment,
+    strategy: d.strategy,
+    status: d.status,
+    statusReason: d.statusReason,
+    requestedBy: d.requestedBy,
+    description: d.description,
+    createdAt: d.createdAt.toISOString(),
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+    durationMs: duration(d.startedAt ?? d.createdAt, d.finishedAt),
+  };
+}
+
+export function toDetail(
+  d: DeploymentEntity,
+  stages: readonly DeploymentStageEntity[],
+  measurements: readonly CanaryMeasurementEntity[],
+  operations: readonly NodeOperationEntity[],
+): DeploymentResponseDto {
+  return {
+    ...toSummary(d),
+    strategyParams: d.strategyParams,
+    promotion: d.promotion,
+    metadata: d.metadata,
+    currentStage: stages[d.currentStage]?.name ?? null,
+    stages: stages.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      environment: s.environment,
+      strategy: s.strategy,
+      status: s.status,
+      message: s.message,
+      progress: {
+        nodesTotal: s.nodesTotal,
+        nodesUpdated: s.nodesUpdated,
+        nodesFailed: s.nodesFailed,
+        wave: s.wave,
+        waves: s.waves,
+      },
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      durationMs: duration(s.startedAt, s.finishedAt),
+    })),
+    canaryMeasurements: measurements.map((m) => ({
+      environment: m.environment,
+      wave: m.wave,
+      verdict: m.verdict,
+      reason: m.reason,
+      metrics: m.comparisons,
+      canarySamples: m.canarySamples,
+      baselineSamples: m.baselineSamples,
+      windowFrom: m.windowFrom.toISOString(),
+      windowTo: m.windowTo.toISOString(),
+      at: m.createdAt.toISOString(),
+    })),
+    nodeResults: operations.map((o) => ({
+      nodeId: o.nodeId,
+      nodeName: o.nodeName,
+      environment: o.environment,
+      operation: o.kind,
+      step: o.step,
+      fromVersion: o.fromVersion,
+      toVersion: o.toVersion,
+      status: o.status,
+      error: o.error,
+    })),
+    allowedActions: allowedActions(d.status as DeploymentStatus),
+    rollbackOf: d.rollbackOf,
+    retryOf: d.retryOf,
+    traceId: d.traceId,
+  };
+}
+
+export function toPlan(plan: DeploymentPlan, conflicts: readonly string[]): DeploymentPlanDto {
+  return {
+    moduleName: plan.moduleName,
+    version: plan.version,
+    targetEnvironment: plan.targetEnvironment,
+    stages: plan.stages.map((s) => ({
+      name: s.kind === 'environment' ? `Deploy to ${s.name}` : s.name,
+      kind: s.kind,
+      environment: s.environment,
+      strategy: s.strategy,
+      params: s.params,
+      gate: s.gate,
+      skip: s.skip,
+      waves: s.waves.map((w) => [...w]),
+      estimatedSeconds: s.estimatedSeconds,
+    })),
+    gates: plan.stages.filter((s) => s.gate).map((s) => s.name),
+    estimatedDurationSeconds: plan.stages
+      .filter((s) => !s.skip)
+      .reduce((sum, s) => sum + s.estimatedSeconds, 0),
+    conflicts: [...conflicts],
+  };
+}

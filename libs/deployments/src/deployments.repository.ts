@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '@hotswap/database';
+import { In, type QueryDeepPartialEntity } from 'typeorm';
+import { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
+import { DeploymentStageEntity } from './entities/deployment-stage.entity';
+import { DeploymentEntity } from './entities/deployment.entity';
+import { NodeOperationEntity } from './entities/node-operation.entity';
+
+export interface DeploymentFilter {
+  readonly moduleName?: string;
+  readonly environment?: string;
+  readonly status?: string;
+  readonly requestedBy?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+  /** Keyset cursor: strictly older than (createdAt, id). */
+  readonly before?: { readonly createdAt: Date; readonly id: string };
+  readonly limit: number;
+}
+
+/** Deployments, their stages, the node-operation log and canary measurements. */
+@Injectable()
+export class DeploymentsRepository {
+  constructor(@Inject(Database) private readonly database: Database) {}
+
+  async insertDeployment(row: Omit<DeploymentEntity, 'createdAt' | 'updatedAt'>): Promise<DeploymentEntity> {
+    const repository = this.database.repository(DeploymentEntity);
+    return repository.save(repository.create(row));
+  }
+
+  async insertStages(rows: Omit<DeploymentStageEntity, 'id'>[]): Promise<DeploymentStageEntity[]> {
+    const repository = this.database.repository(DeploymentStageEntity);
+    return repository.save(rows.map((row) => repository.create({ ...row, id: randomUUID() })));
+  }
+
+  find(id: string): Promise<DeploymentEntity | null> {
+    return this.database.repository(DeploymentEntity).findOneBy({ id });
+  }
+
+  /** The deployment row locked for this transaction (one executor at a time). */
+  findForUpdate(id: string): Promise<DeploymentEntity | null> {
+    return this.database
+      .repository(DeploymentEntity)
+      .createQueryBuilder('d')
+      .setLock('pessimistic_write')
+      .where('d.id = :id', { id })
+      .getOne();
+  }
+
+  stagesOf(deploymentId: string): Promise<DeploymentStageEntity[]> {
+    return this.database
+      .repository(DeploymentStageEntity)
+      .find({ where: { deploymentId }, order: { position: 'ASC' } });
+  }
+
+  async updateDeployment(id: string, changes: Partial<Omit<DeploymentEntity, 'id'>>): Promise<void> {
+    // jsonb members typed as records do not fit TypeORM's deep-partial type; the values are plain JSON.
+    await this.database
+      .repository(DeploymentEntity)
+      .update({ id }, changes as QueryDeepPartialEntity<DeploymentEntity>);
+  }
+
+  async updateStage(
+    id: string,
+    changes: Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>,
+  ): Promise<void> {
+    await this.database
+      .repository(DeploymentStageEntity)
+      .update({ id }, changes as QueryDeepPartialEntity<DeploymentStageEntity>);
+  }
+
+  async list(filter: DeploymentFilter): Promise<DeploymentEntity[]> {
+    const query = this.database.repository(DeploymentEntity).createQueryBuilder('d');
+    if (filter.moduleName !== undefined)
+      query.andWhere('d.module_name = :moduleName', { moduleName: filter.moduleName });
+    if (filter.environment !== undefined) {
+      query.andWhere(
+        'EXISTS (SELECT 1 FROM deployment_stages s WHERE s.deployment_id = d.id AND lower(s.environment) = lower(:environment))',
+        { environment: filter.environment },
+      );
+    }
+    if (filter.status !== undefined) query.andWhere('d.status = :status', { status: filter.status });
+    if (filter.requestedBy !== undefined)
+      query.andWhere('d.requested_by = :requestedBy', { requestedBy: filter.requestedBy });
+    if (filter.from !== undefined) query.andWhere('d.created_at >= :from', { from: filter.from });
+    if (filter.to !== undefined) query.andWhere('d.created_at < :to', { to: filter.to });
+    if (filter.before !== undefined) {
+      query.andWhere('(d.created_at, d.id) < (:beforeAt, :beforeId)', {
+        beforeAt: filter.before.createdAt,
+        beforeId: filter.before.id,
+      });
+    }
+    return query.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(filter.limit).getMany();
+  }
+
+  /** Deployments not yet finished that touch any of `environments` for `moduleName`. */
+  async activeFor(
+    moduleName: string,
+    environments: readonly string[],
+    statuses: readonly string[],
+  ): Promise<DeploymentEntity[]> {
+    if (environments.length === 0) return [];
+    return this.database
+      .repository(DeploymentEntity)
+      .createQueryBuilder('d')
+      .where('d.module_name = :moduleName', { moduleName })
+      .andWhere('d.status IN (:...statuses)', { statuses })
+      .andWhere(
+        'EXISTS (SELECT 1 FROM deployment_stages s WHERE s.deployment_id = d.id AND s.kind = :kind AND s.environment IN (:...environments))',
+        { kind: 'environment', environments },
+      )
+      .orderBy('d.created_at', 'ASC')
+      .getMany();
+  }
+
+  /** How many deployments are running (not queued, not finished) in an environment's current stage. */
+  async runningIn(environment: string, statuses: readonly string[]): Promise<number> {
+    return this.database
+      .repository(DeploymentEntity)
+      .createQueryBuilder('d')
+      .innerJoin(DeploymentStageEntity, 's', 's.deployment_id = d.id AND s.position = d.current_stage')
+      .where('d.status IN (:...statuses)', { statuses })
+      .andWhere('s.environment = :environment', { environment })
+      .getCount();
+  }
+
+  // ---- node-operation log ----
+
+  operationsOf(
+    stageId: string,
+    step: string,
+    kind: string,
+    nodeIds: readonly string[],
+  ): Promise<NodeOperationEntity[]> {
+    if (nodeIds.length === 0) return Promise.resolve([]);
+    return this.database
+      .repository(NodeOperationEntity)
+      .findBy({ stageId, step, kind, nodeId: In([...nodeIds]) });
+  }
+
+  /** Records operations as pending before they are sent; existing rows are kept as they are. */
+  async insertPendingOperations(
+    rows: Omit<NodeOperationEntity, 'id' | 'createdAt' | 'status' | 'error' | 'finishedAt'>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    for (let i = 0; i < rows.length; i += 1000) {
+      await this.database
+        .manager()
+        .createQueryBuilder()
+        .insert()
+        .into(NodeOperationEntity)
+        .values(
+          rows
+            .slice(i, i + 1000)
+            .map((row) => ({ ...row, id: randomUUID(), status: 'pending', error: null, finishedAt: null })),
+        )
+        .orIgnore()
+        .execute();
+    }
+  }
+
+  async finishOperations(
+    stageId: string,
+    step: string,
+    kind: string,
+    results: readonly { nodeId: string; ok: boolean; error?: string }[],
+  ): Promise<void> {
+    const now = new Date();
+    const ok = results.filter((r) => r.ok).map((r) => r.nodeId);
+    const repository = this.database.repository(NodeOperationEntity);
+    for (let i = 0; i < ok.length; i += 1000) {
+      await repository.update(
+        { stageId, step, kind, nodeId: In(ok.slice(i, i + 1000)) },
+        { status: 'succeeded', finishedAt: now },
+      );
+    }
+    for (const failed of results.filter((r) => !r.ok)) {
+      await repository.update(
+        { stageId, step, kind, nodeId: failed.nodeId },
+        { status: 'failed', error: failed.error ?? 'failed', finishedAt: now },
+      );
+    }
+  }
+
+  operationsOfDeployment(deploymentId: string): Promise<NodeOperationEntity[]> {
+    return this.database
+      .repository(NodeOperationEntity)
+      .find({ where: { deploymentId }, order: { createdAt: 'ASC' } });
+  }
+
+  // ---- canary measurements ----
+
+  async insertMeasurement(row: Omit<CanaryMeasurementEntity, 'id' | 'createdAt'>): Promise<void> {
+    const repository = this.database.repository(CanaryMeasurementEntity);
+    await repository.save(repository.create({ ...row, id: randomUUID() }));
+  }
+
+  measurementsOf(deploymentId: string): Promise<CanaryMeasurementEntity[]> {
+    return this.database
+      .repository(CanaryMeasurementEntity)
+      .find({ where: { deploymentId }, order: { createdAt: 'ASC' } });
+  }
+}
