@@ -29,7 +29,7 @@ export class DeploymentQueries {
     const cursor = decodeCursor(query.cursor);
     let before: { createdAt: Date; id: string } | undefined;
     if (cursor !== undefined) {
-      const c = cursor;
+      const c: { at?: unknown; id?: unknown } | null = typeof cursor === 'object' ? cursor : null;
       if (c === null || typeof c.at !== 'string' || typeof c.id !== 'string') {
         throw new RequestValidationError([
           { field: 'cursor', message: 'cursor is not a cursor this list returned' },
