@@ -30,6 +30,8 @@ export class FakeFleet {
   readonly nodes: FakeNode[];
   readonly journal: { kind: NodeOperationKind; node: string; version: string | null }[] = [];
   faults: FakeFaults = {};
+  /** The version under test: faults apply to nodes running (or staging) it. */
+  newVersion = '2.1.0';
 
   constructor(count: number, initialVersion: string | null = '1.0.0') {
     this.nodes = Array.from({ length: count }, (_, i) => ({

@@ -1,0 +1,295 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ConfigModule, loadConfig } from '@hotswap/config';
+import { SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
+import { DatabaseModule } from '@hotswap/database';
+import { EventLog, EventsModule } from '@hotswap/events';
+import { createModuleSignature, ModuleRegistry, SigningKeysService } from '@hotswap/modules';
+import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
+import { SCHEMA } from '../../../apps/api/src/schema';
+import { DEPLOYMENT_CLOCK } from './clock';
+import { DeploymentQueries } from './deployment-queries';
+import { DeploymentRunner } from './deployment-runner';
+import { DeploymentsModule } from './deployments.module';
+import { DeploymentsService } from './deployments.service';
+import type { DeploymentResponseDto } from './dto/deployment.response.dto';
+import { ManualRollback } from './manual-rollback';
+import { APPROVAL_GATE, DEPLOYMENT_SCHEDULER, ENVIRONMENTS, NODE_FLEET, type GateDecision } from './ports';
+import { FakeEnvironments, FakeFleetPort, RecordingScheduler, testEnvironments } from './testing/fake-ports';
+
+const DEPLOYER: Principal = { id: 'u-dave', kind: 'user', username: 'dave', roles: ['Deployer'] };
+const MODULE = 'payment-processor';
+
+class ManualClock {
+  at = Date.UTC(2026, 10, 30, 12, 0, 0);
+  now = (): Date => new Date(this.at);
+}
+
+class SwitchGate {
+  decision: GateDecision = { state: 'approved' };
+  evaluate(): Promise<GateDecision> {
+    return Promise.resolve(this.decision);
+  }
+}
+
+describe('deployment pipeline (real database, fake fleet)', () => {
+  let database: TestDatabase;
+  let app: INestApplication;
+  let fleet: FakeFleetPort;
+  let environments: FakeEnvironments;
+  let gate: SwitchGate;
+  const clock = new ManualClock();
+  const scheduler = new RecordingScheduler();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(SCHEMA);
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    fleet = new FakeFleetPort();
+    environments = new FakeEnvironments();
+    gate = new SwitchGate();
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(SCHEMA),
+        EventsModule,
+        DeploymentsModule.forRoot({
+          imports: [],
+          providers: [
+            { provide: NODE_FLEET, useValue: fleet },
+            { provide: ENVIRONMENTS, useValue: environments },
+            { provide: DEPLOYMENT_SCHEDULER, useValue: scheduler },
+            { provide: DEPLOYMENT_CLOCK, useValue: clock },
+            { provide: APPROVAL_GATE, useValue: gate },
+          ],
+        }),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  let published = 0;
+  async function publish(
+    version: string,
+    signed: boolean,
+    dependencies?: Record<string, string>,
+  ): Promise<string> {
+    const registry = app.get(ModuleRegistry);
+    const name = `${MODULE}`;
+    const manifest = { version, ...(dependencies ? { dependencies } : {}) };
+    const artifact = Buffer.from(
+      `module.exports = { health() { return { status: 'healthy' }; } }; // ${version} ${published++}`,
+    );
+    if (!signed) {
+      await registry.publish(
+        name,
+        { manifestText: JSON.stringify(manifest), artifact, signature: undefined, signingKeyId: undefined },
+        SYSTEM_PRINCIPAL,
+      );
+      return version;
+    }
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const key = await app
+      .get(SigningKeysService)
+      .register(`k-${version}-${published}`, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    await registry.publish(
+      name,
+      {
+        manifestText: JSON.stringify(manifest),
+        artifact,
+        signature: createModuleSignature(privateKey, artifact, manifest),
+        signingKeyId: key.id,
+      },
+      SYSTEM_PRINCIPAL,
+    );
+    return version;
+  }
+
+  /** Runs the deployment to its end the way the job queue would, jumping the clock over waits. */
+  async function drive(id: string, maxRuns = 200): Promise<DeploymentResponseDto> {
+    const runner = app.get(DeploymentRunner);
+    for (let i = 0; i < maxRuns; i++) {
+      const next = await runner.advance(id);
+      if (next === null) break;
+      clock.at = Math.max(clock.at, next.getTime());
+    }
+    return app.get(DeploymentQueries).detail(id);
+  }
+
+  function fleets(counts: Record<string, number>, version = '1.0.0') {
+    for (const [environment, count] of Object.entries(counts))
+      fleet.fleet(environment, MODULE, count, version);
+  }
+
+  it('runs the default promotion path to Production: stages, strategies, gates, Complete', async () => {
+    const version = await publish('2.1.0', true);
+    fleets({ Development: 3, QA: 5, Staging: 4, Production: 20 });
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'production' }, DEPLOYER);
+    const result = await drive(created.id);
+    expect(result.status).toBe('Succeeded');
+    expect(result.stages.map((s) => [s.name, s.strategy, s.status])).toEqual([
+      ['Validate', null, 'Succeeded'],
+      ['Verify', null, 'Succeeded'],
+      ['Deploy to Development', 'Direct', 'Succeeded'],
+      ['Deploy to QA', 'Rolling', 'Succeeded'],
+      ['Deploy to Staging', 'BlueGreen', 'Succeeded'],
+      ['Deploy to Production', 'Canary', 'Succeeded'],
+      ['Complete', null, 'Succeeded'],
+    ]);
+    for (const f of fleet.fleets.values()) expect(f.nodes.every((n) => n.active === version)).toBe(true);
+    const events = await app.get(EventLog).since('0');
+    const mine = events.filter((e) => e.subject.deploymentId === created.id).map((e) => e.type);
+    expect(mine[0]).toBe('deployment.created');
+    expect(mine[mine.length - 1]).toBe('deployment.completed');
+    expect(mine).toContain('deployment.progress');
+  });
+
+  it('waits at an approval gate (PendingApproval) until it opens', async () => {
+    const version = await publish('2.2.0', true);
+    fleets({ Development: 1, QA: 1, Staging: 2, Production: 2 });
+    gate.decision = { state: 'pending' };
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'Staging' }, DEPLOYER);
+    const waiting = await drive(created.id, 20);
+    expect(waiting.status).toBe('PendingApproval');
+    expect(waiting.stages.find((s) => s.environment === 'Staging')?.status).toBe('WaitingForApproval');
+    gate.decision = { state: 'approved' };
+    expect((await drive(created.id)).status).toBe('Succeeded');
+  });
+
+  it('skips an environment already running the version healthily', async () => {
+    const version = await publish('2.3.0', false);
+    fleet.fleet('Development', MODULE, 2, version);
+    fleet.fleet('QA', MODULE, 2, '1.0.0');
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'QA' }, DEPLOYER);
+    const result = await drive(created.id);
+    expect(result.stages.find((s) => s.environment === 'Development')?.status).toBe('Skipped');
+    expect(result.status).toBe('Succeeded');
+  });
+
+  it('QA failing → Staging and Production never start, Development keeps the new version', async () => {
+    const version = await publish('2.4.0', true);
+    fleets({ Development: 3, QA: 5, Staging: 2, Production: 4 });
+    fleet.fleet('QA', MODULE).faults = { failOn: { install: ['node-003'] } };
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'Production' }, DEPLOYER);
+    const result = await drive(created.id);
+    expect(result.status).toBe('RolledBack');
+    const stage = (env: string) => result.stages.find((s) => s.environment === env);
+    expect(stage('QA')?.status).toBe('RolledBack');
+    expect(stage('Staging')?.status).toBe('Cancelled');
+    expect(stage('Production')?.status).toBe('Cancelled');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === version)).toBe(true);
+    expect(fleet.fleet('QA', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+    expect(fleet.fleet('Staging', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+  });
+
+  it('signature policy: unsigned to Staging fails at Verify with the reason; to Development passes as unsigned', async () => {
+    const version = await publish('2.5.0', false);
+    fleets({ Development: 2, QA: 2, Staging: 2 });
+    const staging = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Staging' }, DEPLOYER)
+      ).id,
+    );
+    expect(staging.status).toBe('Failed');
+    const verify = staging.stages.find((s) => s.name === 'Verify');
+    expect(verify?.status).toBe('Failed');
+    expect(verify?.message).toContain('unsigned; Staging requires signed modules');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+    const development = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+      ).id,
+    );
+    expect(development.status).toBe('Succeeded');
+    expect(development.stages.find((s) => s.name === 'Verify')?.message).toContain('unsigned');
+  });
+
+  it('manual rollback of a Development deployment touches only Development nodes, asynchronously', async () => {
+    const version = await publish('2.6.0', false);
+    fleets({ Development: 3, Production: 5 });
+    const original = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+      ).id,
+    );
+    expect(original.status).toBe('Succeeded');
+    const productionJournal = fleet.fleet('Production', MODULE).journal.length;
+    const rollback = await app.get(ManualRollback).start(original.id, undefined, DEPLOYER);
+    expect(rollback.status).toBe('Queued');
+    expect(rollback.kind).toBe('rollback');
+    const done = await drive(rollback.id);
+    expect(done.status).toBe('Succeeded');
+    expect(done.stages.map((s) => s.environment).filter((e) => e !== null)).toEqual(['Development']);
+    expect(done.stages[0]?.message).toMatch(/Rolled back 3 node\(s\)/);
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+    expect(fleet.fleet('Production', MODULE).journal.length).toBe(productionJournal);
+  });
+
+  it('rollback toVersion restores any retained version', async () => {
+    const older = await publish('1.9.0', false);
+    const version = await publish('2.7.0', false);
+    fleets({ Development: 2 }, '1.0.0');
+    const original = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+      ).id,
+    );
+    const done = await drive((await app.get(ManualRollback).start(original.id, older, DEPLOYER)).id);
+    expect(done.status).toBe('Succeeded');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === older)).toBe(true);
+  });
+
+  it('resumes a step cut short by a crash without repeating or skipping a node operation', async () => {
+    const version = await publish('2.8.0', false);
+    fleets({ Development: 30 });
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER);
+    const development = fleet.fleet('Development', MODULE);
+    const realExecute = fleet.execute.bind(fleet);
+    let calls = 0;
+    fleet.execute = (request) => {
+      calls += 1;
+      if (calls === 12) throw new Error('process killed');
+      return realExecute(request);
+    };
+    await expect(drive(created.id)).rejects.toThrow('process killed');
+    fleet.execute = realExecute;
+    const result = await drive(created.id);
+    expect(result.status).toBe('Succeeded');
+    const installs = development.journal.filter((j) => j.kind === 'install');
+    expect(installs).toHaveLength(30);
+    expect(new Set(installs.map((j) => j.node)).size).toBe(30);
+    const logged = result.nodeResults.filter((r) => r.operation === 'install');
+    expect(logged).toHaveLength(30);
+    expect(logged.every((r) => r.status === 'succeeded')).toBe(true);
+  });
+});
