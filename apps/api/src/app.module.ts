@@ -1,11 +1,16 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { AuditModule } from '@hotswap/audit';
+import { AuthModule } from '@hotswap/auth';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
+import type { Clock } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { SCHEMA } from './schema';
 
 export interface AppModuleOptions extends ObservabilityOptions {
   readonly config: AppConfig;
+  /** The time source; the system clock unless a test passes one it controls. */
+  readonly clock?: Clock;
   /** Extra modules (test fixtures) composed into the application. */
   readonly imports?: ModuleMetadata['imports'];
 }
@@ -17,9 +22,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(options.config),
+        ConfigModule.forRoot(options.config, options.clock),
         ObservabilityModule.forRoot({ logDestination: options.logDestination }),
         DatabaseModule.forRoot(SCHEMA),
+        AuditModule,
+        AuthModule,
         ...(options.imports ?? []),
       ],
     };

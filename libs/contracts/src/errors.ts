@@ -19,7 +19,19 @@ export const PlatformErrorCode = {
 } as const;
 export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode];
 
-export type ErrorCode = PlatformErrorCode;
+/** Identity and access (libs/auth). */
+export const AuthErrorCode = {
+  /** Login refused; the same answer for an unknown user, a wrong password, a locked or disabled account. */
+  InvalidCredentials: 'invalid_credentials',
+  /** A refresh token that is unknown, expired, revoked or already used. */
+  InvalidRefreshToken: 'invalid_refresh_token',
+  UsernameTaken: 'username_taken',
+  /** The change would leave no enabled Admin. */
+  LastAdmin: 'last_admin',
+} as const;
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+export type ErrorCode = PlatformErrorCode | AuthErrorCode;
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */
 export interface FieldError {

@@ -1,4 +1,5 @@
 export {
+  AuthErrorCode,
   PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,
   problemType,
@@ -6,4 +7,14 @@ export {
   type FieldError,
   type ProblemDetails,
 } from './errors';
-export { effectiveRoles, PUBLIC_ROUTE, REQUIRED_ROLES, Role, ROLES, satisfiesRoles } from './roles';
+export {
+  effectiveRoles,
+  PUBLIC_ROUTE,
+  RATE_LIMIT_CLASS,
+  REQUIRED_ROLES,
+  Role,
+  ROLES,
+  satisfiesRoles,
+  type RateLimitClass,
+} from './roles';
+export { Clock, ManualClock, SystemClock } from './clock';

@@ -7,9 +7,9 @@ export {
   JSON_BODY_LIMIT,
 } from './configure-http';
 export { AcceptsContent, ContentTypeInterceptor, JSON_MEDIA_TYPES } from './content-type';
-export { DomainError, NotFoundError, RequestValidationError } from './domain-error';
+export { DomainError, NotFoundError, RateLimitedError, RequestValidationError } from './domain-error';
 export { ERROR_STATUS } from './error-status';
 export { buildProblem, sendProblem, type ProblemInput } from './problem';
 export { ProblemFilter } from './problem.filter';
 export { createValidationPipe, flattenValidationErrors } from './validation';
-export { Public, Roles } from './access';
+export { ApiProblemResponse, ApiRateLimitedResponse, Public, RateLimit, Roles } from './access';
