@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { AppConfig } from '@hotswap/config';
 import { Role } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
+import { passwordProblems } from './password-policy';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
@@ -33,6 +34,10 @@ export class BootstrapService implements OnApplicationBootstrap {
       if ((await this.users.count()) === 0) {
         const given = this.config.auth.adminPassword;
         const password = given ?? randomPassword();
+        const problems = passwordProblems(password, 'HOTSWAP_ADMIN_PASSWORD', 'admin');
+        if (problems.length > 0) {
+          throw new Error(`HOTSWAP_ADMIN_PASSWORD is refused: ${problems.map((p) => p.message).join('; ')}`);
+        }
         await this.usersService.create({ username: 'admin', password, roles: [Role.Admin] }, 'system');
         if (given === undefined) {
           this.logger.warn({
