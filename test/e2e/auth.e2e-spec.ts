@@ -69,8 +69,8 @@ describe('identity and access (whole app, real database)', () => {
         tokenType: 'Bearer',
         user: { id: expect.any(String), username: 'admin', email: null, fullName: null, roles: ['Admin'] },
       });
-      const header = decode(res.body.accessToken.split('.')[0]);
-      const claims = decode(res.body.accessToken.split('.')[1]);
+      const header = decode(String(res.body.accessToken).split('.')[0]);
+      const claims = decode(String(res.body.accessToken).split('.')[1]);
       expect(header).toEqual(
         expect.objectContaining({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) }),
       );
@@ -271,12 +271,12 @@ describe('identity and access (whole app, real database)', () => {
     const attempt = (password: string) =>
       request(t.server).post('/api/v1/authentication/login').send({ username: 'locky', password });
     let locky: Session & { password: string };
-    const state = async () =>
-      (
-        await request(t.server)
-          .get(`/api/v1/users/${locky.userId}`)
-          .set(...bearer(admin))
-      ).body;
+    const state = async (): Promise<{ failedLoginCount: number; lockedUntil: string | null }> => {
+      const res = await request(t.server)
+        .get(`/api/v1/users/${locky.userId}`)
+        .set(...bearer(admin));
+      return res.body as { failedLoginCount: number; lockedUntil: string | null };
+    };
 
     beforeAll(async () => {
       locky = await createUser(t.server, admin, 'locky', ['Viewer']);
@@ -404,7 +404,7 @@ describe('identity and access (whole app, real database)', () => {
       const list = await request(t.server)
         .get('/api/v1/users?limit=200')
         .set(...bearer(admin));
-      expect(list.body.items.map((u: { username: string }) => u.username)).not.toContain('weakling');
+      expect((list.body.items as { username: string }[]).map((u) => u.username)).not.toContain('weakling');
     });
 
     it.each([
@@ -445,8 +445,8 @@ describe('identity and access (whole app, real database)', () => {
       ],
     ] as const)('mass assignment: %s → 400 naming the fields', async (_name, method, path, body, fields) => {
       const url = path === 'USER' ? `/api/v1/users/${admin.userId}` : path;
-      const res = await request(t.server)
-        [method](url)
+      const agent = request(t.server);
+      const res = await agent[method](url)
         .set(...bearer(admin))
         .send(body);
       expect(res.status).toBe(400);
@@ -549,7 +549,7 @@ describe('identity and access (whole app, real database)', () => {
         .set(...bearer(mine))
         .send({ currentPassword: 'not-my-password-1', newPassword: 'short' });
       expect(wrong.status).toBe(400);
-      expect(wrong.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      expect((wrong.body.errors as { field: string }[]).map((e) => e.field)).toEqual([
         'currentPassword',
         'newPassword',
       ]);
@@ -614,8 +614,8 @@ describe('identity and access (whole app, real database)', () => {
       expect(JSON.stringify(list.body)).not.toContain(created.body.token);
       expect(JSON.stringify(list.body)).not.toMatch(/tokenHash|token_hash/);
       const { rows } = await query(t, 'SELECT token_hash FROM api_tokens WHERE id = $1', [created.body.id]);
-      expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(rows[0].token_hash).not.toContain(created.body.token);
+      expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0]?.token_hash).not.toContain(created.body.token);
       await request(t.server)
         .delete(`/api/v1/api-tokens/${created.body.id}`)
         .set(...bearer(deployer))
@@ -672,7 +672,7 @@ describe('identity and access (whole app, real database)', () => {
       const mine = await request(t.server)
         .get('/api/v1/api-tokens')
         .set(...bearer(deployer));
-      expect(mine.body.items.map((i: { id: string }) => i.id)).not.toContain(theirs.body.id);
+      expect((mine.body.items as { id: string }[]).map((i) => i.id)).not.toContain(theirs.body.id);
       expect(
         (
           await request(t.server)
@@ -683,7 +683,7 @@ describe('identity and access (whole app, real database)', () => {
       const all = await request(t.server)
         .get(`/api/v1/api-tokens?ownerId=${other.userId}`)
         .set(...bearer(admin));
-      expect(all.body.items.map((i: { id: string }) => i.id)).toEqual([theirs.body.id]);
+      expect((all.body.items as { id: string }[]).map((i) => i.id)).toEqual([theirs.body.id]);
     });
 
     it('expires with the clock', async () => {
@@ -744,7 +744,7 @@ describe('identity and access (whole app, real database)', () => {
       const byCategory = await request(t.server)
         .get('/api/v1/auditlogs/category/users')
         .set(...bearer(admin));
-      expect(byCategory.body.items.map((i: { action: string }) => i.action)).toContain('user.create');
+      expect((byCategory.body.items as { action: string }[]).map((i) => i.action)).toContain('user.create');
       const trace = res.body.items[0].traceId as string;
       const byTrace = await request(t.server)
         .get(`/api/v1/auditlogs/trace/${trace}`)
@@ -795,7 +795,7 @@ describe('identity and access (whole app, real database)', () => {
         t,
         "SELECT seq, details FROM audit_records WHERE action = 'user.create' ORDER BY seq LIMIT 1 OFFSET 1",
       );
-      const seq = String(rows[0].seq);
+      const seq = String(rows[0]?.seq);
       // The table refuses UPDATE; an attacker with DDL rights turns the trigger off first.
       await expect(
         query(t, "UPDATE audit_records SET actor_name = 'x' WHERE seq = $1", [seq]),
@@ -810,7 +810,7 @@ describe('identity and access (whole app, real database)', () => {
         .get('/api/v1/auditlogs/verify')
         .set(...bearer(admin));
       expect(broken.body).toEqual({ intact: false, checked: expect.any(Number), firstBrokenId: seq });
-      await query(t, 'UPDATE audit_records SET details = $2 WHERE seq = $1', [seq, rows[0].details]);
+      await query(t, 'UPDATE audit_records SET details = $2 WHERE seq = $1', [seq, rows[0]?.details]);
       await query(t, 'ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_update');
       expect(
         (
