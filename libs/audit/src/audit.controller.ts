@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Role } from '@hotswap/contracts';
-import { RequestValidationError, Roles } from '@hotswap/http';
+import { ApiProblemResponse, RequestValidationError, Roles } from '@hotswap/http';
 import { AuditService, type AuditPage } from './audit.service';
 import { AuditPageQueryDto, AuditQueryDto, AuthenticationAuditQueryDto } from './dto/audit-query.dto';
 import {
@@ -38,6 +38,7 @@ export class AuditController {
     summary: 'Audit records, newest first, filtered by action, category, actor, resource, time and trace.',
   })
   @ApiOkResponse({ type: AuditPageResponseDto })
+  @ApiProblemResponse(400, 'Invalid filter, limit or cursor.')
   async listAuditLogs(@Query() query: AuditQueryDto): Promise<AuditPageResponseDto> {
     const { limit, cursor, actor, ...filter } = query;
     return toPage(await this.audit.find({ ...filter, actorName: actor }, limit ?? DEFAULT_PAGE_SIZE, cursor));
@@ -57,6 +58,7 @@ export class AuditController {
   @ApiOperation({ operationId: 'listAuditLogsByCategory', summary: 'Audit records of one category.' })
   @ApiParam({ name: 'category', example: 'authentication' })
   @ApiOkResponse({ type: AuditPageResponseDto })
+  @ApiProblemResponse(400, 'Invalid filter, limit or cursor.')
   async listAuditLogsByCategory(
     @Param('category') category: string,
     @Query() query: AuditPageQueryDto,
@@ -74,6 +76,7 @@ export class AuditController {
   @ApiOperation({ operationId: 'listAuditLogsByTrace', summary: 'Audit records written for one trace.' })
   @ApiParam({ name: 'traceId', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } })
   @ApiOkResponse({ type: AuditPageResponseDto })
+  @ApiProblemResponse(400, 'Invalid filter, limit or cursor.')
   async listAuditLogsByTrace(
     @Param('traceId') traceId: string,
     @Query() query: AuditPageQueryDto,
@@ -94,6 +97,7 @@ export class AuditController {
       'Authentication events (logins, logouts, lockouts…) of one username, optionally in a time range.',
   })
   @ApiOkResponse({ type: AuditPageResponseDto })
+  @ApiProblemResponse(400, 'Invalid filter, limit or cursor.')
   async listAuthenticationAuditLogs(
     @Param('username') username: string,
     @Query() query: AuthenticationAuditQueryDto,

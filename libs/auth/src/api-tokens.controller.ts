@@ -64,6 +64,7 @@ export class ApiTokensController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'revokeApiToken', summary: 'Revokes an API token at once.' })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked).' })
+  @ApiProblemResponse(400, 'The id is not a UUID.')
   @ApiProblemResponse(404, 'No such token (or not yours).')
   async revokeApiToken(
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,

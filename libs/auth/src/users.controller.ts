@@ -66,6 +66,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ operationId: 'getUser', summary: 'One user.' })
   @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponse(400, 'The id is not a UUID.')
   @ApiProblemResponse(404, 'No such user.')
   async getUser(@Param('id', uuid) id: string): Promise<UserResponseDto> {
     return toUserResponse(await this.users.get(id), this.clock.now());
@@ -74,7 +75,7 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ operationId: 'updateUser', summary: "Changes a user's roles, email or full name." })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiProblemResponse(400, 'Invalid fields, or a field that cannot be changed here.')
+  @ApiProblemResponse(400, 'Invalid id or fields, or a field that cannot be changed here.')
   @ApiProblemResponse(404, 'No such user.')
   @ApiProblemResponse(409, 'The change would leave no enabled Admin.')
   async updateUser(
@@ -93,6 +94,7 @@ export class UsersController {
     summary: 'Disables a user: its sessions and tokens stop working at once.',
   })
   @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponse(400, 'The id is not a UUID.')
   @ApiProblemResponse(404, 'No such user.')
   @ApiProblemResponse(409, 'The change would leave no enabled Admin.')
   async disableUser(
@@ -107,6 +109,7 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'enableUser', summary: 'Enables a user (and clears a lockout).' })
   @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponse(400, 'The id is not a UUID.')
   @ApiProblemResponse(404, 'No such user.')
   async enableUser(
     @Param('id', uuid) id: string,
@@ -123,7 +126,7 @@ export class UsersController {
     summary: "Sets a user's password; all of its sessions are revoked and a lockout is cleared.",
   })
   @ApiNoContentResponse({ description: 'Password reset.' })
-  @ApiProblemResponse(400, 'The password is refused (every reason listed).')
+  @ApiProblemResponse(400, 'Invalid id, or the password is refused (every reason listed).')
   @ApiProblemResponse(404, 'No such user.')
   async resetUserPassword(
     @Param('id', uuid) id: string,
