@@ -1,10 +1,29 @@
+import { AuditRecordEntity } from '@hotswap/audit';
+import {
+  ApiTokenEntity,
+  RateLimitCounterEntity,
+  RefreshTokenEntity,
+  SessionEntity,
+  UserEntity,
+} from '@hotswap/auth';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
+import { DEPLOYMENT_ENTITIES } from '@hotswap/deployments';
 import { MIGRATIONS } from './migrations';
 
 /** Every entity of the application and the migrations that create their tables. */
 export const SCHEMA: SchemaDefinition = {
-  entities: [...EVENT_ENTITIES, ...MODULE_ENTITIES],
+  entities: [
+    ...EVENT_ENTITIES,
+    ...MODULE_ENTITIES,
+    ...DEPLOYMENT_ENTITIES,
+    AuditRecordEntity,
+    UserEntity,
+    SessionEntity,
+    RefreshTokenEntity,
+    ApiTokenEntity,
+    RateLimitCounterEntity,
+  ],
   migrations: MIGRATIONS,
 };

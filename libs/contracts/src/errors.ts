@@ -43,13 +43,26 @@ export const DeploymentErrorCode = {
 } as const;
 export type DeploymentErrorCode = (typeof DeploymentErrorCode)[keyof typeof DeploymentErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode | DeploymentErrorCode;
+/** Identity and access (libs/auth). */
+export const AuthErrorCode = {
+  /** Login refused; the same answer for an unknown user, a wrong password, a locked or disabled account. */
+  InvalidCredentials: 'invalid_credentials',
+  /** A refresh token that is unknown, expired, revoked or already used. */
+  InvalidRefreshToken: 'invalid_refresh_token',
+  UsernameTaken: 'username_taken',
+  /** The change would leave no enabled Admin. */
+  LastAdmin: 'last_admin',
+} as const;
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+export type ErrorCode = PlatformErrorCode | ModuleErrorCode | DeploymentErrorCode | AuthErrorCode;
 
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(PlatformErrorCode),
   ...Object.values(ModuleErrorCode),
   ...Object.values(DeploymentErrorCode),
+  ...Object.values(AuthErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

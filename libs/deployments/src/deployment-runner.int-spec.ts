@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { AuditModule } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
@@ -12,6 +13,7 @@ import { DEPLOYMENT_CLOCK } from './clock';
 import { DeploymentQueries } from './deployment-queries';
 import { DeploymentRunner } from './deployment-runner';
 import { DeploymentsModule } from './deployments.module';
+import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
 import type { DeploymentResponseDto } from './dto/deployment.response.dto';
 import { ManualRollback } from './manual-rollback';
@@ -60,6 +62,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(SCHEMA),
         EventsModule,
+        AuditModule,
         DeploymentsModule.forRoot({
           imports: [],
           providers: [
@@ -103,7 +106,11 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const key = await app
       .get(SigningKeysService)
-      .register(`k-${version}-${published}`, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      .register(
+        `k-${version}-${published}`,
+        publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        SYSTEM_PRINCIPAL,
+      );
     await registry.publish(
       name,
       {
@@ -274,15 +281,14 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       .get(DeploymentsService)
       .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER);
     const development = fleet.fleet('Development', MODULE);
-    const realExecute = fleet.execute.bind(fleet);
-    let calls = 0;
-    fleet.execute = (request) => {
-      calls += 1;
-      if (calls === 12) throw new Error('process killed');
-      return realExecute(request);
-    };
+    // The process dies after the nodes were told but before their answers were recorded.
+    const repository = app.get(DeploymentsRepository);
+    const finish = repository.finishOperations.bind(repository);
+    repository.finishOperations = () => Promise.reject(new Error('process killed'));
     await expect(drive(created.id)).rejects.toThrow('process killed');
-    fleet.execute = realExecute;
+    const cutShort = await app.get(DeploymentQueries).detail(created.id);
+    expect(cutShort.nodeResults.filter((r) => r.status === 'pending')).toHaveLength(30);
+    repository.finishOperations = finish;
     const result = await drive(created.id);
     expect(result.status).toBe('Succeeded');
     const installs = development.journal.filter((j) => j.kind === 'install');

@@ -1,5 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
-import { DeploymentErrorCode, ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import {
+  AuthErrorCode,
+  DeploymentErrorCode,
+  ModuleErrorCode,
+  PlatformErrorCode,
+  type ErrorCode,
+} from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -51,4 +57,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
     status: HttpStatus.CONFLICT,
     title: 'Action not allowed in this state',
   },
+  [AuthErrorCode.InvalidCredentials]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
+  [AuthErrorCode.InvalidRefreshToken]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
+  [AuthErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
+  [AuthErrorCode.LastAdmin]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
 };

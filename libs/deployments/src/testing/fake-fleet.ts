@@ -28,6 +28,7 @@ export const HEALTHY_METRICS = { errorRate: 1, latencyP95Ms: 100, cpuPercent: 40
  */
 export class FakeFleet {
   readonly nodes: FakeNode[];
+  /** Operations that changed a node (a resent, already-applied operation is not listed). */
   readonly journal: { kind: NodeOperationKind; node: string; version: string | null }[] = [];
   faults: FakeFaults = {};
   /** The version under test: faults apply to nodes running (or staging) it. */
@@ -70,10 +71,11 @@ export class FakeFleet {
     const node = this.byId(nodeId);
     if (!node.reachable) return { ok: false, error: 'node unreachable' };
     if (this.faults.failOn?.[kind]?.includes(node.name)) return { ok: false, error: `${kind} failed` };
+    // Desired state: an install of the version a node already runs changes nothing (a resent operation).
+    if (kind === 'install' && node.active === version) return { ok: true };
     this.journal.push({ kind, node: node.name, version });
     switch (kind) {
       case 'install':
-        if (node.active === version) return { ok: true };
         node.previous = node.active;
         node.active = version;
         node.standby = null;
