@@ -18,7 +18,7 @@ import { DeploymentsService } from './deployments.service';
 import type { DeploymentResponseDto } from './dto/deployment.response.dto';
 import { ManualRollback } from './manual-rollback';
 import { APPROVAL_GATE, DEPLOYMENT_SCHEDULER, ENVIRONMENTS, NODE_FLEET, type GateDecision } from './ports';
-import { FakeEnvironments, FakeFleetPort, RecordingScheduler, testEnvironments } from './testing/fake-ports';
+import { FakeEnvironments, FakeFleetPort, RecordingScheduler } from './testing/fake-ports';
 
 const DEPLOYER: Principal = { id: 'u-dave', kind: 'user', username: 'dave', roles: ['Deployer'] };
 const MODULE = 'payment-processor';
