@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
+import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { SCHEMA } from './schema';
@@ -20,6 +21,7 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         ObservabilityModule.forRoot({ logDestination: options.logDestination }),
         DatabaseModule.forRoot(SCHEMA),
+        CoordinationModule.forRoot(),
         ...(options.imports ?? []),
       ],
     };

@@ -10,6 +10,27 @@ export interface DatabaseSettings {
   readonly runMigrations: boolean;
 }
 
+export interface CoordinationSettings {
+  /** Dedicated connections for session-level advisory locks (each held lock keeps one). */
+  readonly lockPoolSize: number;
+  readonly leaderRenewIntervalMs: number;
+  readonly leaderLeaseTtlMs: number;
+  readonly queue: {
+    readonly poolSize: number;
+    readonly retryLimit: number;
+    readonly retryDelaySeconds: number;
+    readonly retryDelayMaxSeconds: number;
+    readonly jobTimeoutSeconds: number;
+    readonly pollingIntervalMs: number;
+    readonly superviseIntervalSeconds: number;
+  };
+  readonly idempotency: {
+    readonly ttlMs: number;
+    readonly inFlightTimeoutMs: number;
+    readonly pruneIntervalMs: number;
+  };
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -23,6 +44,7 @@ export class AppConfig {
   readonly shutdownTimeoutMs: number;
   readonly shutdownDrainMs: number;
   readonly docsEnabled: boolean;
+  readonly coordination: CoordinationSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -42,6 +64,25 @@ export class AppConfig {
     this.shutdownTimeoutMs = raw.SHUTDOWN_TIMEOUT_MS;
     this.shutdownDrainMs = Math.min(raw.SHUTDOWN_DRAIN_MS, Math.floor(raw.SHUTDOWN_TIMEOUT_MS / 2));
     this.docsEnabled = raw.DOCS_ENABLED;
+    this.coordination = {
+      lockPoolSize: raw.LOCK_POOL_SIZE,
+      leaderRenewIntervalMs: raw.LEADER_RENEW_INTERVAL_MS,
+      leaderLeaseTtlMs: raw.LEADER_LEASE_TTL_MS,
+      queue: {
+        poolSize: raw.QUEUE_POOL_SIZE,
+        retryLimit: raw.QUEUE_RETRY_LIMIT,
+        retryDelaySeconds: raw.QUEUE_RETRY_DELAY_SECONDS,
+        retryDelayMaxSeconds: raw.QUEUE_RETRY_DELAY_MAX_SECONDS,
+        jobTimeoutSeconds: raw.QUEUE_JOB_TIMEOUT_SECONDS,
+        pollingIntervalMs: raw.QUEUE_POLLING_INTERVAL_MS,
+        superviseIntervalSeconds: raw.QUEUE_SUPERVISE_INTERVAL_SECONDS,
+      },
+      idempotency: {
+        ttlMs: raw.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+        inFlightTimeoutMs: raw.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
+        pruneIntervalMs: raw.IDEMPOTENCY_PRUNE_INTERVAL_MS,
+      },
+    };
   }
 
   get isProduction(): boolean {

@@ -19,7 +19,16 @@ export const PlatformErrorCode = {
 } as const;
 export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode];
 
-export type ErrorCode = PlatformErrorCode;
+/** Errors of the coordination primitives (idempotency keys, job queue) that reach HTTP callers. */
+export const CoordinationErrorCode = {
+  /** The Idempotency-Key was used before with a different request. */
+  IdempotencyKeyReused: 'idempotency_key_reused',
+  /** A request with the same Idempotency-Key is still being processed. */
+  IdempotencyRequestInFlight: 'idempotency_request_in_flight',
+} as const;
+export type CoordinationErrorCode = (typeof CoordinationErrorCode)[keyof typeof CoordinationErrorCode];
+
+export type ErrorCode = PlatformErrorCode | CoordinationErrorCode;
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */
 export interface FieldError {

@@ -1,4 +1,5 @@
 export {
+  CoordinationErrorCode,
   PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,
   problemType,

@@ -1,8 +1,10 @@
-import { PlatformErrorCode } from '@hotswap/contracts';
+import { CoordinationErrorCode, PlatformErrorCode } from '@hotswap/contracts';
+
+const ALL_CODES = [...Object.values(PlatformErrorCode), ...Object.values(CoordinationErrorCode)];
 import { ERROR_STATUS } from './error-status';
 
 describe('ERROR_STATUS', () => {
-  it.each(Object.values(PlatformErrorCode))('maps %s to an error status with a title', (code) => {
+  it.each(ALL_CODES)('maps %s to an error status with a title', (code) => {
     const entry = ERROR_STATUS[code];
     expect(entry).toBeDefined();
     expect(entry.status).toBeGreaterThanOrEqual(400);
@@ -11,7 +13,7 @@ describe('ERROR_STATUS', () => {
   });
 
   it('has no entry for a code that does not exist', () => {
-    expect(Object.keys(ERROR_STATUS).sort()).toEqual(Object.values(PlatformErrorCode).sort());
+    expect(Object.keys(ERROR_STATUS).sort()).toEqual([...ALL_CODES].sort());
   });
 
   it.each([
@@ -28,6 +30,8 @@ describe('ERROR_STATUS', () => {
     [PlatformErrorCode.RateLimited, 429],
     [PlatformErrorCode.Unavailable, 503],
     [PlatformErrorCode.Internal, 500],
+    [CoordinationErrorCode.IdempotencyKeyReused, 422],
+    [CoordinationErrorCode.IdempotencyRequestInFlight, 409],
   ])('answers %s with %d', (code, status) => {
     expect(ERROR_STATUS[code].status).toBe(status);
   });

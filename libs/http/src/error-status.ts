@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import { CoordinationErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -22,4 +22,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
   [PlatformErrorCode.RateLimited]: { status: HttpStatus.TOO_MANY_REQUESTS, title: 'Too many requests' },
   [PlatformErrorCode.Unavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
   [PlatformErrorCode.Internal]: { status: HttpStatus.INTERNAL_SERVER_ERROR, title: 'Internal server error' },
+  [CoordinationErrorCode.IdempotencyKeyReused]: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'Idempotency key reused with a different request',
+  },
+  [CoordinationErrorCode.IdempotencyRequestInFlight]: {
+    status: HttpStatus.CONFLICT,
+    title: 'A request with this idempotency key is in progress',
+  },
 };
