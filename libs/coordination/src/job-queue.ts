@@ -142,7 +142,10 @@ export class JobQueue {
       application_name: this.settings.applicationName ?? 'hotswap-queue',
       schema: QUEUE_SCHEMA,
       useListenNotify: !this.settings.embedded,
+      // Expired attempts (a worker died or hung) are failed, and so retried, by the monitor pass, which
+      // runs no more often than both intervals allow.
       superviseIntervalSeconds: this.settings.superviseIntervalSeconds,
+      monitorIntervalSeconds: this.settings.superviseIntervalSeconds,
       openTelemetry: { enabled: false },
     });
     boss.on('error', (error) => this.logger.error({ msg: 'job queue error', err: error }));
@@ -238,6 +241,9 @@ export class JobQueue {
         batchSize,
         localConcurrency: Math.max(1, Math.ceil(concurrency / batchSize)),
         pollingIntervalSeconds,
+        // NOTIFY wakes workers for new jobs only; retries and delayed jobs become due silently, so the
+        // backstop poll keeps the configured pace rather than pg-boss's relaxed 30 s.
+        notifyPollingIntervalSeconds: pollingIntervalSeconds,
         burstWhenBatchFull: batchSize > 1,
         includeMetadata: true,
         perJobResults: true,
