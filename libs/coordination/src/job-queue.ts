@@ -4,6 +4,10 @@ import type { Database } from '@hotswap/database';
 import { PgBoss, type Db, type JobResult, type JobWithMetadata, type SendOptions } from 'pg-boss';
 import { DEFAULT_RETRY_POLICY, isLastAttempt, type RetryPolicy } from './backoff';
 import { CoordinationMetrics, type QueueDepths } from './coordination.metrics';
+import { nextOccurrence, occurrenceId } from './cron-schedule';
+
+/** setTimeout's longest delay; a later occurrence is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The schema pg-boss keeps its tables in (it creates and migrates them itself). */
 export const QUEUE_SCHEMA = 'pgboss';
@@ -123,6 +127,7 @@ export class JobQueue {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly known = new Map<string, QueueDefinition<object>>();
   private state: 'new' | 'running' | 'stopped' = 'new';
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly settings: JobQueueSettings,
@@ -146,6 +151,8 @@ export class JobQueue {
       // runs no more often than both intervals allow.
       superviseIntervalSeconds: this.settings.superviseIntervalSeconds,
       monitorIntervalSeconds: this.settings.superviseIntervalSeconds,
+      // Schedules are ours (see schedule()): no pg-boss timekeeper.
+      schedule: false,
       openTelemetry: { enabled: false },
     });
     boss.on('error', (error) => this.logger.error({ msg: 'job queue error', err: error }));
@@ -166,6 +173,8 @@ export class JobQueue {
       return;
     }
     this.state = 'stopped';
+    for (const timer of this.schedules.values()) clearTimeout(timer);
+    this.schedules.clear();
     this.metrics.setQueueDepthSource(undefined);
     await this.boss?.stop({ graceful: true, timeout: Math.max(1_000, timeoutMs), close: true });
   }
@@ -253,9 +262,11 @@ export class JobQueue {
   }
 
   /**
-   * Creates a job on `cron` (5 fields, or 6 with seconds; or an RFC 5545 rule) on exactly one
-   * replica per occurrence, whichever replicas declare the schedule. `key` tells several schedules
-   * of one queue apart.
+   * Creates a job on `cron` (5 fields, or 6 with seconds), exactly once per occurrence across all the
+   * replicas that declare the schedule: each replica fires at the occurrence and sends the job under
+   * an id derived from queue, `key` and the occurrence's time (see `occurrenceId`), which the queue
+   * accepts once. Occurrences that fall while no replica runs are skipped. Declare it again to change
+   * it; {@link unschedule} stops it in this process.
    */
   async schedule<T extends object>(
     queue: QueueDefinition<T>,
@@ -263,13 +274,45 @@ export class JobQueue {
     data: T,
     options: { key?: string; tz?: string } = {},
   ): Promise<void> {
-    const boss = this.requireRunning();
+    this.requireRunning();
     await this.register(queue);
-    await boss.schedule(queue.name, cron, data, { ...options, tz: options.tz ?? 'UTC' });
+    const key = options.key ?? 'default';
+    const tz = options.tz ?? 'UTC';
+    nextOccurrence(cron, new Date(), tz); // refuses an invalid expression now, not at the first tick
+    const id = `${queue.name}\u0000${key}`;
+    clearTimeout(this.schedules.get(id));
+    const arm = (at: Date): void => {
+      const timer = setTimeout(
+        () => {
+          if (Date.now() < at.getTime()) return arm(at);
+          void this.send(queue, data, { id: occurrenceId(queue.name, key, at) })
+            .catch((error: unknown) => {
+              if (!(error instanceof QueueStoppedError)) {
+                this.logger.error({
+                  msg: 'scheduled job could not be sent',
+                  queue: queue.name,
+                  key,
+                  err: error,
+                });
+              }
+            })
+            .finally(() => {
+              if (this.schedules.get(id) === timer && this.running) arm(nextOccurrence(cron, at, tz));
+            });
+        },
+        Math.min(MAX_TIMER_MS, Math.max(0, at.getTime() - Date.now())),
+      );
+      timer.unref();
+      this.schedules.set(id, timer);
+    };
+    arm(nextOccurrence(cron, new Date(), tz));
   }
 
-  async unschedule<T extends object>(queue: QueueDefinition<T>, key?: string): Promise<void> {
-    await this.requireRunning().unschedule(queue.name, key);
+  /** Stops the schedule `key` (default: `default`) of `queue` in this process. */
+  unschedule<T extends object>(queue: QueueDefinition<T>, key = 'default'): void {
+    const id = `${queue.name}\u0000${key}`;
+    clearTimeout(this.schedules.get(id));
+    this.schedules.delete(id);
   }
 
   /** Jobs that used up their attempts, oldest first, with payload and last error. */
