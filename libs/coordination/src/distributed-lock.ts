@@ -104,6 +104,7 @@ class SessionLock implements LockHandle {
  */
 export class DistributedLock {
   private readonly local = new LocalMutex();
+  private readonly held = new Set<LockHandle>();
   private closed = false;
 
   constructor(
@@ -155,10 +156,13 @@ export class DistributedLock {
     }
     outcome(true);
     this.metrics.locksHeld.inc();
-    return new SessionLock(resource, key, client, () => {
+    const handle: LockHandle = new SessionLock(resource, key, client, () => {
+      this.held.delete(handle);
       this.metrics.locksHeld.dec();
       this.local.release(localKey);
     });
+    this.held.add(handle);
+    return handle;
   }
 
   /**
@@ -216,10 +220,11 @@ export class DistributedLock {
     });
   }
 
-  /** Closes the lock connections. Locks still held are freed by the server as their sessions end. */
+  /** Releases the locks still held and closes the lock connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.held].map((handle) => handle.release()));
     await this.pool.end();
   }
 
