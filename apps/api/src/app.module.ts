@@ -3,6 +3,7 @@ import { AuditModule } from '@hotswap/audit';
 import { AuthModule } from '@hotswap/auth';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
+import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
 import { EventsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
@@ -31,6 +32,7 @@ export class AppModule {
         ModulesModule,
         AuditModule,
         AuthModule,
+        CoordinationModule.forRoot(),
         ...(options.imports ?? []),
       ],
     };

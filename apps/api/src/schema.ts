@@ -6,6 +6,7 @@ import {
   SessionEntity,
   UserEntity,
 } from '@hotswap/auth';
+import { IdempotencyKeyEntity, LeaderLeaseEntity } from '@hotswap/coordination';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
@@ -22,6 +23,8 @@ export const SCHEMA: SchemaDefinition = {
     RefreshTokenEntity,
     ApiTokenEntity,
     RateLimitCounterEntity,
+    LeaderLeaseEntity,
+    IdempotencyKeyEntity,
   ],
   migrations: MIGRATIONS,
 };

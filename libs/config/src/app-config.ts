@@ -43,6 +43,27 @@ export interface AuditSettings {
   readonly retentionIntervalMs: number;
 }
 
+export interface CoordinationSettings {
+  /** Dedicated connections for session-level advisory locks (each held lock keeps one). */
+  readonly lockPoolSize: number;
+  readonly leaderRenewIntervalMs: number;
+  readonly leaderLeaseTtlMs: number;
+  readonly queue: {
+    readonly poolSize: number;
+    readonly retryLimit: number;
+    readonly retryDelaySeconds: number;
+    readonly retryDelayMaxSeconds: number;
+    readonly jobTimeoutSeconds: number;
+    readonly pollingIntervalMs: number;
+    readonly superviseIntervalSeconds: number;
+  };
+  readonly idempotency: {
+    readonly ttlMs: number;
+    readonly inFlightTimeoutMs: number;
+    readonly pruneIntervalMs: number;
+  };
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -63,6 +84,7 @@ export class AppConfig {
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings;
   readonly audit: AuditSettings;
+  readonly coordination: CoordinationSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -108,6 +130,25 @@ export class AppConfig {
     this.audit = {
       retentionDays: raw.AUDIT_RETENTION_DAYS,
       retentionIntervalMs: raw.AUDIT_RETENTION_INTERVAL_MS,
+    };
+    this.coordination = {
+      lockPoolSize: raw.LOCK_POOL_SIZE,
+      leaderRenewIntervalMs: raw.LEADER_RENEW_INTERVAL_MS,
+      leaderLeaseTtlMs: raw.LEADER_LEASE_TTL_MS,
+      queue: {
+        poolSize: raw.QUEUE_POOL_SIZE,
+        retryLimit: raw.QUEUE_RETRY_LIMIT,
+        retryDelaySeconds: raw.QUEUE_RETRY_DELAY_SECONDS,
+        retryDelayMaxSeconds: raw.QUEUE_RETRY_DELAY_MAX_SECONDS,
+        jobTimeoutSeconds: raw.QUEUE_JOB_TIMEOUT_SECONDS,
+        pollingIntervalMs: raw.QUEUE_POLLING_INTERVAL_MS,
+        superviseIntervalSeconds: raw.QUEUE_SUPERVISE_INTERVAL_SECONDS,
+      },
+      idempotency: {
+        ttlMs: raw.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+        inFlightTimeoutMs: raw.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
+        pruneIntervalMs: raw.IDEMPOTENCY_PRUNE_INTERVAL_MS,
+      },
     };
   }
 

@@ -121,6 +121,19 @@ export const configSchema = z.object({
   // Audit trail (security spec §9).
   AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
   AUDIT_RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+  LOCK_POOL_SIZE: int(1, 100).default(4),
+  LEADER_RENEW_INTERVAL_MS: int(100, 600_000).default(5_000),
+  LEADER_LEASE_TTL_MS: int(300, 3_600_000).default(15_000),
+  QUEUE_POOL_SIZE: int(1, 100).default(4),
+  QUEUE_RETRY_LIMIT: int(0, 100).default(5),
+  QUEUE_RETRY_DELAY_SECONDS: int(1, 86_400).default(2),
+  QUEUE_RETRY_DELAY_MAX_SECONDS: int(1, 86_400).default(32),
+  QUEUE_JOB_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+  QUEUE_POLLING_INTERVAL_MS: int(500, 600_000).default(1_000),
+  QUEUE_SUPERVISE_INTERVAL_SECONDS: int(1, 3_600).default(10),
+  IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
+  IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

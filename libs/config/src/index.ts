@@ -2,6 +2,7 @@ export {
   AppConfig,
   type AuditSettings,
   type AuthSettings,
+  type CoordinationSettings,
   type DatabaseSettings,
   type RateLimitSettings,
 } from './app-config';

@@ -270,3 +270,64 @@ describe('identity settings', () => {
     expect(config.auth.jwtPrivateKey).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
   });
 });
+
+describe('coordination settings', () => {
+  it('defaults to 5 s renewals of 15 s leases, 5 retries from 2 s doubling to 32 s, 24 h idempotency keys', () => {
+    const { coordination } = loadConfig({});
+    expect(coordination.leaderRenewIntervalMs).toBe(5_000);
+    expect(coordination.leaderLeaseTtlMs).toBe(15_000);
+    expect(coordination.queue).toEqual(
+      expect.objectContaining({ retryLimit: 5, retryDelaySeconds: 2, retryDelayMaxSeconds: 32 }),
+    );
+    expect(coordination.idempotency.ttlMs).toBe(24 * 3_600_000);
+  });
+
+  it('reads every coordination setting', () => {
+    const { coordination } = loadConfig({
+      LOCK_POOL_SIZE: '7',
+      LEADER_RENEW_INTERVAL_MS: '1000',
+      LEADER_LEASE_TTL_MS: '3000',
+      QUEUE_POOL_SIZE: '9',
+      QUEUE_RETRY_LIMIT: '2',
+      QUEUE_RETRY_DELAY_SECONDS: '1',
+      QUEUE_RETRY_DELAY_MAX_SECONDS: '8',
+      QUEUE_JOB_TIMEOUT_SECONDS: '60',
+      QUEUE_POLLING_INTERVAL_MS: '700',
+      QUEUE_SUPERVISE_INTERVAL_SECONDS: '2',
+      IDEMPOTENCY_TTL_HOURS: '48',
+      IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: '5000',
+      IDEMPOTENCY_PRUNE_INTERVAL_MS: '60000',
+    });
+    expect(coordination).toEqual({
+      lockPoolSize: 7,
+      leaderRenewIntervalMs: 1_000,
+      leaderLeaseTtlMs: 3_000,
+      queue: {
+        poolSize: 9,
+        retryLimit: 2,
+        retryDelaySeconds: 1,
+        retryDelayMaxSeconds: 8,
+        jobTimeoutSeconds: 60,
+        pollingIntervalMs: 700,
+        superviseIntervalSeconds: 2,
+      },
+      idempotency: { ttlMs: 48 * 3_600_000, inFlightTimeoutMs: 5_000, pruneIntervalMs: 60_000 },
+    });
+  });
+
+  it('refuses a lease shorter than two renewal intervals', () => {
+    const error = configError({ LEADER_RENEW_INTERVAL_MS: '5000', LEADER_LEASE_TTL_MS: '9000' });
+    expect(error.issues.map((i) => i.setting)).toEqual(['LEADER_LEASE_TTL_MS']);
+  });
+
+  it('refuses a maximum retry delay below the base delay', () => {
+    const error = configError({ QUEUE_RETRY_DELAY_SECONDS: '10', QUEUE_RETRY_DELAY_MAX_SECONDS: '5' });
+    expect(error.issues.map((i) => i.setting)).toEqual(['QUEUE_RETRY_DELAY_MAX_SECONDS']);
+  });
+
+  it('refuses a polling interval below pg-boss’s 500 ms floor', () => {
+    expect(configError({ QUEUE_POLLING_INTERVAL_MS: '100' }).issues.map((i) => i.setting)).toEqual([
+      'QUEUE_POLLING_INTERVAL_MS',
+    ]);
+  });
+});

@@ -44,13 +44,23 @@ export const AuthErrorCode = {
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode | AuthErrorCode;
+/** Errors of the coordination primitives (idempotency keys, job queue) that reach HTTP callers. */
+export const CoordinationErrorCode = {
+  /** The Idempotency-Key was used before with a different request. */
+  IdempotencyKeyReused: 'idempotency_key_reused',
+  /** A request with the same Idempotency-Key is still being processed. */
+  IdempotencyRequestInFlight: 'idempotency_request_in_flight',
+} as const;
+export type CoordinationErrorCode = (typeof CoordinationErrorCode)[keyof typeof CoordinationErrorCode];
+
+export type ErrorCode = PlatformErrorCode | ModuleErrorCode | AuthErrorCode | CoordinationErrorCode;
 
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(PlatformErrorCode),
   ...Object.values(ModuleErrorCode),
   ...Object.values(AuthErrorCode),
+  ...Object.values(CoordinationErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

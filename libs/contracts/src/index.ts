@@ -1,6 +1,7 @@
 export {
   ALL_ERROR_CODES,
   AuthErrorCode,
+  CoordinationErrorCode,
   ModuleErrorCode,
   PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,

@@ -1,5 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
-import { AuthErrorCode, ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import {
+  AuthErrorCode,
+  CoordinationErrorCode,
+  ModuleErrorCode,
+  PlatformErrorCode,
+  type ErrorCode,
+} from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -41,4 +47,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
   [AuthErrorCode.InvalidRefreshToken]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
   [AuthErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
   [AuthErrorCode.LastAdmin]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
+  [CoordinationErrorCode.IdempotencyKeyReused]: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'Idempotency key reused with a different request',
+  },
+  [CoordinationErrorCode.IdempotencyRequestInFlight]: {
+    status: HttpStatus.CONFLICT,
+    title: 'A request with this idempotency key is in progress',
+  },
 };

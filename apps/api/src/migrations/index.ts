@@ -2,10 +2,12 @@ import type { MigrationClass } from '@hotswap/database';
 import { Initial1796025441685 } from './1796025441685-Initial';
 import { ModuleRegistry1796026865022 } from './1796026865022-ModuleRegistry';
 import { IdentityAndAudit1796026890508 } from './1796026890508-IdentityAndAudit';
+import { Coordination1796027066929 } from './1796027066929-Coordination';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
   Initial1796025441685,
   ModuleRegistry1796026865022,
   IdentityAndAudit1796026890508,
+  Coordination1796027066929,
 ];
