@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { ClustersModule } from '@hotswap/clusters';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
+import type { Clock } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
 import { EventsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
@@ -8,6 +10,8 @@ import { SCHEMA } from './schema';
 
 export interface AppModuleOptions extends ObservabilityOptions {
   readonly config: AppConfig;
+  /** The time source; the system clock unless a test passes one it controls. */
+  readonly clock?: Clock;
   /** Extra modules (test fixtures) composed into the application. */
   readonly imports?: ModuleMetadata['imports'];
 }
@@ -19,11 +23,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(options.config),
+        ConfigModule.forRoot(options.config, options.clock),
         ObservabilityModule.forRoot({ logDestination: options.logDestination }),
         DatabaseModule.forRoot(SCHEMA),
         EventsModule,
         ModulesModule,
+        ClustersModule,
         ...(options.imports ?? []),
       ],
     };

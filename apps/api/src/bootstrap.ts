@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { configureHttp, installFallbackHandlers } from '@hotswap/http';
 import { ProcessLifecycle } from '@hotswap/observability';
 import { Logger } from 'nestjs-pino';
@@ -30,6 +31,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // Agents' WebSocket sessions (`/agent`) share the HTTP server.
+  app.useWebSocketAdapter(new WsAdapter(app));
   configureHttp(app, options.config);
   if (options.config.docsEnabled) setupDocs(app, buildOpenApiDocument(app, appVersion()));
   await app.init();

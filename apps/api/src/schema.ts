@@ -1,3 +1,4 @@
+import { CLUSTER_ENTITIES } from '@hotswap/clusters';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
@@ -5,6 +6,6 @@ import { MIGRATIONS } from './migrations';
 
 /** Every entity of the application and the migrations that create their tables. */
 export const SCHEMA: SchemaDefinition = {
-  entities: [...EVENT_ENTITIES, ...MODULE_ENTITIES],
+  entities: [...EVENT_ENTITIES, ...MODULE_ENTITIES, ...CLUSTER_ENTITIES],
   migrations: MIGRATIONS,
 };

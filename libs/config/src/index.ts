@@ -1,4 +1,4 @@
-export { AppConfig, type DatabaseSettings } from './app-config';
+export { AppConfig, type DatabaseSettings, type FleetSettings } from './app-config';
 export { ConfigModule } from './config.module';
 export {
   CONFIG_KEYS,

@@ -1,6 +1,7 @@
 export {
   ALL_ERROR_CODES,
   PROBLEM_CONTENT_TYPE,
+  ClusterErrorCode,
   ModuleErrorCode,
   PlatformErrorCode,
   problemType,
@@ -11,3 +12,4 @@ export {
 export { effectiveRoles, PUBLIC_ROUTE, REQUIRED_ROLES, Role, ROLES, satisfiesRoles } from './roles';
 export { type EventPayloads, type EventSubject, type EventType } from './events';
 export { SYSTEM_PRINCIPAL, type Principal } from './principal';
+export { Clock, ManualClock, SystemClock } from './clock';

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import { ClusterErrorCode, ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -37,4 +37,28 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
     status: HttpStatus.CONFLICT,
     title: 'Version already in that state',
   },
+  [ClusterErrorCode.EnvironmentNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Environment not found' },
+  [ClusterErrorCode.EnvironmentExists]: { status: HttpStatus.CONFLICT, title: 'Environment already exists' },
+  [ClusterErrorCode.EnvironmentRankTaken]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Another environment has that rank',
+  },
+  [ClusterErrorCode.FreezeStateConflict]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Environment already in that state',
+  },
+  [ClusterErrorCode.NodeNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Node not found' },
+  [ClusterErrorCode.NodeNameTaken]: {
+    status: HttpStatus.CONFLICT,
+    title: 'A node with that name exists in the environment',
+  },
+  [ClusterErrorCode.NodeStateConflict]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Not allowed in the node state',
+  },
+  [ClusterErrorCode.EnrollmentTokenInvalid]: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'Invalid enrollment token',
+  },
+  [ClusterErrorCode.SimulationDisabled]: { status: HttpStatus.CONFLICT, title: 'Fleet simulation is off' },
 };

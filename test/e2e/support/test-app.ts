@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@hotswap/config';
+import type { Clock } from '@hotswap/contracts';
 import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
+import { register } from 'prom-client';
 import { createApp } from '../../../apps/api/src/bootstrap';
 import { SCHEMA } from '../../../apps/api/src/schema';
 
@@ -35,8 +37,10 @@ export interface TestApp {
 
 /** The whole application on a database of the test file's own, configured as in production code. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports'] } = {},
+  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports']; clock?: Clock } = {},
 ): Promise<TestApp> {
+  // Metrics live in prom-client's global registry; a second app in one test file registers them anew.
+  register.clear();
   const database = await createTestDatabase(SCHEMA);
   const logs = new LogCapture();
   const config = loadConfig({
@@ -46,7 +50,12 @@ export async function startTestApp(
     ...options.env,
   });
   try {
-    const app = await createApp({ config, logDestination: logs, imports: options.imports });
+    const app = await createApp({
+      config,
+      logDestination: logs,
+      imports: options.imports,
+      clock: options.clock,
+    });
     return {
       app,
       server: app.getHttpServer(),
