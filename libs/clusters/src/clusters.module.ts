@@ -16,7 +16,12 @@ import { EnvironmentsRepository } from './environments.repository';
 import { EnvironmentsService } from './environments.service';
 import { FleetAudit, LogFleetAudit } from './fleet-audit';
 import { FleetScheduler, LocalFleetScheduler } from './fleet-scheduler';
-import { HeartbeatIngestor, heartbeatCounter, heartbeatIngestHistogram } from './heartbeat-ingestor';
+import {
+  HeartbeatIngestor,
+  heartbeatCounter,
+  heartbeatFlushHistogram,
+  heartbeatIngestHistogram,
+} from './heartbeat-ingestor';
 import { HeartbeatMonitor } from './heartbeat-monitor';
 import { MetricsRepository } from './metrics.repository';
 import { NodeTransitions } from './node-transitions';
@@ -37,6 +42,7 @@ import { SimulationFaultsRepository } from './simulation/simulation-faults.repos
     { provide: FleetScheduler, useClass: LocalFleetScheduler },
     heartbeatIngestHistogram,
     heartbeatCounter,
+    heartbeatFlushHistogram,
     EnvironmentsRepository,
     NodesRepository,
     MetricsRepository,

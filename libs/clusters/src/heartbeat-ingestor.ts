@@ -12,6 +12,13 @@ import { NodesRepository, type HeartbeatRow } from './nodes.repository';
 
 export const HEARTBEAT_INGEST_METRIC = 'hotswap_heartbeat_ingest_seconds';
 export const HEARTBEATS_METRIC = 'hotswap_heartbeats_total';
+export const HEARTBEAT_FLUSH_METRIC = 'hotswap_heartbeat_flush_seconds';
+
+export const heartbeatFlushHistogram = makeHistogramProvider({
+  name: HEARTBEAT_FLUSH_METRIC,
+  help: 'Duration of one batched heartbeat write (samples, node updates, events: one transaction).',
+  buckets: [0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1],
+});
 
 export const heartbeatIngestHistogram = makeHistogramProvider({
   name: HEARTBEAT_INGEST_METRIC,
@@ -61,6 +68,7 @@ export class HeartbeatIngestor implements OnApplicationShutdown {
     @Inject(NodeTransitions) private readonly transitions: NodeTransitions,
     @Inject(getToken(HEARTBEAT_INGEST_METRIC)) private readonly latency: Histogram,
     @Inject(getToken(HEARTBEATS_METRIC)) private readonly counter: Counter,
+    @Inject(getToken(HEARTBEAT_FLUSH_METRIC)) private readonly flushTime: Histogram,
   ) {
     this.writer = new BatchWriter<Received>({
       flushIntervalMs: config.fleet.metricsFlushIntervalMs,
@@ -90,6 +98,7 @@ export class HeartbeatIngestor implements OnApplicationShutdown {
       const { status, reason } = statusFromMetrics(hb.metrics);
       latest.set(hb.nodeId, { nodeId: hb.nodeId, at: hb.at, metrics: hb.metrics, status, reason });
     }
+    const writeStarted = process.hrtime.bigint();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.database.transaction(async () => {
@@ -105,6 +114,7 @@ export class HeartbeatIngestor implements OnApplicationShutdown {
       }
     }
     const now = process.hrtime.bigint();
+    this.flushTime.observe(Number(now - writeStarted) / 1e9);
     let agents = 0;
     for (const hb of batch) {
       this.latency.observe(Number(now - hb.receivedAt) / 1e9);

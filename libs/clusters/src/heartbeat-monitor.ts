@@ -11,10 +11,14 @@ export const HEARTBEAT_SWEEP_JOB = 'fleet-heartbeat-sweep';
 export const METRICS_RETENTION_JOB = 'fleet-metrics-retention';
 const RETENTION_INTERVAL_MS = 3_600_000;
 
+/** Longest pause between two sweeps: a dead node is noticed at most this long after its timeout. */
+const MAX_SWEEP_INTERVAL_MS = 1_000;
+
 /**
- * Notices dead nodes: every third of the heartbeat timeout, nodes silent for longer than the timeout
- * become `Unknown` (with `node.heartbeat_lost`), so a dead node is noticed within 1⅓ × timeout at
- * worst. Also prunes metric samples past retention.
+ * Notices dead nodes: every second (or a third of the timeout, if shorter), nodes silent for longer
+ * than the timeout become `Unknown` (with `node.heartbeat_lost`), so a dead node is noticed at most
+ * timeout + 1 s after its last heartbeat. One indexed UPDATE per sweep, whatever the fleet size.
+ * Also prunes metric samples past retention.
  */
 @Injectable()
 export class HeartbeatMonitor implements OnApplicationBootstrap {
@@ -32,9 +36,13 @@ export class HeartbeatMonitor implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const timeout = this.config.fleet.heartbeatTimeoutMs;
-    this.scheduler.every(HEARTBEAT_SWEEP_JOB, Math.max(50, Math.floor(timeout / 3)), async () => {
-      await this.sweep();
-    });
+    this.scheduler.every(
+      HEARTBEAT_SWEEP_JOB,
+      Math.max(50, Math.min(MAX_SWEEP_INTERVAL_MS, Math.floor(timeout / 3))),
+      async () => {
+        await this.sweep();
+      },
+    );
     this.scheduler.every(METRICS_RETENTION_JOB, RETENTION_INTERVAL_MS, async () => {
       await this.applyRetention();
     });

@@ -132,11 +132,29 @@ export class NodesRepository {
     return this.database.repository(NodeEntity).find({ where: { environmentId }, order: { name: 'ASC' } });
   }
 
-  /** Simulated nodes (every environment), by name. */
-  simulated(): Promise<NodeEntity[]> {
-    return this.database
-      .repository(NodeEntity)
-      .find({ where: { kind: 'simulated' }, order: { name: 'ASC' } });
+  /** Simulated nodes (every environment), by name: the few columns the simulation needs, unhydrated. */
+  async simulated(): Promise<{ id: string; name: string; environmentId: string }[]> {
+    const rows = await this.query<{ id: string; name: string; environment_id: string }>(
+      `SELECT id, name, environment_id FROM nodes WHERE kind = 'simulated' ORDER BY name`,
+      [],
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, environmentId: r.environment_id }));
+  }
+
+  /** Active versions of the simulated nodes' modules (unhydrated). */
+  async simulatedActiveVersions(): Promise<
+    { nodeId: string; moduleName: string; activeVersion: string | null }[]
+  > {
+    const rows = await this.query<{ node_id: string; module_name: string; active_version: string | null }>(
+      `SELECT m.node_id, m.module_name, m.active_version FROM node_modules m
+       JOIN nodes n ON n.id = m.node_id WHERE n.kind = 'simulated'`,
+      [],
+    );
+    return rows.map((r) => ({
+      nodeId: r.node_id,
+      moduleName: r.module_name,
+      activeVersion: r.active_version,
+    }));
   }
 
   /**
@@ -152,7 +170,7 @@ export class NodesRepository {
                               $6::float8[], $7::float8[], $8::text[], $9::text[])
            AS v(id, at, cpu, mem, lat, err, rps, status, reason)
        ), prev AS (
-         SELECT n.id, n.status FROM nodes n JOIN v ON v.id = n.id ORDER BY n.id FOR UPDATE OF n
+         SELECT n.id, n.status FROM nodes n WHERE n.id = ANY($1::uuid[]) ORDER BY n.id FOR UPDATE
        )
        UPDATE nodes n SET
          last_heartbeat_at = v.at, cpu_percent = v.cpu, memory_percent = v.mem, latency_p95_ms = v.lat,
@@ -163,7 +181,7 @@ export class NodesRepository {
          status_changed_at = CASE WHEN n.status IN ('Draining', 'Stopped') OR n.status = v.status
                                   THEN n.status_changed_at ELSE v.at END
        FROM v JOIN prev ON prev.id = v.id
-       WHERE n.id = v.id
+       WHERE n.id = v.id AND n.id = ANY($1::uuid[])
        RETURNING n.id, n.name, n.environment_id, n.kind, prev.status AS "from", n.status AS "to",
                  n.status_reason AS reason, n.last_heartbeat_at`,
       [

@@ -198,7 +198,7 @@ export class SimulatedFleet implements OnApplicationBootstrap, OnApplicationShut
       phase: hash32(r.name) % ticks,
       beats: beats.get(r.id) ?? 0,
     }));
-    const modules = await this.nodesRepo.modulesOf(rows.map((r) => r.id));
+    const modules = await this.nodesRepo.simulatedActiveVersions();
     this.active.clear();
     for (const m of modules) this.setActive(m.nodeId, m.moduleName, m.activeVersion);
     await this.refreshFaults();
