@@ -4,11 +4,17 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 
+# argon2's prebuilt linux-x64 binary crashes on load under Node 20 here, so it is compiled from source.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
 # Copy the manifests first so the dependency layer is cached until they change.
 COPY package.json package-lock.json ./
-# The project denies every dependency install script (allowScripts in package.json), but the npm 10
-# bundled with node:20 does not read allowScripts, so skip them explicitly.
-RUN npm ci --ignore-scripts
+# allowScripts in package.json permits only argon2's install script, but the npm 10 bundled with
+# node:20 does not read allowScripts: skip every script, then run argon2's build explicitly.
+RUN npm ci --ignore-scripts \
+ && npm rebuild argon2
 
 COPY . .
 RUN npm run build \

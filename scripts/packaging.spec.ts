@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -166,7 +167,30 @@ function composeEnvironment(value: unknown): Record<string, string> {
   return out;
 }
 
-const composeEnv = composeEnvironment(dig(composeApi, 'environment', 'services.api'));
+const composeRawEnv = composeEnvironment(dig(composeApi, 'environment', 'services.api'));
+
+/** A value an operator would generate for a secret (`openssl rand -base64 48`). */
+function generatedSecret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/**
+ * Compose interpolation as `docker compose` does it, with the operator's environment holding a
+ * generated value for every required variable (`${NAME:?message}`) and nothing else.
+ */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?([?-])([^}]*))?\}/g, (_m, _name: string, op?: string, arg?: string) =>
+    op === '?' ? generatedSecret() : (arg ?? ''),
+  );
+}
+
+/** Variables compose requires from the operator's environment (`${NAME:?…}`). */
+const composeRequired = Object.entries(composeRawEnv)
+  .filter(([, v]) => /\$\{\w+:?\?/.test(v))
+  .map(([k]) => k);
+const composeEnv: Record<string, string> = Object.fromEntries(
+  Object.entries(composeRawEnv).map(([k, v]) => [k, interpolate(v)]),
+);
 
 /** `"3000:3000"`, `"127.0.0.1:3000:3000/tcp"` or `{ target: 3000 }` → the container-side port. */
 function containerPort(mapping: unknown): number {
@@ -200,7 +224,28 @@ const pdb = readYaml('k8s/pdb.yaml');
 
 const configMapData = asStringMap(dig(configMap, 'data', 'configmap.yaml'), 'ConfigMap data');
 const secretData = asStringMap(dig(secret, 'stringData', 'secret.template.yaml'), 'Secret stringData');
-const k8sEnv: Environment = { ...configMapData, ...secretData };
+const PLACEHOLDER = /\b(USER|PASSWORD|HOST|CHANGE_?ME|REPLACE_?ME|TOKEN|SECRET)\b/;
+
+/** The Secret template filled in as its comment tells an operator to: placeholders replaced. */
+function fillPlaceholders(data: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (URL.canParse(value)) {
+      out[key] = value
+        .replace(/\bUSER\b/, 'hotswap')
+        .replace(/\bPASSWORD\b/, randomBytes(12).toString('hex'))
+        .replace(/\bHOST\b/, 'postgres.internal');
+    } else {
+      out[key] = PLACEHOLDER.test(value) ? generatedSecret() : value;
+    }
+  }
+  return out;
+}
+
+const k8sEnv: Environment = { ...configMapData, ...fillPlaceholders(secretData) };
+
+/** Settings production refuses to start without; supplied at run time, never baked into an image. */
+const RUNTIME_SECRETS = ['JWT_SECRET'];
 
 const podSpec = asMap(dig(deployment, 'spec.template.spec', 'deployment.yaml'), 'pod spec');
 const podLabels = asStringMap(
@@ -257,7 +302,7 @@ describe('packaging files agree with the app', () => {
   describe('environment variables are known settings', () => {
     it.each([
       ['Dockerfile ENV', Object.keys(dockerEnv)],
-      ['compose api.environment', Object.keys(composeEnv)],
+      ['compose api.environment', Object.keys(composeRawEnv)],
       ['ConfigMap data', Object.keys(configMapData)],
       ['Secret template stringData', Object.keys(secretData)],
       ['Deployment container env', containerEnvNames(apiContainer)],
@@ -274,7 +319,10 @@ describe('packaging files agree with the app', () => {
 
   describe('values are valid configuration', () => {
     // toThrow's failure message includes InvalidConfigError's message, which lists every issue.
-    it('Dockerfile ENV', () => expect(() => loadConfig(dockerEnv)).not.toThrow());
+    // The image carries no secret: production settings are valid once the runtime supplies them.
+    it('Dockerfile ENV plus the run-time secrets', () => {
+      expect(() => loadConfig({ ...dockerEnv, JWT_SECRET: generatedSecret() })).not.toThrow();
+    });
     it('compose api.environment', () => expect(() => loadConfig(composeEnv)).not.toThrow());
     it('ConfigMap + Secret template', () => expect(() => loadConfig(k8sEnv)).not.toThrow());
   });
@@ -283,7 +331,7 @@ describe('packaging files agree with the app', () => {
     it('the default port is 3000', () => expect(defaultPort).toBe(3000));
 
     it('Dockerfile EXPOSE and HEALTHCHECK use the port it sets', () => {
-      const port = loadConfig(dockerEnv).port;
+      const port = loadConfig({ ...dockerEnv, JWT_SECRET: generatedSecret() }).port;
       expect(port).toBe(defaultPort);
       const exposed = dockerfile
         .filter((i) => i.keyword === 'EXPOSE')
@@ -399,8 +447,31 @@ describe('packaging files agree with the app', () => {
     });
   });
 
+  describe('production secrets', () => {
+    it('no file bakes in a secret or turns demo users on', () => {
+      for (const env of [dockerEnv, configMapData]) {
+        for (const name of RUNTIME_SECRETS) expect(Object.keys(env)).not.toContain(name);
+      }
+      for (const env of [dockerEnv, composeRawEnv, configMapData, secretData]) {
+        expect(env.HOTSWAP_DEMO_USERS ?? 'false').toBe('false');
+      }
+    });
+
+    it('the Secret template names every secret setting production requires', () => {
+      for (const name of RUNTIME_SECRETS) expect(Object.keys(secretData)).toContain(name);
+    });
+
+    it('the Secret template cannot be applied unfilled: its placeholders are refused in production', () => {
+      expect(() => loadConfig({ ...configMapData, ...secretData })).toThrow(/JWT_SECRET/);
+    });
+
+    it('compose requires the secrets from the environment instead of holding them', () => {
+      expect(composeRequired).toEqual(expect.arrayContaining(RUNTIME_SECRETS));
+    });
+  });
+
   it('the Secret template holds only placeholders', () => {
-    const placeholder = /\b(USER|PASSWORD|HOST|CHANGE_?ME|REPLACE_?ME|TOKEN|SECRET)\b/;
+    const placeholder = PLACEHOLDER;
     for (const [key, value] of Object.entries(secretData)) {
       expect({ key, placeholder: placeholder.test(value) }).toEqual({ key, placeholder: true });
       // A URL with a real-looking password next to a placeholder host must fail too.

@@ -5,12 +5,10 @@ import { HeartbeatIngestor, HeartbeatMonitor, NODE_DRIVER, type NodeDriver } fro
 import { Client } from 'pg';
 import request from 'supertest';
 import { ScriptedAgent } from './support/agent-client';
+import { bearer, createUser, loginAdmin, type Session } from './support/auth';
 import { sample } from './support/module-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
-import { TestPrincipalModule } from './support/test-principal.module';
 
-const ADMIN = 'alice:Admin';
-const VIEWER = 'vic:Viewer';
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 const INTERVAL = 10_000;
 const TIMEOUT = 30_000;
@@ -27,11 +25,12 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
   let t: TestApp;
   let baseUrl: string;
   let db: Client;
+  let ADMIN: Session;
+  let VIEWER: Session;
   const clock = new ManualClock(T0);
 
   beforeAll(async () => {
     t = await startTestApp({
-      imports: [TestPrincipalModule],
       clock,
       env: {
         HEARTBEAT_INTERVAL_MS: String(INTERVAL),
@@ -43,6 +42,8 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
     baseUrl = `http://127.0.0.1:${(t.server.address() as AddressInfo).port}`;
     db = new Client({ connectionString: t.database.url });
     await db.connect();
+    ADMIN = await loginAdmin(t.server);
+    VIEWER = await createUser(t.server, ADMIN, 'vic', ['Viewer']);
   });
 
   afterAll(async () => {
@@ -55,7 +56,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
   async function token(environment: string, body: Record<string, unknown> = {}): Promise<string> {
     const res = await api()
       .post(`/api/v1/environments/${environment}/enrollment-tokens`)
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send(body);
     expect(res.status).toBe(201);
     return res.body.token as string;
@@ -75,14 +76,18 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
   }
 
   async function node(id: string) {
-    const res = await api().get(`/api/v1/nodes/${id}`).set('x-test-principal', VIEWER);
+    const res = await api()
+      .get(`/api/v1/nodes/${id}`)
+      .set(...bearer(VIEWER));
     expect(res.status).toBe(200);
     return res.body as Record<string, unknown>;
   }
 
   describe('environments', () => {
     it('seeds Development, QA, Staging and Production with the policies of product.md §3, by rank', async () => {
-      const res = await api().get('/api/v1/environments').set('x-test-principal', VIEWER);
+      const res = await api()
+        .get('/api/v1/environments')
+        .set(...bearer(VIEWER));
       expect(res.status).toBe(200);
       expect((res.body as { name: string }[]).map((e: { name: string }) => e.name)).toEqual([
         'Development',
@@ -116,7 +121,9 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
     });
 
     it.each(['production', 'PRODUCTION', 'Production'])('finds %s case-insensitively', async (name) => {
-      const res = await api().get(`/api/v1/environments/${name}`).set('x-test-principal', VIEWER);
+      const res = await api()
+        .get(`/api/v1/environments/${name}`)
+        .set(...bearer(VIEWER));
       expect(res.status).toBe(200);
       expect(res.body.name).toBe('Production');
     });
@@ -124,7 +131,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
     it('creates, patches, freezes and unfreezes an environment; conflicts are 409', async () => {
       const created = await api()
         .post('/api/v1/environments')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: 'Perf', rank: 25, defaultStrategy: 'Rolling' });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
@@ -135,17 +142,17 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       });
       const again = await api()
         .post('/api/v1/environments')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: 'PERF', rank: 26 });
       expect(again.status).toBe(409);
       const rank = await api()
         .post('/api/v1/environments')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: 'Other', rank: 25 });
       expect(rank.status).toBe(409);
       const patched = await api()
         .patch('/api/v1/environments/perf')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({
           maxConcurrentDeployments: 2,
           approvalPolicy: { required: true },
@@ -159,20 +166,20 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       });
       const frozen = await api()
         .post('/api/v1/environments/Perf/freeze')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ reason: 'incident 42' });
-      expect(frozen.body).toMatchObject({ frozen: true, frozenReason: 'incident 42', frozenBy: 'alice' });
+      expect(frozen.body).toMatchObject({ frozen: true, frozenReason: 'incident 42', frozenBy: 'admin' });
       expect(
         (
           await api()
             .post('/api/v1/environments/Perf/freeze')
-            .set('x-test-principal', ADMIN)
+            .set(...bearer(ADMIN))
             .send({ reason: 'x' })
         ).status,
       ).toBe(409);
       const thawed = await api()
         .post('/api/v1/environments/Perf/unfreeze')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ reason: 'fixed' });
       expect(thawed.body.frozen).toBe(false);
     });
@@ -186,7 +193,10 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
         'strategyDefaults.Canary.steps',
       ],
     ])('refuses %j naming %s', async (body, field) => {
-      const res = await api().post('/api/v1/environments').set('x-test-principal', ADMIN).send(body);
+      const res = await api()
+        .post('/api/v1/environments')
+        .set(...bearer(ADMIN))
+        .send(body);
       expect(res.status).toBe(400);
       expect((res.body.errors as { field: string }[]).map((e: { field: string }) => e.field)).toContain(
         field,
@@ -199,7 +209,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       const s = sample('payment-processor', '2.0.0');
       const published = await api()
         .post('/api/v1/modules/payment-processor/versions')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .field('manifest', s.manifestText)
         .attach('artifact', s.artifact, { filename: 'index.js', contentType: 'application/javascript' });
       expect(published.status).toBe(201);
@@ -273,6 +283,15 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
           activeVersion: '2.0.0',
           desiredActiveVersion: '2.0.0',
         }),
+      ]);
+
+      const audit = await db.query(
+        `SELECT action, result, details->>'to' AS "to" FROM audit_records WHERE resource_id = $1 ORDER BY seq`,
+        [nodeId],
+      );
+      expect(audit.rows).toEqual([
+        { action: 'node.enroll', result: 'success', to: null },
+        { action: 'node.status_change', result: 'success', to: 'Running' },
       ]);
 
       // A reconnect resynchronises: the persisted desired state is sent again after hello.
@@ -351,9 +370,16 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       agent.send({ type: 'heartbeat', nodeId: victim.nodeId, metrics: metrics({ errorRate: 99 }) });
       expect(await agent.next('error')).toMatchObject({ code: 'forbidden' });
       expect((await agent.closed).code).toBe(4403);
-      const audited = t.logs.records().filter((r) => r.msg === 'audit' && r.action === 'node.impersonation');
-      expect(audited).toEqual([
-        expect.objectContaining({ result: 'failure', resource: { type: 'node', id: victim.nodeId } }),
+      const audited = await db.query(
+        `SELECT result, actor_kind, actor_id, resource_id, details FROM audit_records WHERE action = 'node.impersonation'`,
+      );
+      expect(audited.rows).toEqual([
+        expect.objectContaining({
+          result: 'failure',
+          actor_kind: 'node',
+          actor_id: mine.nodeId,
+          resource_id: victim.nodeId,
+        }),
       ]);
       expect((await node(victim.nodeId)).metrics).toBeNull();
     });
@@ -369,7 +395,11 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       const monitor = t.app.get(HeartbeatMonitor);
       const clusterOf = async () =>
         (
-          (await api().get('/api/v1/clusters').set('x-test-principal', VIEWER)).body as {
+          (
+            await api()
+              .get('/api/v1/clusters')
+              .set(...bearer(VIEWER))
+          ).body as {
             environment: string;
           }[]
         ).find((c: { environment: string }) => c.environment === 'Staging');
@@ -442,7 +472,9 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       await beat(start + 175_000, a.nodeId, { cpuPercent: 50, latencyP95Ms: 100 });
       await beat(start + 185_000, b.nodeId, { cpuPercent: 70, latencyP95Ms: 300, requestsPerSecond: 50 });
 
-      const detail = await api().get('/api/v1/clusters/production').set('x-test-principal', VIEWER);
+      const detail = await api()
+        .get('/api/v1/clusters/production')
+        .set(...bearer(VIEWER));
       expect(detail.status).toBe(200);
       expect(detail.body).toMatchObject({
         environment: 'Production',
@@ -468,7 +500,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
           to: new Date(start + 300_000).toISOString(),
           interval: '1m',
         })
-        .set('x-test-principal', VIEWER);
+        .set(...bearer(VIEWER));
       expect(series.status).toBe(200);
       expect(series.body).toEqual({
         environment: 'Production',
@@ -506,7 +538,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       const fiveMinutes = await api()
         .get('/api/v1/clusters/Production/metrics')
         .query({ from: new Date(start).toISOString(), to: new Date(start + 300_000).toISOString() })
-        .set('x-test-principal', VIEWER);
+        .set(...bearer(VIEWER));
       expect(fiveMinutes.body.interval).toBe('5m');
       expect(fiveMinutes.body.dataPoints).toEqual([
         expect.objectContaining({
@@ -539,7 +571,9 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       ['unknown status filter', '/api/v1/nodes?status=Sleeping', 400],
       ['unknown environment filter', '/api/v1/nodes?environment=Nowhere', 404],
     ])('%s: GET %s → %i', async (_name, path, status) => {
-      const res = await api().get(path).set('x-test-principal', VIEWER);
+      const res = await api()
+        .get(path)
+        .set(...bearer(VIEWER));
       expect(res.status).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body.status).toBe(status);
@@ -548,14 +582,14 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
     it('lists nodes filtered by environment, label and kind, paginated', async () => {
       const first = await api()
         .get('/api/v1/nodes?environment=qa&kind=agent&label=zone=eu-1&limit=1')
-        .set('x-test-principal', VIEWER);
+        .set(...bearer(VIEWER));
       expect(first.status).toBe(200);
       expect(first.body.items).toHaveLength(1);
       const second = await api()
         .get(
           `/api/v1/nodes?environment=qa&kind=agent&label=zone=eu-1&limit=1&cursor=${first.body.nextCursor}`,
         )
-        .set('x-test-principal', VIEWER);
+        .set(...bearer(VIEWER));
       expect(second.body.items[0].name > first.body.items[0].name).toBe(true);
     });
 
@@ -563,14 +597,31 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       const { nodeId, credential } = await enroll('Development', 'retire-01');
       const drained = await api()
         .post(`/api/v1/nodes/${nodeId}/drain`)
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ reason: 'maintenance' });
       expect(drained.body).toMatchObject({ status: 'Draining', statusReason: 'maintenance' });
       expect(
-        (await api().post(`/api/v1/nodes/${nodeId}/drain`).set('x-test-principal', ADMIN).send({})).status,
+        (
+          await api()
+            .post(`/api/v1/nodes/${nodeId}/drain`)
+            .set(...bearer(ADMIN))
+            .send({})
+        ).status,
       ).toBe(409);
-      expect((await api().delete(`/api/v1/nodes/${nodeId}`).set('x-test-principal', ADMIN)).status).toBe(204);
-      expect((await api().get(`/api/v1/nodes/${nodeId}`).set('x-test-principal', VIEWER)).status).toBe(404);
+      expect(
+        (
+          await api()
+            .delete(`/api/v1/nodes/${nodeId}`)
+            .set(...bearer(ADMIN))
+        ).status,
+      ).toBe(204);
+      expect(
+        (
+          await api()
+            .get(`/api/v1/nodes/${nodeId}`)
+            .set(...bearer(VIEWER))
+        ).status,
+      ).toBe(404);
       await expect(ScriptedAgent.connect(baseUrl, credential)).rejects.toThrow('upgrade refused: 401');
     });
   });

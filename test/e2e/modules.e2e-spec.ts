@@ -3,26 +3,35 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { makeKey, sample, signModule, type KeyKind, type TestKey } from './support/module-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
-import { TestPrincipalModule } from './support/test-principal.module';
+import { bearer, createUser, loginAdmin, type Session } from './support/auth';
 
-const ADMIN = 'alice:Admin';
-const DEPLOYER = 'dave:Deployer';
 const MAX_BYTES = 64 * 1024;
 
 describe('module registry (whole app, real database)', () => {
   let t: TestApp;
   let db: Client;
+  let ADMIN: Session;
+  let DEPLOYER: Session;
+  let VIEWER: Session;
 
   beforeAll(async () => {
-    t = await startTestApp({ imports: [TestPrincipalModule], env: { MODULE_MAX_BYTES: String(MAX_BYTES) } });
+    t = await startTestApp({ env: { MODULE_MAX_BYTES: String(MAX_BYTES) } });
     db = new Client({ connectionString: t.database.url });
     await db.connect();
+    ADMIN = await loginAdmin(t.server);
+    DEPLOYER = await createUser(t.server, ADMIN, 'dave', ['Deployer']);
+    VIEWER = await createUser(t.server, ADMIN, 'vic', ['Viewer']);
   });
 
   afterAll(async () => {
     await db.end();
     await t.close();
   });
+
+  const get = (path: string) =>
+    request(t.server)
+      .get(path)
+      .set(...bearer(VIEWER));
 
   async function count(table: string): Promise<number> {
     const result = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -33,11 +42,11 @@ describe('module registry (whole app, real database)', () => {
     name: string,
     manifest: string | Record<string, unknown>,
     artifact: Buffer | undefined,
-    extra: { signature?: string; signingKeyId?: string; as?: string } = {},
+    extra: { signature?: string; signingKeyId?: string; as?: Session } = {},
   ) {
     let req = request(t.server)
       .post(`/api/v1/modules/${name}/versions`)
-      .set('x-test-principal', extra.as ?? DEPLOYER)
+      .set(...bearer(extra.as ?? DEPLOYER))
       .field('manifest', typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
     if (extra.signature !== undefined) req = req.field('signature', extra.signature);
     if (extra.signingKeyId !== undefined) req = req.field('signingKeyId', extra.signingKeyId);
@@ -49,7 +58,7 @@ describe('module registry (whole app, real database)', () => {
   async function registerKey(key: TestKey, name: string): Promise<string> {
     const res = await request(t.server)
       .post('/api/v1/signing-keys')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send({ name, publicKey: key.publicPem });
     expect(res.status).toBe(201);
     return res.body.id as string;
@@ -72,15 +81,14 @@ describe('module registry (whole app, real database)', () => {
         manifest: s.manifest,
       }),
     );
-    const list = await request(t.server).get('/api/v1/modules').set('x-test-principal', 'vic:Viewer');
+    const list = await get('/api/v1/modules');
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([
       expect.objectContaining({ name: 'payment-processor', latestVersion: '2.0.0', versionCount: 1 }),
     ]);
-    const got = await request(t.server).get('/api/v1/modules/payment-processor/versions/2.0.0');
+    const got = await get('/api/v1/modules/payment-processor/versions/2.0.0');
     expect(got.body.sha256).toBe(digest);
-    const download = await request(t.server)
-      .get('/api/v1/modules/payment-processor/versions/2.0.0/artifact')
+    const download = await get('/api/v1/modules/payment-processor/versions/2.0.0/artifact')
       .buffer(true)
       .parse((res, done) => {
         const chunks: Buffer[] = [];
@@ -120,27 +128,31 @@ describe('module registry (whole app, real database)', () => {
   it('yanks (listed as yanked) and unyanks, with a reason, and writes module.yanked events', async () => {
     const yank = await request(t.server)
       .post('/api/v1/modules/payment-processor/versions/2.0.0/yank')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send({ reason: 'declines valid cards' });
     expect(yank.status).toBe(200);
     expect(yank.body).toEqual(expect.objectContaining({ yanked: true, yankReason: 'declines valid cards' }));
-    const versions = await request(t.server).get('/api/v1/modules/payment-processor/versions');
+    const versions = await get('/api/v1/modules/payment-processor/versions');
     expect(versions.body.items[0]).toEqual(expect.objectContaining({ version: '2.0.0', yanked: true }));
     const again = await request(t.server)
       .post('/api/v1/modules/payment-processor/versions/2.0.0/yank')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send({ reason: 'twice' });
     expect(again.status).toBe(409);
     const noReason = await request(t.server)
       .post('/api/v1/modules/payment-processor/versions/2.0.0/unyank')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send({});
     expect(noReason.status).toBe(400);
     const unyank = await request(t.server)
       .post('/api/v1/modules/payment-processor/versions/2.0.0/unyank')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(ADMIN))
       .send({ reason: 'fixed upstream' });
     expect(unyank.body.yanked).toBe(false);
+    const audited = await db.query(
+      `SELECT action FROM audit_records WHERE action LIKE 'module.%yank' ORDER BY seq`,
+    );
+    expect(audited.rows.map((r: { action: string }) => r.action)).toEqual(['module.yank', 'module.unyank']);
     const events = await db.query(`SELECT payload FROM events WHERE type = 'module.yanked' ORDER BY seq`);
     expect(events.rows.map((r: { payload: { yanked: boolean } }) => r.payload.yanked)).toEqual([true, false]);
   });
@@ -188,7 +200,7 @@ describe('module registry (whole app, real database)', () => {
       } else if (fault === 'revoked') {
         const revoke = await request(t.server)
           .post(`/api/v1/signing-keys/${keyId}/revoke`)
-          .set('x-test-principal', ADMIN);
+          .set(...bearer(ADMIN));
         expect(revoke.status).toBe(200);
       } else {
         sentKey = '00000000-0000-4000-8000-000000000000';
@@ -216,7 +228,7 @@ describe('module registry (whole app, real database)', () => {
         artifacts: await count('module_artifacts'),
         events: await count('events'),
       }).toEqual(before);
-      expect((await request(t.server).get(`/api/v1/modules/faulty-${fault}`)).status).toBe(404);
+      expect((await get(`/api/v1/modules/faulty-${fault}`)).status).toBe(404);
     });
 
     it.each([
@@ -225,7 +237,7 @@ describe('module registry (whole app, real database)', () => {
     ] as const)('refuses a weak or unsupported key (%s) with 400', async (kind, message) => {
       const res = await request(t.server)
         .post('/api/v1/signing-keys')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: `weak-${kind}`, publicKey: makeKey(kind).publicPem });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ field: 'publicKey', message: expect.stringMatching(message) }]);
@@ -234,14 +246,14 @@ describe('module registry (whole app, real database)', () => {
     it('refuses a key that is not a PEM public key, and a duplicate', async () => {
       const garbage = await request(t.server)
         .post('/api/v1/signing-keys')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: 'garbage', publicKey: 'not a key' });
       expect(garbage.status).toBe(400);
       const key = makeKey('ed25519');
       await registerKey(key, 'dup-1');
       const dup = await request(t.server)
         .post('/api/v1/signing-keys')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(ADMIN))
         .send({ name: 'dup-2', publicKey: key.publicPem });
       expect(dup.status).toBe(409);
     });
@@ -257,7 +269,7 @@ describe('module registry (whole app, real database)', () => {
         );
         expect(res.status).toBe(201);
       }
-      const list = await request(t.server).get('/api/v1/modules/semver-order/versions');
+      const list = await get('/api/v1/modules/semver-order/versions');
       expect((list.body.items as { version: string }[]).map((v) => v.version)).toEqual([
         '1.0.0',
         '1.0.0-beta.10',
@@ -265,15 +277,15 @@ describe('module registry (whole app, real database)', () => {
         '1.0.0-alpha',
         '0.9.0',
       ]);
-      const page1 = await request(t.server).get('/api/v1/modules/semver-order/versions?limit=2');
-      const page2 = await request(t.server).get(
+      const page1 = await get('/api/v1/modules/semver-order/versions?limit=2');
+      const page2 = await get(
         `/api/v1/modules/semver-order/versions?limit=2&cursor=${page1.body.nextCursor as string}`,
       );
       expect((page2.body.items as { version: string }[]).map((v) => v.version)).toEqual([
         '1.0.0-beta.2',
         '1.0.0-alpha',
       ]);
-      const detail = await request(t.server).get('/api/v1/modules/semver-order');
+      const detail = await get('/api/v1/modules/semver-order');
       expect(detail.body.latestVersion).toBe('1.0.0');
     });
 
@@ -289,8 +301,31 @@ describe('module registry (whole app, real database)', () => {
     );
 
     it('answers 404, not 5xx, for a version path that is not SemVer', async () => {
-      const res = await request(t.server).get('/api/v1/modules/semver-order/versions/v1.0');
+      const res = await get('/api/v1/modules/semver-order/versions/v1.0');
       expect(res.status).toBe(404);
+    });
+  });
+
+  describe('roles', () => {
+    it('a Viewer reads but cannot publish; only an Admin manages keys and yanks', async () => {
+      const s = sample('inventory-service', '1.4.0');
+      expect((await get('/api/v1/modules')).status).toBe(200);
+      expect((await get('/api/v1/signing-keys')).status).toBe(200);
+      expect((await publish('inventory-service', s.manifestText, s.artifact, { as: VIEWER })).status).toBe(
+        403,
+      );
+      const key = makeKey('ed25519');
+      const asDeployer = await request(t.server)
+        .post('/api/v1/signing-keys')
+        .set(...bearer(DEPLOYER))
+        .send({ name: 'deployer-key', publicKey: key.publicPem });
+      expect(asDeployer.status).toBe(403);
+      const yank = await request(t.server)
+        .post('/api/v1/modules/payment-processor/versions/2.0.0/yank')
+        .set(...bearer(DEPLOYER))
+        .send({ reason: 'not mine to yank' });
+      expect(yank.status).toBe(403);
+      expect((await request(t.server).get('/api/v1/modules')).status).toBe(401);
     });
   });
 
@@ -298,7 +333,7 @@ describe('module registry (whole app, real database)', () => {
     it('lists every error of a bad publish at once', async () => {
       const res = await request(t.server)
         .post('/api/v1/modules/Bad_Name/versions')
-        .set('x-test-principal', DEPLOYER)
+        .set(...bearer(DEPLOYER))
         .field(
           'manifest',
           JSON.stringify({
@@ -334,7 +369,7 @@ describe('module registry (whole app, real database)', () => {
     it('refuses a JSON body on the publish route with 415', async () => {
       const res = await request(t.server)
         .post('/api/v1/modules/json-body/versions')
-        .set('x-test-principal', DEPLOYER)
+        .set(...bearer(DEPLOYER))
         .send({ manifest: '{}' });
       expect(res.status).toBe(415);
     });
@@ -356,17 +391,11 @@ describe('module registry (whole app, real database)', () => {
     });
 
     it('answers unknown modules and versions with 404', async () => {
-      expect((await request(t.server).get('/api/v1/modules/no-such-module')).status).toBe(404);
-      expect((await request(t.server).get('/api/v1/modules/no-such-module/versions')).status).toBe(404);
-      expect((await request(t.server).get('/api/v1/modules/payment-processor/versions/9.9.9')).status).toBe(
-        404,
-      );
-      expect(
-        (await request(t.server).get('/api/v1/modules/payment-processor/versions/9.9.9/artifact')).status,
-      ).toBe(404);
-      expect(
-        (await request(t.server).get('/api/v1/signing-keys/00000000-0000-4000-8000-000000000000')).status,
-      ).toBe(404);
+      expect((await get('/api/v1/modules/no-such-module')).status).toBe(404);
+      expect((await get('/api/v1/modules/no-such-module/versions')).status).toBe(404);
+      expect((await get('/api/v1/modules/payment-processor/versions/9.9.9')).status).toBe(404);
+      expect((await get('/api/v1/modules/payment-processor/versions/9.9.9/artifact')).status).toBe(404);
+      expect((await get('/api/v1/signing-keys/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     });
   });
 });

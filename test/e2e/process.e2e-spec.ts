@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -47,6 +47,8 @@ describe('the API as a process', () => {
       const id = installationId(first);
       expect(id).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
       expect(first.records('migrations applied')[0]?.count).toBeGreaterThan(0);
+      // Without JWT_SECRET (development) the signing secret is generated once and kept, owner-only.
+      expect((await stat(path.join(dataDir, 'jwt-secret'))).mode & 0o777).toBe(0o600);
       first.child.kill('SIGTERM');
       expect((await first.exit(15_000)).code).toBe(0);
 
@@ -150,6 +152,18 @@ describe('the API as a process', () => {
       [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
       [{ DATABASE_URL: 'mysql://root@localhost/db' }, 'DATABASE_URL'],
       [{ NODE_ENV: 'production', CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+      [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+      [{ NODE_ENV: 'production', JWT_SECRET: 'short-secret' }, 'JWT_SECRET'],
+      [{ NODE_ENV: 'production', JWT_SECRET: 'your-256-bit-secret' }, 'JWT_SECRET'],
+      [{ NODE_ENV: 'production', JWT_SECRET: 'CHANGE_ME_TO_32_RANDOM_BYTES_0123456789' }, 'JWT_SECRET'],
+      [
+        {
+          NODE_ENV: 'production',
+          JWT_SECRET: 'q7Vd0xZ3mK9pL2sT8wR4nB6yH1cF5gJ0aE3uI7oP',
+          HOTSWAP_DEMO_USERS: 'true',
+        },
+        'HOTSWAP_DEMO_USERS',
+      ],
     ])('%j stops the process with a message naming %s', async (env, setting) => {
       const proc = start(API_ENTRY, env);
       const { code } = await proc.exit(15_000);

@@ -6,11 +6,10 @@ import {
   type NodeRef,
 } from '@hotswap/clusters';
 import request from 'supertest';
+import { bearer, loginAdmin, type Session } from './support/auth';
 import { sample } from './support/module-fixtures';
 import { startTestApp, type TestApp } from './support/test-app';
-import { TestPrincipalModule } from './support/test-principal.module';
 
-const ADMIN = 'alice:Admin';
 const SEED = 7;
 const TRIPLE = { faults: [{ moduleName: 'payment-processor', version: '2.1.0', errorRateMultiplier: 3 }] };
 
@@ -32,12 +31,12 @@ interface NodeBody {
 /** One app with a simulated Production of 20 nodes, its timer stopped: heartbeats are driven by the test. */
 async function startSimulation(): Promise<{
   t: TestApp;
+  admin: Session;
   fleet: SimulatedFleet;
   driver: NodeDriver;
   refs: NodeRef[];
 }> {
   const t = await startTestApp({
-    imports: [TestPrincipalModule],
     env: {
       FLEET_SIMULATION: 'true',
       FLEET_SIMULATION_NODES: '0,0,0,20',
@@ -46,31 +45,32 @@ async function startSimulation(): Promise<{
   });
   const fleet = t.app.get(SimulatedFleet);
   fleet.stop();
+  const admin = await loginAdmin(t.server);
   for (const version of ['2.0.0', '2.1.0']) {
     const s = sample('payment-processor', version);
     const res = await request(t.server)
       .post('/api/v1/modules/payment-processor/versions')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(admin))
       .field('manifest', s.manifestText)
       .attach('artifact', s.artifact, { filename: 'index.js', contentType: 'application/javascript' });
     expect(res.status).toBe(201);
   }
   const list = await request(t.server)
     .get('/api/v1/nodes?environment=Production&limit=200')
-    .set('x-test-principal', ADMIN);
+    .set(...bearer(admin));
   const refs = (list.body.items as NodeBody[]).map((n) => ({
     id: n.id,
     name: n.name,
     kind: 'simulated' as const,
     environmentId: '',
   }));
-  return { t, fleet, driver: t.app.get<NodeDriver>(NODE_DRIVER), refs };
+  return { t, admin, fleet, driver: t.app.get<NodeDriver>(NODE_DRIVER), refs };
 }
 
-async function nodes(t: TestApp): Promise<NodeBody[]> {
+async function nodes(t: TestApp, admin: Session): Promise<NodeBody[]> {
   const res = await request(t.server)
     .get('/api/v1/nodes?environment=Production&limit=200')
-    .set('x-test-principal', ADMIN);
+    .set(...bearer(admin));
   expect(res.status).toBe(200);
   return res.body.items as NodeBody[];
 }
@@ -90,15 +90,15 @@ describe('simulated fleet (whole app)', () => {
     expect(run.refs.map((r) => r.name)).toEqual(
       Array.from({ length: 20 }, (_, i) => `sim-production-${String(i + 1).padStart(5, '0')}`),
     );
-    expect((await nodes(run.t)).every((n) => n.status === 'Initializing' && n.kind === 'simulated')).toBe(
-      true,
-    );
+    expect(
+      (await nodes(run.t, run.admin)).every((n) => n.status === 'Initializing' && n.kind === 'simulated'),
+    ).toBe(true);
     await run.fleet.beatAll();
-    const after = await nodes(run.t);
+    const after = await nodes(run.t, run.admin);
     expect(after.every((n) => n.status === 'Running' && n.healthy)).toBe(true);
     const cluster = await request(run.t.server)
       .get('/api/v1/clusters/Production')
-      .set('x-test-principal', ADMIN);
+      .set(...bearer(run.admin));
     expect(cluster.body).toMatchObject({ totalNodes: 20, healthyNodes: 20, isHealthy: true });
   });
 
@@ -124,7 +124,7 @@ describe('simulated fleet (whole app)', () => {
     expect(await run.driver.activate(second, 'payment-processor')).toMatchObject({
       slots: { activeVersion: '2.1.0', previousVersion: '2.0.0' },
     });
-    const stored = (await nodes(run.t)).find((n) => n.id === second.id);
+    const stored = (await nodes(run.t, run.admin)).find((n) => n.id === second.id);
     expect(stored?.modules).toEqual([
       expect.objectContaining({
         moduleName: 'payment-processor',
@@ -142,16 +142,20 @@ describe('simulated fleet (whole app)', () => {
     for (const ref of canaries) await run.driver.install(ref, 'payment-processor', '2.1.0');
     const put = await request(run.t.server)
       .put('/api/v1/simulation/faults')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(run.admin))
       .send(TRIPLE);
     expect(put.status).toBe(200);
     expect(
-      (await request(run.t.server).get('/api/v1/simulation/faults').set('x-test-principal', ADMIN)).body,
+      (
+        await request(run.t.server)
+          .get('/api/v1/simulation/faults')
+          .set(...bearer(run.admin))
+      ).body,
     ).toEqual(TRIPLE);
 
     const beat = run.fleet.beatsOf(canaries[0]?.id ?? '');
     await run.fleet.beatAll();
-    const observed = await nodes(run.t);
+    const observed = await nodes(run.t, run.admin);
     const canaryIds = new Set(canaries.map((c) => c.id));
     for (const node of observed) {
       const version = canaryIds.has(node.id) ? '2.1.0' : '2.0.0';
@@ -183,7 +187,7 @@ describe('simulated fleet (whole app)', () => {
     async (_name, failInstall, failures) => {
       await request(run.t.server)
         .put('/api/v1/simulation/faults')
-        .set('x-test-principal', ADMIN)
+        .set(...bearer(run.admin))
         .send({ faults: [{ moduleName: 'payment-processor', version: '2.1.0', failInstall }] });
       for (const ref of run.refs) await run.driver.install(ref, 'payment-processor', '2.0.0');
       const results = await Promise.all(
@@ -196,7 +200,7 @@ describe('simulated fleet (whole app)', () => {
           .map((r) => run.refs.find((ref) => ref.id === r.nodeId)?.name);
         expect(failedNames.sort()).toEqual(failInstall);
       }
-      const after = await nodes(run.t);
+      const after = await nodes(run.t, run.admin);
       for (const r of results.filter((x) => !x.ok)) {
         expect(after.find((n) => n.id === r.nodeId)?.modules[0]?.activeVersion).toBe('2.0.0');
       }
@@ -206,7 +210,7 @@ describe('simulated fleet (whole app)', () => {
   it('unhealthyAfterInstall makes the installed nodes fail health and turn Unhealthy on their next heartbeat', async () => {
     await request(run.t.server)
       .put('/api/v1/simulation/faults')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(run.admin))
       .send({
         faults: [
           {
@@ -225,20 +229,20 @@ describe('simulated fleet (whole app)', () => {
     expect(installed.durationMs).toBeGreaterThanOrEqual(50);
     expect((await run.driver.health(bad, 'payment-processor')).healthy).toBe(false);
     await run.fleet.beatAll();
-    const after = await nodes(run.t);
+    const after = await nodes(run.t, run.admin);
     expect(after.find((n) => n.id === bad.id)).toMatchObject({ status: 'Unhealthy', healthy: false });
     expect(after.find((n) => n.id === good.id)).toMatchObject({ status: 'Running', healthy: true });
     expect((await run.driver.health(good, 'payment-processor')).healthy).toBe(true);
     const cleared = await request(run.t.server)
       .delete('/api/v1/simulation/faults')
-      .set('x-test-principal', ADMIN);
+      .set(...bearer(run.admin));
     expect(cleared.status).toBe(204);
   });
 
   it('refuses an invalid fault set with every field error', async () => {
     const res = await request(run.t.server)
       .put('/api/v1/simulation/faults')
-      .set('x-test-principal', ADMIN)
+      .set(...bearer(run.admin))
       .send({ faults: [{ moduleName: 'X', version: '1', failInstall: 'some', errorRateMultiplier: -1 }] });
     expect(res.status).toBe(400);
     expect((res.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
@@ -257,11 +261,11 @@ describe('simulated fleet determinism across runs', () => {
         for (const ref of r.refs.slice(0, 5)) await r.driver.install(ref, 'payment-processor', '2.1.0');
         await request(r.t.server)
           .put('/api/v1/simulation/faults')
-          .set('x-test-principal', ADMIN)
+          .set(...bearer(r.admin))
           .send(TRIPLE);
         await r.fleet.beatAll();
         await r.fleet.beatAll();
-        return Object.fromEntries((await nodes(r.t)).map((n) => [n.name, n.metrics]));
+        return Object.fromEntries((await nodes(r.t, r.admin)).map((n) => [n.name, n.metrics]));
       } finally {
         await r.t.close();
       }
@@ -275,9 +279,13 @@ describe('simulated fleet determinism across runs', () => {
 
 describe('simulation off', () => {
   it('answers the fault routes with 409 problem+json', async () => {
-    const t = await startTestApp({ imports: [TestPrincipalModule], env: { FLEET_SIMULATION: 'false' } });
+    const t = await startTestApp({ env: { FLEET_SIMULATION: 'false' } });
     try {
-      const res = await request(t.server).get('/api/v1/simulation/faults').set('x-test-principal', ADMIN);
+      const viewer = await request(t.server).get('/api/v1/simulation/faults');
+      expect(viewer.status).toBe(401);
+      const res = await request(t.server)
+        .get('/api/v1/simulation/faults')
+        .set(...bearer(await loginAdmin(t.server)));
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('simulation_disabled');
     } finally {

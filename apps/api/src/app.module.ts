@@ -1,4 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { AuditModule } from '@hotswap/audit';
+import { AuthModule } from '@hotswap/auth';
 import { ClustersModule } from '@hotswap/clusters';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
@@ -28,6 +30,8 @@ export class AppModule {
         DatabaseModule.forRoot(SCHEMA),
         EventsModule,
         ModulesModule,
+        AuditModule,
+        AuthModule,
         ClustersModule,
         ...(options.imports ?? []),
       ],

@@ -9,6 +9,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { buildOpenApiDocument, setupDocs } from './openapi';
 
+const MAX_HEADER_BYTES = 64 * 1024;
+
 export function appVersion(): string {
   for (const candidate of ['../../../package.json', '../../../../package.json']) {
     try {
@@ -33,6 +35,9 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
   app.useLogger(app.get(Logger));
   // Agents' WebSocket sessions (`/agent`) share the HTTP server.
   app.useWebSocketAdapter(new WsAdapter(app));
+  // Node's default (16 KiB) would answer an oversized bearer token with a bare 431; with room to
+  // spare, the auth guard refuses it with the usual 401 problem document instead.
+  (app.getHttpServer() as { maxHeaderSize?: number }).maxHeaderSize = MAX_HEADER_BYTES;
   configureHttp(app, options.config);
   if (options.config.docsEnabled) setupDocs(app, buildOpenApiDocument(app, appVersion()));
   await app.init();

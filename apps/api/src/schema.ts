@@ -1,3 +1,11 @@
+import { AuditRecordEntity } from '@hotswap/audit';
+import {
+  ApiTokenEntity,
+  RateLimitCounterEntity,
+  RefreshTokenEntity,
+  SessionEntity,
+  UserEntity,
+} from '@hotswap/auth';
 import { CLUSTER_ENTITIES } from '@hotswap/clusters';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
@@ -6,6 +14,16 @@ import { MIGRATIONS } from './migrations';
 
 /** Every entity of the application and the migrations that create their tables. */
 export const SCHEMA: SchemaDefinition = {
-  entities: [...EVENT_ENTITIES, ...MODULE_ENTITIES, ...CLUSTER_ENTITIES],
+  entities: [
+    ...EVENT_ENTITIES,
+    ...MODULE_ENTITIES,
+    AuditRecordEntity,
+    UserEntity,
+    SessionEntity,
+    RefreshTokenEntity,
+    ApiTokenEntity,
+    RateLimitCounterEntity,
+    ...CLUSTER_ENTITIES,
+  ],
   migrations: MIGRATIONS,
 };

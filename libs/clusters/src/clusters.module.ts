@@ -14,7 +14,7 @@ import { EnrollmentService } from './enrollment.service';
 import { EnvironmentsController } from './environments.controller';
 import { EnvironmentsRepository } from './environments.repository';
 import { EnvironmentsService } from './environments.service';
-import { FleetAudit, LogFleetAudit } from './fleet-audit';
+import { AuditTrailFleetAudit, FleetAudit } from './fleet-audit';
 import { FleetScheduler, LocalFleetScheduler } from './fleet-scheduler';
 import {
   HeartbeatIngestor,
@@ -38,7 +38,7 @@ import { SimulationFaultsRepository } from './simulation/simulation-faults.repos
   imports: [ModulesModule],
   controllers: [EnvironmentsController, NodesController, ClustersController, SimulationController],
   providers: [
-    { provide: FleetAudit, useClass: LogFleetAudit },
+    { provide: FleetAudit, useClass: AuditTrailFleetAudit },
     { provide: FleetScheduler, useClass: LocalFleetScheduler },
     heartbeatIngestHistogram,
     heartbeatCounter,

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { actorOf, AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
 import type { Principal } from '@hotswap/contracts';
 
 /** One audited fleet action (enrollment, status change, impersonation attempt, admin action). */
@@ -25,7 +26,27 @@ export abstract class FleetAudit {
   }
 }
 
-/** Until the audit trail is composed in: audit entries become structured log lines. */
+/** The hash-chained audit trail (category `fleet`), in the caller's transaction. */
+@Injectable()
+export class AuditTrailFleetAudit extends FleetAudit {
+  constructor(@Inject(AuditService) private readonly audit: AuditService) {
+    super();
+  }
+
+  record(entry: FleetAuditEntry): Promise<void> {
+    return this.audit.record({
+      category: 'fleet',
+      action: entry.action,
+      result: entry.result,
+      actor: entry.actor === null ? SYSTEM_ACTOR : actorOf(entry.actor),
+      ...(entry.origin === undefined ? {} : { origin: entry.origin }),
+      resource: entry.resource,
+      ...(entry.details === undefined ? {} : { details: entry.details }),
+    });
+  }
+}
+
+/** Audit entries as structured log lines: for composing the fleet without the audit trail (tools). */
 @Injectable()
 export class LogFleetAudit extends FleetAudit {
   private readonly logger = new Logger('FleetAudit');

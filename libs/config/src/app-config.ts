@@ -31,6 +31,39 @@ export interface FleetSettings {
   };
 }
 
+export interface AuthSettings {
+  /** HS256 signing secret; absent outside production means one is generated (see the auth lib). */
+  readonly jwtSecret: string | undefined;
+  /** The secret before the last rotation: still verifies tokens until they expire, never signs. */
+  readonly jwtPreviousSecret: string | undefined;
+  /** ES256 (P-256) private key in PEM; when set, access tokens are signed with it and published as JWKS. */
+  readonly jwtPrivateKey: string | undefined;
+  /** The public key of the previous ES256 key pair, kept for verification after a rotation. */
+  readonly jwtPreviousPublicKey: string | undefined;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** How long a replica may trust its cached view of a user's or session's state. */
+  readonly stateCacheMs: number;
+  readonly adminPassword: string | undefined;
+  readonly demoUsers: boolean;
+}
+
+export interface RateLimitSettings {
+  readonly enabled: boolean;
+  readonly windowSeconds: number;
+  readonly login: number;
+  readonly mutating: number;
+  readonly reads: number;
+  readonly streams: number;
+}
+
+export interface AuditSettings {
+  readonly retentionDays: number;
+  readonly retentionIntervalMs: number;
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -49,6 +82,9 @@ export class AppConfig {
   /** Seed a demo signing key and sample modules on first start (default: embedded mode outside production). */
   readonly demoContent: boolean;
   readonly fleet: FleetSettings;
+  readonly auth: AuthSettings;
+  readonly rateLimit: RateLimitSettings;
+  readonly audit: AuditSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -84,6 +120,31 @@ export class AppConfig {
         seed: raw.FLEET_SIMULATION_SEED,
         timeScale: raw.FLEET_SIMULATION_TIME_SCALE,
       },
+    };
+    this.auth = {
+      jwtSecret: raw.JWT_SECRET,
+      jwtPreviousSecret: raw.JWT_PREVIOUS_SECRET,
+      jwtPrivateKey: raw.JWT_PRIVATE_KEY,
+      jwtPreviousPublicKey: raw.JWT_PREVIOUS_PUBLIC_KEY,
+      issuer: raw.JWT_ISSUER,
+      audience: raw.JWT_AUDIENCE,
+      accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,
+      stateCacheMs: raw.AUTH_STATE_CACHE_MS,
+      adminPassword: raw.HOTSWAP_ADMIN_PASSWORD,
+      demoUsers: raw.HOTSWAP_DEMO_USERS,
+    };
+    this.rateLimit = {
+      enabled: raw.RATE_LIMIT_ENABLED,
+      windowSeconds: raw.RATE_LIMIT_WINDOW_SECONDS,
+      login: raw.RATE_LIMIT_LOGIN,
+      mutating: raw.RATE_LIMIT_MUTATING,
+      reads: raw.RATE_LIMIT_READS,
+      streams: raw.RATE_LIMIT_STREAMS,
+    };
+    this.audit = {
+      retentionDays: raw.AUDIT_RETENTION_DAYS,
+      retentionIntervalMs: raw.AUDIT_RETENTION_INTERVAL_MS,
     };
   }
 

@@ -34,6 +34,42 @@ const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), 'must be a postgres:// or postgresql:// URL');
 
+/** Values seen in tutorials and templates; a JWT secret equal to one of them is refused. */
+export const KNOWN_DEFAULT_SECRETS = [
+  'secret',
+  'changeme',
+  'change-me',
+  'your-256-bit-secret',
+  'your-secret-key',
+  'supersecret',
+  'jwt-secret',
+  'hotswap',
+  'hotswap-secret',
+  'development-secret',
+] as const;
+
+/** Why `value` is not acceptable as a JWT signing secret, or undefined when it is. */
+export function jwtSecretProblem(value: string): string | undefined {
+  if (Buffer.byteLength(value, 'utf8') < 32) return 'must be at least 32 bytes long';
+  const lower = value.toLowerCase();
+  if ((KNOWN_DEFAULT_SECRETS as readonly string[]).includes(lower)) return 'is a well-known default';
+  if (/change_?me|replace_?me|placeholder|example/i.test(value)) return 'is a placeholder, not a secret';
+  if (new Set(value).size < 10) return 'is too repetitive to be a random secret';
+  return undefined;
+}
+
+const jwtSecret = z.string().superRefine((value, ctx) => {
+  const problem = jwtSecretProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const pem = (kind: string) =>
+  z
+    .string()
+    // Environment variables often carry PEM with literal "\n" sequences.
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => v.includes(`-----BEGIN ${kind}`), `must be a PEM-encoded ${kind.toLowerCase()}`);
+
 /**
  * Every setting HotSwap reads from the environment, with its default. The keys are the environment
  * variable names; nothing else in the code base reads `process.env`.
@@ -81,6 +117,31 @@ export const configSchema = z.object({
     .transform(Number)
     .pipe(z.number().min(0.01, 'must be at least 0.01').max(1_000, 'must be at most 1000'))
     .default(1),
+
+  // Identity and access (security spec §1–§2).
+  JWT_SECRET: jwtSecret.optional(),
+  JWT_PREVIOUS_SECRET: jwtSecret.optional(),
+  JWT_PRIVATE_KEY: pem('PRIVATE KEY').optional(),
+  JWT_PREVIOUS_PUBLIC_KEY: pem('PUBLIC KEY').optional(),
+  JWT_ISSUER: z.string().min(1, 'must not be empty').default('hotswap'),
+  JWT_AUDIENCE: z.string().min(1, 'must not be empty').default('hotswap-api'),
+  ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(300, 90 * 86_400).default(7 * 86_400),
+  AUTH_STATE_CACHE_MS: int(0, 60_000).default(1_000),
+  HOTSWAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  HOTSWAP_DEMO_USERS: bool('HOTSWAP_DEMO_USERS').default(false),
+
+  // Rate limiting (security spec §5): requests per window, per user/token or per client IP.
+  RATE_LIMIT_ENABLED: bool('RATE_LIMIT_ENABLED').default(true),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 3_600).default(60),
+  RATE_LIMIT_LOGIN: int(1, 1_000_000).default(10),
+  RATE_LIMIT_MUTATING: int(1, 1_000_000).default(120),
+  RATE_LIMIT_READS: int(1, 1_000_000).default(1_200),
+  RATE_LIMIT_STREAMS: int(1, 1_000_000).default(30),
+
+  // Audit trail (security spec §9).
+  AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
+  AUDIT_RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

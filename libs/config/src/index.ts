@@ -1,7 +1,16 @@
-export { AppConfig, type DatabaseSettings, type FleetSettings } from './app-config';
+export {
+  AppConfig,
+  type AuditSettings,
+  type AuthSettings,
+  type DatabaseSettings,
+  type FleetSettings,
+  type RateLimitSettings,
+} from './app-config';
 export { ConfigModule } from './config.module';
 export {
   CONFIG_KEYS,
+  jwtSecretProblem,
+  KNOWN_DEFAULT_SECRETS,
   LOG_LEVELS,
   MEMORY_DATA_DIR,
   NODE_ENVS,

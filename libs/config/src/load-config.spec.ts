@@ -2,6 +2,9 @@ import { AppConfig } from './app-config';
 import { CONFIG_KEYS } from './config.schema';
 import { InvalidConfigError, loadConfig, type Environment } from './load-config';
 
+/** A valid production secret (never used outside tests). */
+const PROD_SECRET = 'q7Vd0xZ3mK9pL2sT8wR4nB6yH1cF5gJ0aE3uI7oP';
+
 function configError(env: Environment): InvalidConfigError {
   try {
     loadConfig(env);
@@ -118,7 +121,7 @@ describe('loadConfig', () => {
 
   describe('CORS wildcard', () => {
     it('is refused in production', () => {
-      const error = configError({ NODE_ENV: 'production', CORS_ORIGINS: '*' });
+      const error = configError({ NODE_ENV: 'production', CORS_ORIGINS: '*', JWT_SECRET: PROD_SECRET });
       expect(error.issues).toEqual([
         { setting: 'CORS_ORIGINS', message: expect.stringContaining('wildcard') },
       ]);
@@ -126,7 +129,11 @@ describe('loadConfig', () => {
     });
 
     it('is refused in production even among explicit origins', () => {
-      const error = configError({ NODE_ENV: 'production', CORS_ORIGINS: 'https://a.example.com, *' });
+      const error = configError({
+        NODE_ENV: 'production',
+        CORS_ORIGINS: 'https://a.example.com, *',
+        JWT_SECRET: PROD_SECRET,
+      });
       expect(error.issues.map((i) => i.setting)).toEqual(['CORS_ORIGINS']);
     });
 
@@ -135,7 +142,11 @@ describe('loadConfig', () => {
     });
 
     it('explicit origins are allowed in production', () => {
-      const config = loadConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://console.example.com' });
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        CORS_ORIGINS: 'https://console.example.com',
+        JWT_SECRET: PROD_SECRET,
+      });
       expect(config.isProduction).toBe(true);
       expect(config.corsOrigins).toEqual(['https://console.example.com']);
     });
@@ -197,6 +208,7 @@ describe('production rules are reported together with other invalid settings', (
       NODE_ENV: 'production',
       CORS_ORIGINS: 'https://a.example.com, *',
       PORT: 'abc',
+      JWT_SECRET: PROD_SECRET,
     });
     expect(error.issues.map((i) => i.setting).sort()).toEqual(['CORS_ORIGINS', 'PORT']);
   });
@@ -220,8 +232,8 @@ describe('fleet settings', () => {
   it.each([
     [{}, true],
     [{ DATABASE_URL: 'postgres://db/hotswap' }, false],
-    [{ NODE_ENV: 'production' }, false],
-    [{ NODE_ENV: 'production', FLEET_SIMULATION: 'true' }, true],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET, FLEET_SIMULATION: 'true' }, true],
     [{ FLEET_SIMULATION: 'false' }, false],
   ])('simulation with %j → %s', (env, enabled) => {
     expect(loadConfig(env).fleet.simulation.enabled).toBe(enabled);
@@ -241,5 +253,62 @@ describe('fleet settings', () => {
     ['HEARTBEAT_INTERVAL_MS', '1'],
   ])('refuses %s=%s', (setting, value) => {
     expect(configError({ [setting]: value }).issues.map((i) => i.setting)).toEqual([setting]);
+  });
+});
+
+describe('identity settings', () => {
+  it('has safe defaults: 15-minute access tokens, no demo users, 90-day audit retention', () => {
+    const config = loadConfig({});
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.auth.jwtSecret).toBeUndefined();
+    expect(config.auth.demoUsers).toBe(false);
+    expect(config.audit.retentionDays).toBe(90);
+    expect(config.rateLimit).toEqual(
+      expect.objectContaining({ enabled: true, windowSeconds: 60, login: 10, mutating: 120, reads: 1200 }),
+    );
+  });
+
+  it('accepts a long random secret and names nothing', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET }).auth.jwtSecret).toBe(PROD_SECRET);
+  });
+
+  describe('production refuses to start', () => {
+    it.each([
+      ['without a JWT secret', {}, 'JWT_SECRET'],
+      ['with a short secret', { JWT_SECRET: 'short-but-random-Xy7' }, 'JWT_SECRET'],
+      ['with a well-known default secret', { JWT_SECRET: 'your-256-bit-secret' }, 'JWT_SECRET'],
+      [
+        'with a template placeholder as secret',
+        { JWT_SECRET: 'CHANGE_ME_TO_32_RANDOM_BYTES_0123456789' },
+        'JWT_SECRET',
+      ],
+      ['with a repetitive secret', { JWT_SECRET: 'a'.repeat(48) }, 'JWT_SECRET'],
+      ['with demo users on', { JWT_SECRET: PROD_SECRET, HOTSWAP_DEMO_USERS: 'true' }, 'HOTSWAP_DEMO_USERS'],
+    ])('%s', (_case, env: Record<string, string>, setting) => {
+      const error = configError({ NODE_ENV: 'production', ...env });
+      expect(error.issues.map((i) => i.setting)).toContain(setting);
+      expect(error.message).toContain(setting);
+    });
+  });
+
+  it('refuses a short secret in development too', () => {
+    expect(configError({ JWT_SECRET: 'too-short' }).issues.map((i) => i.setting)).toEqual(['JWT_SECRET']);
+  });
+
+  it('allows demo users outside production', () => {
+    expect(loadConfig({ HOTSWAP_DEMO_USERS: 'true' }).auth.demoUsers).toBe(true);
+  });
+
+  it('refuses an admin password shorter than 12 characters', () => {
+    expect(configError({ HOTSWAP_ADMIN_PASSWORD: 'short' }).issues.map((i) => i.setting)).toEqual([
+      'HOTSWAP_ADMIN_PASSWORD',
+    ]);
+  });
+
+  it('reads PEM keys with escaped newlines', () => {
+    const config = loadConfig({
+      JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+    });
+    expect(config.auth.jwtPrivateKey).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
   });
 });

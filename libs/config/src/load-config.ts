@@ -26,6 +26,16 @@ function productionIssues(entries: Readonly<Record<string, string>>): ConfigIssu
   if ((entries.CORS_ORIGINS ?? '').split(',').some((origin) => origin.trim() === '*')) {
     issues.push({ setting: 'CORS_ORIGINS', message: 'a wildcard origin is not allowed in production' });
   }
+  // A wrong JWT_SECRET is already reported by the schema; production additionally requires one.
+  if (entries.JWT_SECRET === undefined) {
+    issues.push({
+      setting: 'JWT_SECRET',
+      message: 'is required in production (at least 32 random bytes, e.g. `openssl rand -base64 48`)',
+    });
+  }
+  if (['true', '1', 'yes'].includes(entries.HOTSWAP_DEMO_USERS ?? '')) {
+    issues.push({ setting: 'HOTSWAP_DEMO_USERS', message: 'demo users are not allowed in production' });
+  }
   return issues;
 }
 

@@ -32,6 +32,20 @@ export const ModuleErrorCode = {
 } as const;
 export type ModuleErrorCode = (typeof ModuleErrorCode)[keyof typeof ModuleErrorCode];
 
+/** Identity and access (libs/auth). */
+export const AuthErrorCode = {
+  /** Login refused; the same answer for an unknown user, a wrong password, a locked or disabled account. */
+  InvalidCredentials: 'invalid_credentials',
+  /** A refresh token that is unknown, expired, revoked or already used. */
+  InvalidRefreshToken: 'invalid_refresh_token',
+  UsernameTaken: 'username_taken',
+  /** The change would leave no enabled Admin. */
+  LastAdmin: 'last_admin',
+} as const;
+export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
+
+export type ErrorCode = PlatformErrorCode | ModuleErrorCode | AuthErrorCode | ClusterErrorCode;
+
 /** Environments, nodes, enrollment and the simulated fleet (libs/clusters). */
 export const ClusterErrorCode = {
   EnvironmentNotFound: 'environment_not_found',
@@ -47,12 +61,11 @@ export const ClusterErrorCode = {
 } as const;
 export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode | ClusterErrorCode;
-
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(PlatformErrorCode),
   ...Object.values(ModuleErrorCode),
+  ...Object.values(AuthErrorCode),
   ...Object.values(ClusterErrorCode),
 ];
 

@@ -1,15 +1,25 @@
 export {
   ALL_ERROR_CODES,
-  PROBLEM_CONTENT_TYPE,
+  AuthErrorCode,
   ClusterErrorCode,
   ModuleErrorCode,
+  PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,
   problemType,
   type ErrorCode,
   type FieldError,
   type ProblemDetails,
 } from './errors';
-export { effectiveRoles, PUBLIC_ROUTE, REQUIRED_ROLES, Role, ROLES, satisfiesRoles } from './roles';
 export { type EventPayloads, type EventSubject, type EventType } from './events';
 export { SYSTEM_PRINCIPAL, type Principal } from './principal';
+export {
+  effectiveRoles,
+  PUBLIC_ROUTE,
+  RATE_LIMIT_CLASS,
+  REQUIRED_ROLES,
+  Role,
+  ROLES,
+  satisfiesRoles,
+  type RateLimitClass,
+} from './roles';
 export { Clock, ManualClock, SystemClock } from './clock';

@@ -30,3 +30,10 @@ export function satisfiesRoles(held: Iterable<Role>, required: readonly Role[]):
 /** Route metadata keys of the access rules (set by `@Public()` / `@Roles()`, read by the auth guard). */
 export const PUBLIC_ROUTE = Symbol.for('hotswap.access.public');
 export const REQUIRED_ROLES = Symbol.for('hotswap.access.roles');
+
+/**
+ * The rate-limit budget a route draws from. Without the metadata: `mutating` for POST, PUT, PATCH and
+ * DELETE, `reads` otherwise. `exempt` is for probes and metrics, which are never limited.
+ */
+export type RateLimitClass = 'login' | 'mutating' | 'reads' | 'streams' | 'exempt';
+export const RATE_LIMIT_CLASS = Symbol.for('hotswap.access.rateLimitClass');

@@ -1,11 +1,28 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { PUBLIC_ROUTE, REQUIRED_ROLES, type Role } from '@hotswap/contracts';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import {
+  PROBLEM_CONTENT_TYPE,
+  PUBLIC_ROUTE,
+  RATE_LIMIT_CLASS,
+  REQUIRED_ROLES,
+  type RateLimitClass,
+  type Role,
+} from '@hotswap/contracts';
 
 /*
  * Access rules are declared on every route; the global guard (auth) denies anything without one.
  * These are metadata only, so that every feature can declare them without depending on auth.
  */
+
+const PROBLEM_CONTENT = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/** A documented problem+json answer. */
+export const ApiProblemResponse = (status: number, description: string) =>
+  ApiResponse({ status, description, content: PROBLEM_CONTENT });
+
+/** The 429 every rate-limited route can answer. */
+export const ApiRateLimitedResponse = () =>
+  ApiProblemResponse(429, 'Rate limit exceeded; `Retry-After` says when to retry.');
 
 /** Reachable without a token (login, refresh, enrollment, probes, docs, metrics). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -15,6 +32,10 @@ export const Roles = (...roles: [Role, ...Role[]]) =>
   applyDecorators(
     SetMetadata(REQUIRED_ROLES, roles),
     ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token.' }),
-    ApiForbiddenResponse({ description: `Requires one of the roles: ${roles.join(', ')}.` }),
+    ApiProblemResponse(401, 'Missing, invalid or expired token.'),
+    ApiProblemResponse(403, `Requires one of the roles: ${roles.join(', ')}.`),
+    ApiRateLimitedResponse(),
   );
+
+/** The rate-limit budget of a route (by default: `mutating` for writes, `reads` otherwise). */
+export const RateLimit = (budget: RateLimitClass) => SetMetadata(RATE_LIMIT_CLASS, budget);

@@ -18,6 +18,7 @@ const UNPREFIXED_ROUTES = [
   { path: 'health/live', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
   { path: 'metrics', method: RequestMethod.GET },
+  { path: '.well-known/jwks.json', method: RequestMethod.GET },
 ];
 
 const API_CSP = {
@@ -100,7 +101,16 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
       credentials: !config.corsOrigins.includes('*'),
-      exposedHeaders: ['X-Request-Id', 'traceparent', 'Location', 'Retry-After'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'traceparent',
+        'Location',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+      ],
       maxAge: 600,
     });
   }

@@ -36,3 +36,13 @@ export class NotFoundError extends DomainError {
     super(PlatformErrorCode.NotFound, `${what} '${id}' was not found.`);
   }
 }
+
+/** Too many requests; the filter sends `Retry-After` with the seconds given. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests; retry later.',
+  ) {
+    super(PlatformErrorCode.RateLimited, message, [], { retryAfterSeconds });
+  }
+}

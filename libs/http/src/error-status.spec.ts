@@ -1,4 +1,4 @@
-import { ALL_ERROR_CODES, PlatformErrorCode } from '@hotswap/contracts';
+import { ALL_ERROR_CODES, AuthErrorCode, PlatformErrorCode } from '@hotswap/contracts';
 import { ERROR_STATUS } from './error-status';
 
 describe('ERROR_STATUS', () => {
@@ -28,6 +28,10 @@ describe('ERROR_STATUS', () => {
     [PlatformErrorCode.RateLimited, 429],
     [PlatformErrorCode.Unavailable, 503],
     [PlatformErrorCode.Internal, 500],
+    [AuthErrorCode.InvalidCredentials, 401],
+    [AuthErrorCode.InvalidRefreshToken, 401],
+    [AuthErrorCode.UsernameTaken, 409],
+    [AuthErrorCode.LastAdmin, 409],
   ])('answers %s with %d', (code, status) => {
     expect(ERROR_STATUS[code].status).toBe(status);
   });

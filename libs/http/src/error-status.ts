@@ -1,5 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
-import { ClusterErrorCode, ModuleErrorCode, PlatformErrorCode, type ErrorCode } from '@hotswap/contracts';
+import {
+  AuthErrorCode,
+  ClusterErrorCode,
+  ModuleErrorCode,
+  PlatformErrorCode,
+  type ErrorCode,
+} from '@hotswap/contracts';
 
 /** The HTTP status and title of every error code. Exhaustive by type: a new code must be added here. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; title: string }>> = {
@@ -37,6 +43,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
     status: HttpStatus.CONFLICT,
     title: 'Version already in that state',
   },
+  [AuthErrorCode.InvalidCredentials]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
+  [AuthErrorCode.InvalidRefreshToken]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
+  [AuthErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
+  [AuthErrorCode.LastAdmin]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
   [ClusterErrorCode.EnvironmentNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Environment not found' },
   [ClusterErrorCode.EnvironmentExists]: { status: HttpStatus.CONFLICT, title: 'Environment already exists' },
   [ClusterErrorCode.EnvironmentRankTaken]: {

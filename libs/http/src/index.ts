@@ -7,12 +7,11 @@ export {
   JSON_BODY_LIMIT,
 } from './configure-http';
 export { AcceptsContent, ContentTypeInterceptor, JSON_MEDIA_TYPES } from './content-type';
-export { DomainError, NotFoundError, RequestValidationError } from './domain-error';
+export { DomainError, NotFoundError, RateLimitedError, RequestValidationError } from './domain-error';
 export { ERROR_STATUS } from './error-status';
 export { buildProblem, sendProblem, type ProblemInput } from './problem';
 export { ProblemFilter } from './problem.filter';
 export { createValidationPipe, flattenValidationErrors } from './validation';
-export { Public, Roles } from './access';
 export {
   DEFAULT_PAGE_SIZE,
   decodeCursor,
@@ -24,3 +23,4 @@ export {
 } from './pagination';
 export { CurrentPrincipal } from './principal.decorator';
 export { ApiProblems } from './api-problems';
+export { ApiProblemResponse, ApiRateLimitedResponse, Public, RateLimit, Roles } from './access';

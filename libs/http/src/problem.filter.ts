@@ -9,7 +9,7 @@ import {
 import { PlatformErrorCode, type ErrorCode, type FieldError } from '@hotswap/contracts';
 import { isRouted } from '@hotswap/observability';
 import type { Request, Response } from 'express';
-import { DomainError } from './domain-error';
+import { DomainError, RateLimitedError } from './domain-error';
 import { sendProblem, type ProblemInput } from './problem';
 
 /** Errors raised by the body parser carry a `type` such as `entity.parse.failed`. */
@@ -104,6 +104,9 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ msg: 'error after the response started', err: exception });
       res.end();
       return;
+    }
+    if (exception instanceof RateLimitedError) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
     }
     sendProblem(req, res, this.toProblem(exception, req));
   }

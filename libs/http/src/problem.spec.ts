@@ -68,6 +68,8 @@ describe('buildProblem', () => {
       spanId: 'b7ad6b7169203331',
       parentSpanId: undefined,
       traceFlags: '01',
+      clientIp: null,
+      userAgent: null,
     };
     const problem = runWithContext(context, () =>
       buildProblem(request({ url: '/x' }), { code: PlatformErrorCode.Internal, detail: 'x' }),

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Test } from '@nestjs/testing';
+import { AuditModule } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { DatabaseModule } from '@hotswap/database';
 import { EventsModule } from '@hotswap/events';
@@ -36,7 +37,13 @@ describe('demo content', () => {
       DEMO_CONTENT: 'true',
     });
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(SCHEMA), EventsModule, ModulesModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(SCHEMA),
+        EventsModule,
+        AuditModule,
+        ModulesModule,
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();

@@ -60,7 +60,7 @@ export class DemoContentSeeder implements OnApplicationBootstrap {
     }
     const privateKey = await this.demoKey();
     const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
-    const key = await this.signingKeys.register(DEMO_KEY_NAME, publicPem);
+    const key = await this.signingKeys.register(DEMO_KEY_NAME, publicPem, SYSTEM_PRINCIPAL);
     for (const [name, version] of DEMO_MODULES) {
       const dir = path.join(samples, name, version);
       const manifestText = readFileSync(path.join(dir, 'manifest.json'), 'utf8');

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleErrorCode, type FieldError, type Principal } from '@hotswap/contracts';
+import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
 import { RequestValidationError } from '@hotswap/http';
@@ -33,6 +34,7 @@ export class ModuleRegistry {
     @Inject(ModulesRepository) private readonly modules: ModulesRepository,
     @Inject(SigningKeysService) private readonly signingKeys: SigningKeysService,
     @Inject(EventLog) private readonly events: EventLog,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   async publish(name: string, input: PublishInput, principal: Principal): Promise<ModuleVersionEntity> {
@@ -93,6 +95,19 @@ export class ModuleRegistry {
         { moduleName: name },
         { version: saved.version, signed: saved.signature !== null, sha256, publishedBy: saved.publishedBy },
       );
+      await this.audit.record({
+        category: 'modules',
+        action: 'module.publish',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'module-version', id: `${name}@${saved.version}` },
+        details: {
+          sha256,
+          size: artifact.length,
+          signed: saved.signature !== null,
+          signingKeyId: saved.signingKeyId,
+        },
+      });
       return saved;
     });
   }
@@ -158,6 +173,14 @@ export class ModuleRegistry {
       await this.modules.setYanked(row.id, yanked, yanked ? reason : null);
       const by = principal.username ?? principal.id;
       await this.events.append('module.yanked', { moduleName: name }, { version, yanked, reason, by });
+      await this.audit.record({
+        category: 'modules',
+        action: yanked ? 'module.yank' : 'module.unyank',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'module-version', id: `${name}@${version}` },
+        details: { reason },
+      });
       return this.getVersion(name, version);
     });
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Role } from '@hotswap/contracts';
-import { ApiProblems, Roles } from '@hotswap/http';
+import { Role, type Principal } from '@hotswap/contracts';
+import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import { RegisterSigningKeyDto, SigningKeyIdParams, SigningKeyResponseDto } from './dto/signing-key.dto';
 import { toSigningKeyResponse } from './module.mapper';
 import { SigningKeysService } from './signing-keys.service';
@@ -16,8 +16,11 @@ export class SigningKeysController {
   @ApiOperation({ operationId: 'registerSigningKey', summary: 'Trust a public key for module signatures.' })
   @ApiCreatedResponse({ type: SigningKeyResponseDto })
   @ApiProblems(400, 409)
-  async register(@Body() body: RegisterSigningKeyDto): Promise<SigningKeyResponseDto> {
-    return toSigningKeyResponse(await this.keys.register(body.name, body.publicKey));
+  async register(
+    @Body() body: RegisterSigningKeyDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SigningKeyResponseDto> {
+    return toSigningKeyResponse(await this.keys.register(body.name, body.publicKey, principal));
   }
 
   @Get()
@@ -49,7 +52,10 @@ export class SigningKeysController {
   })
   @ApiOkResponse({ type: SigningKeyResponseDto })
   @ApiProblems(400, 404, 409)
-  async revoke(@Param() params: SigningKeyIdParams): Promise<SigningKeyResponseDto> {
-    return toSigningKeyResponse(await this.keys.revoke(params.id));
+  async revoke(
+    @Param() params: SigningKeyIdParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SigningKeyResponseDto> {
+    return toSigningKeyResponse(await this.keys.revoke(params.id, principal));
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModuleErrorCode } from '@hotswap/contracts';
+import { ModuleErrorCode, type Principal } from '@hotswap/contracts';
+import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import type { SigningKeyEntity } from './entities/signing-key.entity';
 import { ModuleError, signatureInvalid, signingKeyNotFound } from './module.errors';
@@ -12,9 +13,10 @@ export class SigningKeysService {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(SigningKeysRepository) private readonly keys: SigningKeysRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
-  async register(name: string, publicKeyPem: string): Promise<SigningKeyEntity> {
+  async register(name: string, publicKeyPem: string, principal: Principal): Promise<SigningKeyEntity> {
     let parsed: ParsedPublicKey;
     try {
       parsed = parsePublicKey(publicKeyPem);
@@ -39,12 +41,21 @@ export class SigningKeysService {
           },
         );
       }
-      return this.keys.insert({
+      const key = await this.keys.insert({
         name,
         algorithm: parsed.algorithm,
         publicKey: parsed.pem,
         fingerprint: parsed.fingerprint,
       });
+      await this.audit.record({
+        category: 'modules',
+        action: 'signing-key.register',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'signing-key', id: key.id },
+        details: { name, algorithm: parsed.algorithm, fingerprint: parsed.fingerprint },
+      });
+      return key;
     });
   }
 
@@ -58,7 +69,7 @@ export class SigningKeysService {
     return key;
   }
 
-  async revoke(id: string): Promise<SigningKeyEntity> {
+  async revoke(id: string, principal: Principal): Promise<SigningKeyEntity> {
     return this.database.transaction(async () => {
       const key = await this.get(id);
       if (key.revokedAt !== null) {
@@ -68,6 +79,14 @@ export class SigningKeysService {
         );
       }
       await this.keys.revoke(id, new Date());
+      await this.audit.record({
+        category: 'modules',
+        action: 'signing-key.revoke',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'signing-key', id },
+        details: { name: key.name, fingerprint: key.fingerprint },
+      });
       return this.get(id);
     });
   }

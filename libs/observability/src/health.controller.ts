@@ -1,4 +1,4 @@
-import { PUBLIC_ROUTE } from '@hotswap/contracts';
+import { PUBLIC_ROUTE, RATE_LIMIT_CLASS } from '@hotswap/contracts';
 import { Controller, SetMetadata, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -10,6 +10,8 @@ const DATABASE_TIMEOUT_MS = 2_000;
 @ApiTags('health')
 // Public: probes and Prometheus scrape without a token (the PUBLIC_ROUTE key is what @Public() sets).
 @SetMetadata(PUBLIC_ROUTE, true)
+// Never rate limited: orchestrators and scrapers must always get an answer.
+@SetMetadata(RATE_LIMIT_CLASS, 'exempt')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,4 @@
-import { PUBLIC_ROUTE } from '@hotswap/contracts';
+import { PUBLIC_ROUTE, RATE_LIMIT_CLASS } from '@hotswap/contracts';
 import { Controller, SetMetadata, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
@@ -7,6 +7,8 @@ import type { Response } from 'express';
 @ApiTags('observability')
 // Public: probes and Prometheus scrape without a token (the PUBLIC_ROUTE key is what @Public() sets).
 @SetMetadata(PUBLIC_ROUTE, true)
+// Never rate limited: orchestrators and scrapers must always get an answer.
+@SetMetadata(RATE_LIMIT_CLASS, 'exempt')
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()

@@ -29,6 +29,8 @@ function sampleContext(overrides: Partial<RequestContext> = {}): RequestContext 
     spanId: 'b7ad6b7169203331',
     parentSpanId: PARENT_SPAN_ID,
     traceFlags: '01',
+    clientIp: null,
+    userAgent: null,
     ...overrides,
   };
 }

@@ -12,6 +12,9 @@ export interface RequestContext {
   /** The caller's span id when a `traceparent` came in. */
   readonly parentSpanId: string | undefined;
   readonly traceFlags: string;
+  /** The client address (Express' `req.ip`, which honours TRUST_PROXY) and user agent. */
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -82,6 +85,8 @@ export function contextFromRequest(req: IncomingMessage): RequestContext {
     spanId: newSpanId(),
     parentSpanId: parent?.parentSpanId,
     traceFlags: parent?.traceFlags ?? '01',
+    clientIp: (req as IncomingMessage & { ip?: string }).ip ?? req.socket?.remoteAddress ?? null,
+    userAgent: header(req, 'user-agent')?.slice(0, 512) ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Module, Param, Post, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@hotswap/http';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -48,6 +49,8 @@ class SlowQueryDto {
 
 /** Routes that exist only in tests, to exercise the HTTP conventions before features exist. */
 @ApiExcludeController()
+// Test-only routes exercising HTTP conventions, not access rules.
+@Public()
 @Controller('probe')
 export class ProbeController {
   @Post('items')

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -35,18 +36,30 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The bootstrap admin's password in test apps (HOTSWAP_ADMIN_PASSWORD). */
+export const TEST_ADMIN_PASSWORD = 'Vq8#rT2!mW5z-bootstrap';
+
 /** The whole application on a database of the test file's own, configured as in production code. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports']; clock?: Clock } = {},
+  options: {
+    env?: Record<string, string>;
+    imports?: ModuleMetadata['imports'];
+    clock?: Clock;
+    /** Another app's database (a second replica); dropped by its owner, not by this app. */
+    sharedDatabase?: TestDatabase;
+  } = {},
 ): Promise<TestApp> {
   // Metrics live in prom-client's global registry; a second app in one test file registers them anew.
   register.clear();
-  const database = await createTestDatabase(SCHEMA);
+  const database = options.sharedDatabase ?? (await createTestDatabase(SCHEMA));
+  const ownsDatabase = options.sharedDatabase === undefined;
   const logs = new LogCapture();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DATABASE_URL: database.url,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    HOTSWAP_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...options.env,
   });
   try {
@@ -63,11 +76,11 @@ export async function startTestApp(
       database,
       close: async () => {
         await app.close();
-        await database.drop();
+        if (ownsDatabase) await database.drop();
       },
     };
   } catch (error) {
-    await database.drop();
+    if (ownsDatabase) await database.drop();
     throw error;
   }
 }

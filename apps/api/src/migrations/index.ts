@@ -1,11 +1,13 @@
 import type { MigrationClass } from '@hotswap/database';
 import { Initial1796025441685 } from './1796025441685-Initial';
 import { ModuleRegistry1796026865022 } from './1796026865022-ModuleRegistry';
+import { IdentityAndAudit1796026890508 } from './1796026890508-IdentityAndAudit';
 import { Fleet1796028220168 } from './1796028220168-Fleet';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
   Initial1796025441685,
   ModuleRegistry1796026865022,
+  IdentityAndAudit1796026890508,
   Fleet1796028220168,
 ];

@@ -256,22 +256,26 @@ export class AgentGateway
       nodeId: session.node.id,
       claimed: message.nodeId,
     });
-    session.send({
-      type: 'error',
-      code: 'forbidden',
-      message: 'a node credential acts only as its own node',
-    });
-    session.socket.close(CloseCode.Impersonation, 'a credential acts only as its own node');
-    await this.database.transaction(() =>
-      this.audit.record({
-        action: 'node.impersonation',
-        result: 'failure',
-        actor: { id: session.node.id, kind: 'node', username: session.node.name, roles: [] },
-        origin: session.origin,
-        resource: { type: 'node', id: message.nodeId.slice(0, 64) },
-        details: { messageType: message.type, credentialNode: session.node.id },
-      }),
-    );
+    // Audited before the socket closes, so the record exists when the agent sees the close.
+    await this.database
+      .transaction(() =>
+        this.audit.record({
+          action: 'node.impersonation',
+          result: 'failure',
+          actor: { id: session.node.id, kind: 'node', username: session.node.name, roles: [] },
+          origin: session.origin,
+          resource: { type: 'node', id: message.nodeId.slice(0, 64) },
+          details: { messageType: message.type, credentialNode: session.node.id },
+        }),
+      )
+      .finally(() => {
+        session.send({
+          type: 'error',
+          code: 'forbidden',
+          message: 'a node credential acts only as its own node',
+        });
+        session.socket.close(CloseCode.Impersonation, 'a credential acts only as its own node');
+      });
   }
 
   /** One query for every connected node: push to those whose desired generation moved unseen. */

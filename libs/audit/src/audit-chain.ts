@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+
+/** The previous hash of the very first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hashed content of a record: everything but its position and its own hashes. */
+export interface ChainedContent {
+  readonly occurredAt: Date;
+  readonly category: string;
+  readonly action: string;
+  readonly result: string;
+  readonly actorId: string | null;
+  readonly actorKind: string | null;
+  readonly actorName: string | null;
+  readonly resourceType: string | null;
+  readonly resourceId: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly traceId: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The canonical form: JSON with keys sorted at every level and the time in ISO 8601 with
+ * milliseconds, so the same record read back from jsonb/timestamptz hashes the same.
+ */
+export function canonicalRecord(content: ChainedContent): string {
+  return JSON.stringify(
+    sortKeys({
+      occurredAt: content.occurredAt.toISOString(),
+      category: content.category,
+      action: content.action,
+      result: content.result,
+      actorId: content.actorId,
+      actorKind: content.actorKind,
+      actorName: content.actorName,
+      resourceType: content.resourceType,
+      resourceId: content.resourceId,
+      ip: content.ip,
+      userAgent: content.userAgent,
+      traceId: content.traceId,
+      details: content.details,
+    }),
+  );
+}
+
+/** `sha256(previousHash || canonical record)`, hex. */
+export function chainHash(previousHash: string, content: ChainedContent): string {
+  return createHash('sha256').update(previousHash).update(canonicalRecord(content)).digest('hex');
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|hash|authorization|cookie|credential|signature|private.?key/i;
+
+/** Details with every value under a secret-looking key replaced, at any depth. */
+export function redactDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[REDACTED]' : walk(v)]),
+      );
+    }
+    return value;
+  };
+  return walk(details) as Record<string, unknown>;
+}
+
+export interface StoredLink extends ChainedContent {
+  readonly seq: string;
+  readonly previousHash: string;
+  readonly hash: string;
+}
+
+export interface ChainCheck {
+  /** The hash the next record must name as its previous hash. */
+  readonly expectedPrevious: string | undefined;
+  readonly brokenAt: string | undefined;
+}
+
+/**
+ * Checks one record against the chain so far. The first record checked anchors the chain on its own
+ * previous hash (older records may have been removed by retention).
+ */
+export function checkLink(state: ChainCheck, record: StoredLink): ChainCheck {
+  if (state.brokenAt !== undefined) return state;
+  const linked = state.expectedPrevious === undefined || record.previousHash === state.expectedPrevious;
+  const intact = linked && chainHash(record.previousHash, record) === record.hash;
+  return intact
+    ? { expectedPrevious: record.hash, brokenAt: undefined }
+    : { expectedPrevious: record.hash, brokenAt: record.seq };
+}

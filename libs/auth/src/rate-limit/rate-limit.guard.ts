@@ -1,0 +1,88 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  getOptionsToken,
+  getStorageToken,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { AppConfig } from '@hotswap/config';
+import { RATE_LIMIT_CLASS, type RateLimitClass } from '@hotswap/contracts';
+import { RateLimitedError } from '@hotswap/http';
+import type { Request, Response } from 'express';
+import { principalOf } from '../principal';
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The budget a request draws from: the route's `@RateLimit(...)`, else by method. */
+export function rateLimitClassOf(context: ExecutionContext, reflector: Reflector): RateLimitClass {
+  const declared = reflector.getAllAndOverride<RateLimitClass | undefined>(RATE_LIMIT_CLASS, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
+  if (declared !== undefined) return declared;
+  return WRITE_METHODS.has(context.switchToHttp().getRequest<Request>().method) ? 'mutating' : 'reads';
+}
+
+/** Who a budget belongs to: the user or API token once authenticated, the client IP otherwise. */
+export function trackerOf(req: Request): string {
+  const principal = principalOf(req);
+  // req.ip honours X-Forwarded-For only from TRUST_PROXY (Express `trust proxy`).
+  return principal === undefined ? `ip:${req.ip ?? 'unknown'}` : `${principal.kind}:${principal.id}`;
+}
+
+/**
+ * Second global guard (after authentication): one budget per route class and caller, counted in
+ * PostgreSQL. Sends `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`,
+ * and on refusal 429 problem+json with `Retry-After`.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
+    @Inject(getStorageToken()) storage: ThrottlerStorage,
+    @Inject(Reflector) reflector: Reflector,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(
+      context.getType() !== 'http' ||
+        !this.config.rateLimit.enabled ||
+        rateLimitClassOf(context, this.reflector) === 'exempt',
+    );
+  }
+
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(trackerOf(req as unknown as Request));
+  }
+
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration } = request;
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const name = throttler.name ?? 'default';
+    const key = this.generateKey(context, trackerOf(req), name);
+    const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+    res.setHeader('RateLimit-Limit', String(limit));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)));
+    res.setHeader('RateLimit-Reset', String(record.timeToExpire));
+    res.setHeader('RateLimit-Policy', `${limit};w=${Math.round(ttl / 1000)};name="${name}"`);
+    if (record.isBlocked) {
+      throw new RateLimitedError(
+        record.timeToBlockExpire,
+        `Rate limit of ${limit} ${name} requests per ${Math.round(ttl / 1000)} s exceeded; retry in ${record.timeToBlockExpire} s.`,
+      );
+    }
+    return true;
+  }
+}
