@@ -77,18 +77,35 @@ function histogramPercentile(before: Map<number, number>, after: Map<number, num
   return Infinity;
 }
 
-/** GETs `path` at a fixed rate for `ms` and returns the latencies. */
+const BENCH_ADMIN_PASSWORD = `Qz${process.pid}-vH7#nL2x-kP9w`;
+
+/** Logs in as the bootstrap admin; the reads carry its access token (full guard stack). */
+async function adminToken(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/authentication/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login answered ${res.status}`);
+  const body = (await res.json()) as { accessToken: string };
+  return body.accessToken;
+}
+
+/** GETs `path` at a fixed rate for `ms` (authenticated) and returns the latencies of the 200 answers. */
 async function fixedRateReads(port: number, path: string, ms: number): Promise<number[]> {
+  const token = await adminToken(port);
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const started = performance.now();
     pending.push(
-      fetch(`http://127.0.0.1:${port}${path}`).then(async (res) => {
-        await res.arrayBuffer();
-        if (res.status === 200) latencies.push(performance.now() - started);
-      }),
+      fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}` } }).then(
+        async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 200) latencies.push(performance.now() - started);
+        },
+      ),
     );
     await new Promise((r) => setTimeout(r, 1000 / READ_RATE_PER_S));
   }
@@ -121,15 +138,18 @@ export async function run(args: string[]): Promise<BenchResult> {
   log(
     `fleet: ${nodes} simulated nodes, heartbeat every ${intervalMs} ms, ${seconds} s measured; ${pinning.description}`,
   );
+  const common = {
+    DATABASE_URL: url.toString(),
+    LOG_LEVEL: 'info',
+    FLEET_SIMULATION: 'true',
+    HOTSWAP_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    // The read load (20/s from one user) must measure latency, not the per-user read budget.
+    RATE_LIMIT_READS: '1000000',
+  };
   try {
     // Baseline: the same route with no fleet yet (simulation on, zero nodes).
     const idle = await startApi({
-      env: {
-        DATABASE_URL: url.toString(),
-        LOG_LEVEL: 'info',
-        FLEET_SIMULATION: 'true',
-        FLEET_SIMULATION_NODES: '0,0,0,0',
-      },
+      env: { ...common, FLEET_SIMULATION_NODES: '0,0,0,0' },
       cpus: pinning.children,
       timeoutMs: 60_000,
     });
@@ -139,9 +159,7 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     const api = await startApi({
       env: {
-        DATABASE_URL: url.toString(),
-        LOG_LEVEL: 'info',
-        FLEET_SIMULATION: 'true',
+        ...common,
         FLEET_SIMULATION_NODES: `${nodes},0,0,0`,
         HEARTBEAT_INTERVAL_MS: String(intervalMs),
       },
