@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { AuditModule } from '@hotswap/audit';
 import { AuthModule } from '@hotswap/auth';
+import { ClustersModule } from '@hotswap/clusters';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
@@ -33,6 +34,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         CoordinationModule.forRoot(),
+        ClustersModule,
         ...(options.imports ?? []),
       ],
     };

@@ -7,6 +7,7 @@ import {
   UserEntity,
 } from '@hotswap/auth';
 import { IdempotencyKeyEntity, LeaderLeaseEntity } from '@hotswap/coordination';
+import { CLUSTER_ENTITIES } from '@hotswap/clusters';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
@@ -25,6 +26,7 @@ export const SCHEMA: SchemaDefinition = {
     RateLimitCounterEntity,
     LeaderLeaseEntity,
     IdempotencyKeyEntity,
+    ...CLUSTER_ENTITIES,
   ],
   migrations: MIGRATIONS,
 };

@@ -10,6 +10,27 @@ export interface DatabaseSettings {
   readonly runMigrations: boolean;
 }
 
+export interface FleetSettings {
+  /** How often nodes heartbeat (agents are told this value in `welcome`). */
+  readonly heartbeatIntervalMs: number;
+  /** A node silent for longer is `Unknown` (default 3 × interval). */
+  readonly heartbeatTimeoutMs: number;
+  readonly metricsRetentionDays: number;
+  /** Heartbeat samples are buffered and written in one multi-row statement per flush. */
+  readonly metricsFlushIntervalMs: number;
+  /** A desired state an agent has not reported on within this time fails the operation. */
+  readonly agentOperationTimeoutMs: number;
+  readonly enrollmentTokenTtlSeconds: number;
+  readonly simulation: {
+    readonly enabled: boolean;
+    /** Simulated nodes per seeded environment, in rank order (Development, QA, Staging, Production). */
+    readonly nodeCounts: readonly number[];
+    readonly seed: number;
+    /** > 1 makes simulated time run faster (heartbeats, install delays). */
+    readonly timeScale: number;
+  };
+}
+
 export interface AuthSettings {
   /** HS256 signing secret; absent outside production means one is generated (see the auth lib). */
   readonly jwtSecret: string | undefined;
@@ -81,6 +102,7 @@ export class AppConfig {
   readonly moduleMaxBytes: number;
   /** Seed a demo signing key and sample modules on first start (default: embedded mode outside production). */
   readonly demoContent: boolean;
+  readonly fleet: FleetSettings;
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings;
   readonly audit: AuditSettings;
@@ -106,6 +128,21 @@ export class AppConfig {
     this.docsEnabled = raw.DOCS_ENABLED;
     this.moduleMaxBytes = raw.MODULE_MAX_BYTES;
     this.demoContent = raw.DEMO_CONTENT ?? (raw.DATABASE_URL === undefined && raw.NODE_ENV !== 'production');
+    this.fleet = {
+      heartbeatIntervalMs: raw.HEARTBEAT_INTERVAL_MS,
+      heartbeatTimeoutMs: raw.HEARTBEAT_TIMEOUT_MS ?? 3 * raw.HEARTBEAT_INTERVAL_MS,
+      metricsRetentionDays: raw.METRICS_RETENTION_DAYS,
+      metricsFlushIntervalMs: raw.METRICS_FLUSH_INTERVAL_MS,
+      agentOperationTimeoutMs: raw.AGENT_OPERATION_TIMEOUT_MS,
+      enrollmentTokenTtlSeconds: raw.ENROLLMENT_TOKEN_TTL_SECONDS,
+      simulation: {
+        // On by default in the zero-setup (embedded) mode; never in production unless asked for.
+        enabled: raw.FLEET_SIMULATION ?? (raw.DATABASE_URL === undefined && raw.NODE_ENV !== 'production'),
+        nodeCounts: raw.FLEET_SIMULATION_NODES,
+        seed: raw.FLEET_SIMULATION_SEED,
+        timeScale: raw.FLEET_SIMULATION_TIME_SCALE,
+      },
+    };
     this.auth = {
       jwtSecret: raw.JWT_SECRET,
       jwtPreviousSecret: raw.JWT_PREVIOUS_SECRET,

@@ -4,6 +4,7 @@ export {
   type AuthSettings,
   type CoordinationSettings,
   type DatabaseSettings,
+  type FleetSettings,
   type RateLimitSettings,
 } from './app-config';
 export { ConfigModule } from './config.module';

@@ -214,6 +214,48 @@ describe('production rules are reported together with other invalid settings', (
   });
 });
 
+describe('fleet settings', () => {
+  it('heartbeats every 10 s, times out after 3 intervals and keeps metrics 7 days by default', () => {
+    const { fleet } = loadConfig({});
+    expect(fleet.heartbeatIntervalMs).toBe(10_000);
+    expect(fleet.heartbeatTimeoutMs).toBe(30_000);
+    expect(fleet.metricsRetentionDays).toBe(7);
+  });
+
+  it('derives the timeout from a changed interval unless it is set', () => {
+    expect(loadConfig({ HEARTBEAT_INTERVAL_MS: '200' }).fleet.heartbeatTimeoutMs).toBe(600);
+    expect(
+      loadConfig({ HEARTBEAT_INTERVAL_MS: '200', HEARTBEAT_TIMEOUT_MS: '1000' }).fleet.heartbeatTimeoutMs,
+    ).toBe(1_000);
+  });
+
+  it.each([
+    [{}, true],
+    [{ DATABASE_URL: 'postgres://db/hotswap' }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET, FLEET_SIMULATION: 'true' }, true],
+    [{ FLEET_SIMULATION: 'false' }, false],
+  ])('simulation with %j → %s', (env, enabled) => {
+    expect(loadConfig(env).fleet.simulation.enabled).toBe(enabled);
+  });
+
+  it('seeds 3/5/10/20 simulated nodes unless counts are given', () => {
+    expect(loadConfig({}).fleet.simulation.nodeCounts).toEqual([3, 5, 10, 20]);
+    expect(loadConfig({ FLEET_SIMULATION_NODES: '10000,0' }).fleet.simulation.nodeCounts).toEqual([
+      10_000, 0,
+    ]);
+  });
+
+  it.each([
+    ['FLEET_SIMULATION_NODES', '10001'],
+    ['FLEET_SIMULATION_NODES', 'ten'],
+    ['FLEET_SIMULATION_TIME_SCALE', '0'],
+    ['HEARTBEAT_INTERVAL_MS', '1'],
+  ])('refuses %s=%s', (setting, value) => {
+    expect(configError({ [setting]: value }).issues.map((i) => i.setting)).toEqual([setting]);
+  });
+});
+
 describe('identity settings', () => {
   it('has safe defaults: 15-minute access tokens, no demo users, 90-day audit retention', () => {
     const config = loadConfig({});

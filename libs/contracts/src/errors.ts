@@ -53,7 +53,23 @@ export const CoordinationErrorCode = {
 } as const;
 export type CoordinationErrorCode = (typeof CoordinationErrorCode)[keyof typeof CoordinationErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode | AuthErrorCode | CoordinationErrorCode;
+export type ErrorCode =
+  PlatformErrorCode | ModuleErrorCode | AuthErrorCode | CoordinationErrorCode | ClusterErrorCode;
+
+/** Environments, nodes, enrollment and the simulated fleet (libs/clusters). */
+export const ClusterErrorCode = {
+  EnvironmentNotFound: 'environment_not_found',
+  EnvironmentExists: 'environment_exists',
+  EnvironmentRankTaken: 'environment_rank_taken',
+  FreezeStateConflict: 'freeze_state_conflict',
+  NodeNotFound: 'node_not_found',
+  NodeNameTaken: 'node_name_taken',
+  NodeStateConflict: 'node_state_conflict',
+  /** An enrollment token that is unknown, expired or used up (the same answer for each). */
+  EnrollmentTokenInvalid: 'enrollment_token_invalid',
+  SimulationDisabled: 'simulation_disabled',
+} as const;
+export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];
 
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
@@ -61,6 +77,7 @@ export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(ModuleErrorCode),
   ...Object.values(AuthErrorCode),
   ...Object.values(CoordinationErrorCode),
+  ...Object.values(ClusterErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

@@ -5,6 +5,15 @@
 export interface EventPayloads {
   'module.published': { version: string; signed: boolean; sha256: string; publishedBy: string };
   'module.yanked': { version: string; yanked: boolean; reason: string; by: string };
+  'node.registered': { name: string; kind: 'agent' | 'simulated'; status: string; reason: string };
+  'node.status_changed': { name: string; from: string; status: string; reason: string };
+  'node.heartbeat_lost': {
+    name: string;
+    status: string;
+    reason: string;
+    lastHeartbeatAt: string | null;
+    timeoutMs: number;
+  };
 }
 
 export type EventType = keyof EventPayloads;

@@ -2,6 +2,7 @@ export {
   ALL_ERROR_CODES,
   AuthErrorCode,
   CoordinationErrorCode,
+  ClusterErrorCode,
   ModuleErrorCode,
   PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,
