@@ -1,9 +1,12 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { AuditModule } from '@hotswap/audit';
 import { AuthModule } from '@hotswap/auth';
+import { ClustersModule } from '@hotswap/clusters';
 import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
+import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
+import { DeploymentsModule } from '@hotswap/deployments';
 import { EventsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
@@ -31,6 +34,9 @@ export class AppModule {
         ModulesModule,
         AuditModule,
         AuthModule,
+        CoordinationModule.forRoot(),
+        ClustersModule,
+        DeploymentsModule.forRoot(),
         ...(options.imports ?? []),
       ],
     };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { configureHttp, installFallbackHandlers } from '@hotswap/http';
 import { ProcessLifecycle } from '@hotswap/observability';
 import { Logger } from 'nestjs-pino';
@@ -32,6 +33,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestExpressA
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // Agents' WebSocket sessions (`/agent`) share the HTTP server.
+  app.useWebSocketAdapter(new WsAdapter(app));
   // Node's default (16 KiB) would answer an oversized bearer token with a bare 431; with room to
   // spare, the auth guard refuses it with the usual 401 problem document instead.
   (app.getHttpServer() as { maxHeaderSize?: number }).maxHeaderSize = MAX_HEADER_BYTES;

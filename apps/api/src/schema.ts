@@ -6,6 +6,8 @@ import {
   SessionEntity,
   UserEntity,
 } from '@hotswap/auth';
+import { IdempotencyKeyEntity, LeaderLeaseEntity } from '@hotswap/coordination';
+import { CLUSTER_ENTITIES } from '@hotswap/clusters';
 import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
@@ -24,6 +26,9 @@ export const SCHEMA: SchemaDefinition = {
     RefreshTokenEntity,
     ApiTokenEntity,
     RateLimitCounterEntity,
+    LeaderLeaseEntity,
+    IdempotencyKeyEntity,
+    ...CLUSTER_ENTITIES,
   ],
   migrations: MIGRATIONS,
 };

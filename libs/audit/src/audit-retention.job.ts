@@ -1,3 +1,4 @@
+import { LeaderScheduler } from '@hotswap/coordination';
 import {
   Inject,
   Injectable,
@@ -9,28 +10,28 @@ import { AppConfig } from '@hotswap/config';
 import { AuditService } from './audit.service';
 
 /**
- * Deletes audit records older than AUDIT_RETENTION_DAYS, periodically. Every replica schedules it;
- * a transaction-level advisory lock makes one of them do the work each time. (When leader election
- * lands, this becomes a leader-only job.)
+ * Deletes audit records older than AUDIT_RETENTION_DAYS, periodically, on the elected leader only; a
+ * transaction-level advisory lock in {@link runOnce} still makes a concurrent run a no-op.
  */
 @Injectable()
 export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditRetention');
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
   constructor(
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(LeaderScheduler) private readonly leader: LeaderScheduler,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.runOnce(), this.config.audit.retentionIntervalMs);
-    this.timer.unref();
+    // Leader-only: one replica runs retention; the advisory lock in runOnce stays as a second guard.
+    this.leader.every('audit.retention', this.config.audit.retentionIntervalMs, async () => {
+      await this.runOnce();
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.running;
   }
 

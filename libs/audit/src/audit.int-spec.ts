@@ -1,3 +1,4 @@
+import { CoordinationModule } from '@hotswap/coordination';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { ManualClock } from '@hotswap/contracts';
@@ -32,6 +33,7 @@ describe('AuditService (real PostgreSQL)', () => {
           clock,
         ),
         DatabaseModule.forRoot(SCHEMA),
+        CoordinationModule.forRoot(),
         AuditModule,
       ],
     }).compile();

@@ -7,10 +7,10 @@ import { chainHash, checkLink, GENESIS_HASH, redactDetails, type ChainCheck } fr
 import { AuditRepository, type AuditFilter } from './audit.repository';
 import type { AuditRecordEntity } from './entities/audit-record.entity';
 
-/** Who did something: a user, an API token, or the system itself (jobs). */
+/** Who did something: a user, an API token, a node (its credential), or the system itself (jobs). */
 export interface AuditActor {
   readonly id: string | null;
-  readonly kind: 'user' | 'apiToken' | 'system' | 'anonymous';
+  readonly kind: 'user' | 'apiToken' | 'node' | 'system' | 'anonymous';
   /** Username (for API tokens, the owner's); for a failed login, the name that was tried. */
   readonly name: string | null;
 }
@@ -54,8 +54,8 @@ export function actorOf(principal: Principal): AuditActor {
   switch (principal.kind) {
     case 'user':
     case 'apiToken':
-      return { id: principal.id, kind: principal.kind, name: principal.username ?? null };
     case 'node':
+      return { id: principal.id, kind: principal.kind, name: principal.username ?? null };
     case 'system':
       return {
         id: principal.kind === 'system' ? null : principal.id,

@@ -10,6 +10,27 @@ export interface DatabaseSettings {
   readonly runMigrations: boolean;
 }
 
+export interface FleetSettings {
+  /** How often nodes heartbeat (agents are told this value in `welcome`). */
+  readonly heartbeatIntervalMs: number;
+  /** A node silent for longer is `Unknown` (default 3 × interval). */
+  readonly heartbeatTimeoutMs: number;
+  readonly metricsRetentionDays: number;
+  /** Heartbeat samples are buffered and written in one multi-row statement per flush. */
+  readonly metricsFlushIntervalMs: number;
+  /** A desired state an agent has not reported on within this time fails the operation. */
+  readonly agentOperationTimeoutMs: number;
+  readonly enrollmentTokenTtlSeconds: number;
+  readonly simulation: {
+    readonly enabled: boolean;
+    /** Simulated nodes per seeded environment, in rank order (Development, QA, Staging, Production). */
+    readonly nodeCounts: readonly number[];
+    readonly seed: number;
+    /** > 1 makes simulated time run faster (heartbeats, install delays). */
+    readonly timeScale: number;
+  };
+}
+
 export interface AuthSettings {
   /** HS256 signing secret; absent outside production means one is generated (see the auth lib). */
   readonly jwtSecret: string | undefined;
@@ -43,6 +64,27 @@ export interface AuditSettings {
   readonly retentionIntervalMs: number;
 }
 
+export interface CoordinationSettings {
+  /** Dedicated connections for session-level advisory locks (each held lock keeps one). */
+  readonly lockPoolSize: number;
+  readonly leaderRenewIntervalMs: number;
+  readonly leaderLeaseTtlMs: number;
+  readonly queue: {
+    readonly poolSize: number;
+    readonly retryLimit: number;
+    readonly retryDelaySeconds: number;
+    readonly retryDelayMaxSeconds: number;
+    readonly jobTimeoutSeconds: number;
+    readonly pollingIntervalMs: number;
+    readonly superviseIntervalSeconds: number;
+  };
+  readonly idempotency: {
+    readonly ttlMs: number;
+    readonly inFlightTimeoutMs: number;
+    readonly pruneIntervalMs: number;
+  };
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -60,9 +102,11 @@ export class AppConfig {
   readonly moduleMaxBytes: number;
   /** Seed a demo signing key and sample modules on first start (default: embedded mode outside production). */
   readonly demoContent: boolean;
+  readonly fleet: FleetSettings;
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings;
   readonly audit: AuditSettings;
+  readonly coordination: CoordinationSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -84,6 +128,21 @@ export class AppConfig {
     this.docsEnabled = raw.DOCS_ENABLED;
     this.moduleMaxBytes = raw.MODULE_MAX_BYTES;
     this.demoContent = raw.DEMO_CONTENT ?? (raw.DATABASE_URL === undefined && raw.NODE_ENV !== 'production');
+    this.fleet = {
+      heartbeatIntervalMs: raw.HEARTBEAT_INTERVAL_MS,
+      heartbeatTimeoutMs: raw.HEARTBEAT_TIMEOUT_MS ?? 3 * raw.HEARTBEAT_INTERVAL_MS,
+      metricsRetentionDays: raw.METRICS_RETENTION_DAYS,
+      metricsFlushIntervalMs: raw.METRICS_FLUSH_INTERVAL_MS,
+      agentOperationTimeoutMs: raw.AGENT_OPERATION_TIMEOUT_MS,
+      enrollmentTokenTtlSeconds: raw.ENROLLMENT_TOKEN_TTL_SECONDS,
+      simulation: {
+        // On by default in the zero-setup (embedded) mode; never in production unless asked for.
+        enabled: raw.FLEET_SIMULATION ?? (raw.DATABASE_URL === undefined && raw.NODE_ENV !== 'production'),
+        nodeCounts: raw.FLEET_SIMULATION_NODES,
+        seed: raw.FLEET_SIMULATION_SEED,
+        timeScale: raw.FLEET_SIMULATION_TIME_SCALE,
+      },
+    };
     this.auth = {
       jwtSecret: raw.JWT_SECRET,
       jwtPreviousSecret: raw.JWT_PREVIOUS_SECRET,
@@ -108,6 +167,25 @@ export class AppConfig {
     this.audit = {
       retentionDays: raw.AUDIT_RETENTION_DAYS,
       retentionIntervalMs: raw.AUDIT_RETENTION_INTERVAL_MS,
+    };
+    this.coordination = {
+      lockPoolSize: raw.LOCK_POOL_SIZE,
+      leaderRenewIntervalMs: raw.LEADER_RENEW_INTERVAL_MS,
+      leaderLeaseTtlMs: raw.LEADER_LEASE_TTL_MS,
+      queue: {
+        poolSize: raw.QUEUE_POOL_SIZE,
+        retryLimit: raw.QUEUE_RETRY_LIMIT,
+        retryDelaySeconds: raw.QUEUE_RETRY_DELAY_SECONDS,
+        retryDelayMaxSeconds: raw.QUEUE_RETRY_DELAY_MAX_SECONDS,
+        jobTimeoutSeconds: raw.QUEUE_JOB_TIMEOUT_SECONDS,
+        pollingIntervalMs: raw.QUEUE_POLLING_INTERVAL_MS,
+        superviseIntervalSeconds: raw.QUEUE_SUPERVISE_INTERVAL_SECONDS,
+      },
+      idempotency: {
+        ttlMs: raw.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+        inFlightTimeoutMs: raw.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
+        pruneIntervalMs: raw.IDEMPOTENCY_PRUNE_INTERVAL_MS,
+      },
     };
   }
 

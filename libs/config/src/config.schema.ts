@@ -96,6 +96,27 @@ export const configSchema = z.object({
   DOCS_ENABLED: bool('DOCS_ENABLED').default(true),
   MODULE_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(16 * 1024 * 1024),
   DEMO_CONTENT: bool('DEMO_CONTENT').optional(),
+  HEARTBEAT_INTERVAL_MS: int(50, 3_600_000).default(10_000),
+  HEARTBEAT_TIMEOUT_MS: int(100, 3 * 3_600_000).optional(),
+  METRICS_RETENTION_DAYS: int(1, 3_650).default(7),
+  METRICS_FLUSH_INTERVAL_MS: int(10, 5_000).default(200),
+  AGENT_OPERATION_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  ENROLLMENT_TOKEN_TTL_SECONDS: int(60, 30 * 86_400).default(3_600),
+  FLEET_SIMULATION: bool('FLEET_SIMULATION').optional(),
+  FLEET_SIMULATION_NODES: csv
+    .refine(
+      (list) => list.every((n) => /^\d+$/.test(n) && Number(n) <= 10_000),
+      'must be comma-separated node counts (0–10000), one per seeded environment in rank order',
+    )
+    .transform((list) => list.map(Number))
+    .default([3, 5, 10, 20]),
+  FLEET_SIMULATION_SEED: int(0, 2_147_483_647).default(1),
+  FLEET_SIMULATION_TIME_SCALE: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a positive number')
+    .transform(Number)
+    .pipe(z.number().min(0.01, 'must be at least 0.01').max(1_000, 'must be at most 1000'))
+    .default(1),
 
   // Identity and access (security spec §1–§2).
   JWT_SECRET: jwtSecret.optional(),
@@ -121,6 +142,19 @@ export const configSchema = z.object({
   // Audit trail (security spec §9).
   AUDIT_RETENTION_DAYS: int(1, 36_500).default(90),
   AUDIT_RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+  LOCK_POOL_SIZE: int(1, 100).default(4),
+  LEADER_RENEW_INTERVAL_MS: int(100, 600_000).default(5_000),
+  LEADER_LEASE_TTL_MS: int(300, 3_600_000).default(15_000),
+  QUEUE_POOL_SIZE: int(1, 100).default(4),
+  QUEUE_RETRY_LIMIT: int(0, 100).default(5),
+  QUEUE_RETRY_DELAY_SECONDS: int(1, 86_400).default(2),
+  QUEUE_RETRY_DELAY_MAX_SECONDS: int(1, 86_400).default(32),
+  QUEUE_JOB_TIMEOUT_SECONDS: int(1, 86_400).default(300),
+  QUEUE_POLLING_INTERVAL_MS: int(500, 600_000).default(1_000),
+  QUEUE_SUPERVISE_INTERVAL_SECONDS: int(1, 3_600).default(10),
+  IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
+  IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -2,7 +2,9 @@ export {
   AppConfig,
   type AuditSettings,
   type AuthSettings,
+  type CoordinationSettings,
   type DatabaseSettings,
+  type FleetSettings,
   type RateLimitSettings,
 } from './app-config';
 export { ConfigModule } from './config.module';

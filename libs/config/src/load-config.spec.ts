@@ -214,6 +214,48 @@ describe('production rules are reported together with other invalid settings', (
   });
 });
 
+describe('fleet settings', () => {
+  it('heartbeats every 10 s, times out after 3 intervals and keeps metrics 7 days by default', () => {
+    const { fleet } = loadConfig({});
+    expect(fleet.heartbeatIntervalMs).toBe(10_000);
+    expect(fleet.heartbeatTimeoutMs).toBe(30_000);
+    expect(fleet.metricsRetentionDays).toBe(7);
+  });
+
+  it('derives the timeout from a changed interval unless it is set', () => {
+    expect(loadConfig({ HEARTBEAT_INTERVAL_MS: '200' }).fleet.heartbeatTimeoutMs).toBe(600);
+    expect(
+      loadConfig({ HEARTBEAT_INTERVAL_MS: '200', HEARTBEAT_TIMEOUT_MS: '1000' }).fleet.heartbeatTimeoutMs,
+    ).toBe(1_000);
+  });
+
+  it.each([
+    [{}, true],
+    [{ DATABASE_URL: 'postgres://db/hotswap' }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: PROD_SECRET, FLEET_SIMULATION: 'true' }, true],
+    [{ FLEET_SIMULATION: 'false' }, false],
+  ])('simulation with %j → %s', (env, enabled) => {
+    expect(loadConfig(env).fleet.simulation.enabled).toBe(enabled);
+  });
+
+  it('seeds 3/5/10/20 simulated nodes unless counts are given', () => {
+    expect(loadConfig({}).fleet.simulation.nodeCounts).toEqual([3, 5, 10, 20]);
+    expect(loadConfig({ FLEET_SIMULATION_NODES: '10000,0' }).fleet.simulation.nodeCounts).toEqual([
+      10_000, 0,
+    ]);
+  });
+
+  it.each([
+    ['FLEET_SIMULATION_NODES', '10001'],
+    ['FLEET_SIMULATION_NODES', 'ten'],
+    ['FLEET_SIMULATION_TIME_SCALE', '0'],
+    ['HEARTBEAT_INTERVAL_MS', '1'],
+  ])('refuses %s=%s', (setting, value) => {
+    expect(configError({ [setting]: value }).issues.map((i) => i.setting)).toEqual([setting]);
+  });
+});
+
 describe('identity settings', () => {
   it('has safe defaults: 15-minute access tokens, no demo users, 90-day audit retention', () => {
     const config = loadConfig({});
@@ -268,5 +310,66 @@ describe('identity settings', () => {
       JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
     });
     expect(config.auth.jwtPrivateKey).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
+  });
+});
+
+describe('coordination settings', () => {
+  it('defaults to 5 s renewals of 15 s leases, 5 retries from 2 s doubling to 32 s, 24 h idempotency keys', () => {
+    const { coordination } = loadConfig({});
+    expect(coordination.leaderRenewIntervalMs).toBe(5_000);
+    expect(coordination.leaderLeaseTtlMs).toBe(15_000);
+    expect(coordination.queue).toEqual(
+      expect.objectContaining({ retryLimit: 5, retryDelaySeconds: 2, retryDelayMaxSeconds: 32 }),
+    );
+    expect(coordination.idempotency.ttlMs).toBe(24 * 3_600_000);
+  });
+
+  it('reads every coordination setting', () => {
+    const { coordination } = loadConfig({
+      LOCK_POOL_SIZE: '7',
+      LEADER_RENEW_INTERVAL_MS: '1000',
+      LEADER_LEASE_TTL_MS: '3000',
+      QUEUE_POOL_SIZE: '9',
+      QUEUE_RETRY_LIMIT: '2',
+      QUEUE_RETRY_DELAY_SECONDS: '1',
+      QUEUE_RETRY_DELAY_MAX_SECONDS: '8',
+      QUEUE_JOB_TIMEOUT_SECONDS: '60',
+      QUEUE_POLLING_INTERVAL_MS: '700',
+      QUEUE_SUPERVISE_INTERVAL_SECONDS: '2',
+      IDEMPOTENCY_TTL_HOURS: '48',
+      IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: '5000',
+      IDEMPOTENCY_PRUNE_INTERVAL_MS: '60000',
+    });
+    expect(coordination).toEqual({
+      lockPoolSize: 7,
+      leaderRenewIntervalMs: 1_000,
+      leaderLeaseTtlMs: 3_000,
+      queue: {
+        poolSize: 9,
+        retryLimit: 2,
+        retryDelaySeconds: 1,
+        retryDelayMaxSeconds: 8,
+        jobTimeoutSeconds: 60,
+        pollingIntervalMs: 700,
+        superviseIntervalSeconds: 2,
+      },
+      idempotency: { ttlMs: 48 * 3_600_000, inFlightTimeoutMs: 5_000, pruneIntervalMs: 60_000 },
+    });
+  });
+
+  it('refuses a lease shorter than two renewal intervals', () => {
+    const error = configError({ LEADER_RENEW_INTERVAL_MS: '5000', LEADER_LEASE_TTL_MS: '9000' });
+    expect(error.issues.map((i) => i.setting)).toEqual(['LEADER_LEASE_TTL_MS']);
+  });
+
+  it('refuses a maximum retry delay below the base delay', () => {
+    const error = configError({ QUEUE_RETRY_DELAY_SECONDS: '10', QUEUE_RETRY_DELAY_MAX_SECONDS: '5' });
+    expect(error.issues.map((i) => i.setting)).toEqual(['QUEUE_RETRY_DELAY_MAX_SECONDS']);
+  });
+
+  it('refuses a polling interval below pg-boss’s 500 ms floor', () => {
+    expect(configError({ QUEUE_POLLING_INTERVAL_MS: '100' }).issues.map((i) => i.setting)).toEqual([
+      'QUEUE_POLLING_INTERVAL_MS',
+    ]);
   });
 });

@@ -39,6 +39,29 @@ function productionIssues(entries: Readonly<Record<string, string>>): ConfigIssu
   return issues;
 }
 
+/** Relations between coordination settings that single-value rules cannot express. */
+function coordinationIssues(entries: Readonly<Record<string, string>>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const number = (key: string, fallback: number): number => {
+    const value = Number(entries[key] ?? fallback);
+    return Number.isFinite(value) ? value : fallback;
+  };
+  // A leader must get at least two renewal attempts in before its lease can lapse.
+  if (number('LEADER_LEASE_TTL_MS', 15_000) < 2 * number('LEADER_RENEW_INTERVAL_MS', 5_000)) {
+    issues.push({
+      setting: 'LEADER_LEASE_TTL_MS',
+      message: 'must be at least twice LEADER_RENEW_INTERVAL_MS',
+    });
+  }
+  if (number('QUEUE_RETRY_DELAY_MAX_SECONDS', 32) < number('QUEUE_RETRY_DELAY_SECONDS', 2)) {
+    issues.push({
+      setting: 'QUEUE_RETRY_DELAY_MAX_SECONDS',
+      message: 'must not be smaller than QUEUE_RETRY_DELAY_SECONDS',
+    });
+  }
+  return issues;
+}
+
 function relevantEntries(env: Environment): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(configSchema.shape)) {
@@ -62,7 +85,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         setting: issue.path.map(String).join('.') || '(environment)',
         message: issue.message,
       }));
-  issues.push(...productionIssues(entries));
+  issues.push(...productionIssues(entries), ...coordinationIssues(entries));
   if (!parsed.success || issues.length > 0) throw new InvalidConfigError(issues);
   return new AppConfig(parsed.data);
 }

@@ -1,8 +1,8 @@
-import { PlatformErrorCode, problemType } from './errors';
+import { CoordinationErrorCode, PlatformErrorCode, problemType } from './errors';
 
 describe('PlatformErrorCode', () => {
   it('uses distinct snake_case codes', () => {
-    const codes = Object.values(PlatformErrorCode);
+    const codes = [...Object.values(PlatformErrorCode), ...Object.values(CoordinationErrorCode)];
     expect(new Set(codes).size).toBe(codes.length);
     for (const code of codes) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
   });

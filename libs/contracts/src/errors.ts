@@ -55,7 +55,37 @@ export const AuthErrorCode = {
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
-export type ErrorCode = PlatformErrorCode | ModuleErrorCode | DeploymentErrorCode | AuthErrorCode;
+/** Errors of the coordination primitives (idempotency keys, job queue) that reach HTTP callers. */
+export const CoordinationErrorCode = {
+  /** The Idempotency-Key was used before with a different request. */
+  IdempotencyKeyReused: 'idempotency_key_reused',
+  /** A request with the same Idempotency-Key is still being processed. */
+  IdempotencyRequestInFlight: 'idempotency_request_in_flight',
+} as const;
+export type CoordinationErrorCode = (typeof CoordinationErrorCode)[keyof typeof CoordinationErrorCode];
+
+export type ErrorCode =
+  | PlatformErrorCode
+  | ModuleErrorCode
+  | AuthErrorCode
+  | CoordinationErrorCode
+  | ClusterErrorCode
+  | DeploymentErrorCode;
+
+/** Environments, nodes, enrollment and the simulated fleet (libs/clusters). */
+export const ClusterErrorCode = {
+  EnvironmentNotFound: 'environment_not_found',
+  EnvironmentExists: 'environment_exists',
+  EnvironmentRankTaken: 'environment_rank_taken',
+  FreezeStateConflict: 'freeze_state_conflict',
+  NodeNotFound: 'node_not_found',
+  NodeNameTaken: 'node_name_taken',
+  NodeStateConflict: 'node_state_conflict',
+  /** An enrollment token that is unknown, expired or used up (the same answer for each). */
+  EnrollmentTokenInvalid: 'enrollment_token_invalid',
+  SimulationDisabled: 'simulation_disabled',
+} as const;
+export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];
 
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
@@ -63,6 +93,8 @@ export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(ModuleErrorCode),
   ...Object.values(DeploymentErrorCode),
   ...Object.values(AuthErrorCode),
+  ...Object.values(CoordinationErrorCode),
+  ...Object.values(ClusterErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

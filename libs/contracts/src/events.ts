@@ -37,6 +37,15 @@ export interface EventPayloads {
     metrics: Record<string, unknown>[];
   };
   'deployment.completed': { status: string; durationMs: number; rolledBack: boolean };
+  'node.registered': { name: string; kind: 'agent' | 'simulated'; status: string; reason: string };
+  'node.status_changed': { name: string; from: string; status: string; reason: string };
+  'node.heartbeat_lost': {
+    name: string;
+    status: string;
+    reason: string;
+    lastHeartbeatAt: string | null;
+    timeoutMs: number;
+  };
 }
 
 export type EventType = keyof EventPayloads;

@@ -2,6 +2,8 @@ export {
   ALL_ERROR_CODES,
   AuthErrorCode,
   DeploymentErrorCode,
+  CoordinationErrorCode,
+  ClusterErrorCode,
   ModuleErrorCode,
   PROBLEM_CONTENT_TYPE,
   PlatformErrorCode,

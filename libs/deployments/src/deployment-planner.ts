@@ -136,17 +136,17 @@ export class DeploymentPlanner {
       // An unknown requested strategy is already a field error; plan with the default meanwhile.
       const strategy: StrategyName = requestedStrategy ?? environment.defaultStrategy;
       const defaults = (environment.strategyDefaults[strategy] ?? {}) as Record<string, unknown>;
-      const parsed = this.strategies
-        .get(strategy)
-        .parseParams(withoutEngineParams(requestParams), withoutEngineParams(defaults));
+      // Request parameters are for the requested strategy (every stage), or else for the target's stage.
+      const own =
+        requestedStrategy !== undefined || environment.name === target?.name
+          ? withoutEngineParams(requestParams)
+          : {};
+      const parsed = this.strategies.get(strategy).parseParams(own, withoutEngineParams(defaults));
       if (!parsed.ok) {
         for (const error of parsed.errors)
           if (!errors.some((e) => e.field === error.field)) errors.push(error);
       }
-      const params: Record<string, unknown> = {
-        ...withoutEngineParams(defaults),
-        ...withoutEngineParams(requestParams),
-      };
+      const params: Record<string, unknown> = { ...withoutEngineParams(defaults), ...own };
       params[VERIFY_WINDOW_PARAM] = verifyWindow ?? defaults[VERIFY_WINDOW_PARAM] ?? 30;
       return { environment, strategy, params, parsed };
     });

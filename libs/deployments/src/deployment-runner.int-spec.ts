@@ -1,3 +1,4 @@
+import { CoordinationModule } from '@hotswap/coordination';
 import { generateKeyPairSync } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -62,9 +63,10 @@ describe('deployment pipeline (real database, fake fleet)', () => {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(SCHEMA),
         EventsModule,
+        CoordinationModule.forRoot(),
         AuditModule,
         DeploymentsModule.forRoot({
-          imports: [],
+          wiring: 'custom',
           providers: [
             { provide: NODE_FLEET, useValue: fleet },
             { provide: ENVIRONMENTS, useValue: environments },

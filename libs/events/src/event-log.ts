@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EventPayloads, EventSubject, EventType } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { currentRequestContext } from '@hotswap/observability';
+import type { QueryDeepPartialEntity } from 'typeorm';
 import { EventEntity } from './event.entity';
 
 export interface RecordedEvent<T extends EventType = EventType> {
@@ -11,6 +12,11 @@ export interface RecordedEvent<T extends EventType = EventType> {
   readonly subject: EventSubject;
   readonly payload: EventPayloads[T];
 }
+
+/** One event of {@link EventLog.appendMany}. */
+export type EventEntry = {
+  [T in EventType]: { readonly type: T; readonly subject: EventSubject; readonly payload: EventPayloads[T] };
+}[EventType];
 
 /**
  * Writes events in the caller's transaction, so an event exists exactly when the change it reports
@@ -39,6 +45,38 @@ export class EventLog {
     });
     const saved = await this.database.repository(EventEntity).save(row);
     return saved.seq;
+  }
+
+  /**
+   * Appends many events in one multi-row insert (in order), for changes that happen in bulk — a
+   * fleet's status sweep, a seeded simulated fleet — where one round trip per event would dominate.
+   */
+  async appendMany(entries: readonly EventEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (!this.database.inTransaction) {
+      throw new Error('events must be appended inside the transaction of the change they report');
+    }
+    const traceId = currentRequestContext()?.traceId ?? null;
+    const CHUNK = 1_000;
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const rows = entries.slice(i, i + CHUNK).map((e) => ({
+        type: e.type,
+        deploymentId: e.subject.deploymentId ?? null,
+        environment: e.subject.environment ?? null,
+        nodeId: e.subject.nodeId ?? null,
+        moduleName: e.subject.moduleName ?? null,
+        payload: e.payload,
+        traceId,
+      }));
+      await this.database
+        .manager()
+        .createQueryBuilder()
+        .insert()
+        .into(EventEntity)
+        // jsonb columns typed as records do not fit TypeORM's deep-partial type; the rows are complete.
+        .values(rows as QueryDeepPartialEntity<EventEntity>[])
+        .execute();
+    }
   }
 
   /** Events after `sinceSeq` in order (for tests and, later, replay). */

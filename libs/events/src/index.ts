@@ -1,5 +1,5 @@
 export { EventEntity } from './event.entity';
-export { EventLog, type RecordedEvent } from './event-log';
+export { EventLog, type EventEntry, type RecordedEvent } from './event-log';
 export { EventsModule } from './events.module';
 
 /** Entities of the event log, for the application's schema. */

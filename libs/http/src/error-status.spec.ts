@@ -1,4 +1,4 @@
-import { ALL_ERROR_CODES, AuthErrorCode, PlatformErrorCode } from '@hotswap/contracts';
+import { ALL_ERROR_CODES, AuthErrorCode, CoordinationErrorCode, PlatformErrorCode } from '@hotswap/contracts';
 import { ERROR_STATUS } from './error-status';
 
 describe('ERROR_STATUS', () => {
@@ -32,6 +32,8 @@ describe('ERROR_STATUS', () => {
     [AuthErrorCode.InvalidRefreshToken, 401],
     [AuthErrorCode.UsernameTaken, 409],
     [AuthErrorCode.LastAdmin, 409],
+    [CoordinationErrorCode.IdempotencyKeyReused, 422],
+    [CoordinationErrorCode.IdempotencyRequestInFlight, 409],
   ])('answers %s with %d', (code, status) => {
     expect(ERROR_STATUS[code].status).toBe(status);
   });

@@ -2,6 +2,8 @@ import { HttpStatus } from '@nestjs/common';
 import {
   AuthErrorCode,
   DeploymentErrorCode,
+  CoordinationErrorCode,
+  ClusterErrorCode,
   ModuleErrorCode,
   PlatformErrorCode,
   type ErrorCode,
@@ -61,4 +63,36 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
   [AuthErrorCode.InvalidRefreshToken]: { status: HttpStatus.UNAUTHORIZED, title: 'Unauthorized' },
   [AuthErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
   [AuthErrorCode.LastAdmin]: { status: HttpStatus.CONFLICT, title: 'Conflict' },
+  [CoordinationErrorCode.IdempotencyKeyReused]: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'Idempotency key reused with a different request',
+  },
+  [CoordinationErrorCode.IdempotencyRequestInFlight]: {
+    status: HttpStatus.CONFLICT,
+    title: 'A request with this idempotency key is in progress',
+  },
+  [ClusterErrorCode.EnvironmentNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Environment not found' },
+  [ClusterErrorCode.EnvironmentExists]: { status: HttpStatus.CONFLICT, title: 'Environment already exists' },
+  [ClusterErrorCode.EnvironmentRankTaken]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Another environment has that rank',
+  },
+  [ClusterErrorCode.FreezeStateConflict]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Environment already in that state',
+  },
+  [ClusterErrorCode.NodeNotFound]: { status: HttpStatus.NOT_FOUND, title: 'Node not found' },
+  [ClusterErrorCode.NodeNameTaken]: {
+    status: HttpStatus.CONFLICT,
+    title: 'A node with that name exists in the environment',
+  },
+  [ClusterErrorCode.NodeStateConflict]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Not allowed in the node state',
+  },
+  [ClusterErrorCode.EnrollmentTokenInvalid]: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'Invalid enrollment token',
+  },
+  [ClusterErrorCode.SimulationDisabled]: { status: HttpStatus.CONFLICT, title: 'Fleet simulation is off' },
 };

@@ -1,3 +1,4 @@
+import { CoordinationModule } from '@hotswap/coordination';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ describe('demo content', () => {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(SCHEMA),
         EventsModule,
+        CoordinationModule.forRoot(),
         AuditModule,
         ModulesModule,
       ],

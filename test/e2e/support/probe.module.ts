@@ -1,6 +1,21 @@
-import { Body, Controller, Get, Module, Param, Post, Query } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Inject,
+  Module,
+  Param,
+  Post,
+  Query,
+  Res,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { Idempotent } from '@hotswap/coordination';
+import { Database } from '@hotswap/database';
 import { Public } from '@hotswap/http';
+import type { NextFunction, Request, Response } from 'express';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -39,6 +54,23 @@ export class ProbeItemDto {
   owner?: ProbeOwnerDto;
 }
 
+export class ProbeEffectDto {
+  @IsString()
+  @MaxLength(100)
+  name: string;
+
+  /** Holds the request open this long after its effect, so tests can overlap requests. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  delayMs?: number;
+}
+
+/** The table the effect route writes; tests create it (`CREATE TABLE probe_effect …`). */
+export const PROBE_EFFECT_TABLE_SQL =
+  'CREATE TABLE IF NOT EXISTS probe_effect (id serial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())';
+
 class SlowQueryDto {
   @Type(() => Number)
   @IsInt()
@@ -53,6 +85,25 @@ class SlowQueryDto {
 @Public()
 @Controller('probe')
 export class ProbeController {
+  constructor(@Inject(Database) private readonly database: Database) {}
+
+  /** A mutating route with a visible side effect (a row), for the idempotency-key tests. */
+  @Public()
+  @Idempotent()
+  @Post('effects')
+  async createEffect(
+    @Body() body: ProbeEffectDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ id: number; name: string }> {
+    const rows = await this.database
+      .manager()
+      .query<{ id: number }[]>('INSERT INTO probe_effect (name) VALUES ($1) RETURNING id', [body.name]);
+    const id = rows[0]?.id ?? 0;
+    if (body.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, body.delayMs));
+    res.setHeader('Location', `/api/v1/probe/effects/${id}`);
+    return { id, name: body.name };
+  }
+
   @Post('items')
   create(@Body() body: ProbeItemDto): { received: ProbeItemDto } {
     return { received: body };
@@ -75,5 +126,16 @@ export class ProbeController {
   }
 }
 
+/** Stands in for the auth guard in tests: `X-Probe-User: <id>` authenticates as that user. */
+function probeUser(req: Request & { user?: unknown }, _res: Response, next: NextFunction): void {
+  const id = req.headers['x-probe-user'];
+  if (typeof id === 'string') req.user = { id, kind: 'user', roles: [] };
+  next();
+}
+
 @Module({ controllers: [ProbeController] })
-export class ProbeModule {}
+export class ProbeModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(probeUser).forRoutes('probe/effects');
+  }
+}

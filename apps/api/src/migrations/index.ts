@@ -2,7 +2,16 @@ import type { MigrationClass } from '@hotswap/database';
 import { Initial1796025441685 } from './1796025441685-Initial';
 import { ModuleRegistry1796026865022 } from './1796026865022-ModuleRegistry';
 import { IdentityAndAudit1796026890508 } from './1796026890508-IdentityAndAudit';
+import { Coordination1796027066929 } from './1796027066929-Coordination';
+import { Fleet1796028220168 } from './1796028220168-Fleet';
 import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
-export const MIGRATIONS: MigrationClass[] = [Initial1796025441685, ModuleRegistry1796026865022, IdentityAndAudit1796026890508, DeploymentEngine1796029949379];
+export const MIGRATIONS: MigrationClass[] = [
+  Initial1796025441685,
+  ModuleRegistry1796026865022,
+  IdentityAndAudit1796026890508,
+  Coordination1796027066929,
+  Fleet1796028220168,
+  DeploymentEngine1796029949379,
+];

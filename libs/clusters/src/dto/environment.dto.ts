@@ -1,0 +1,230 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ROLES } from '@hotswap/contracts';
+import {
+  ENVIRONMENT_NAME_MESSAGE,
+  ENVIRONMENT_NAME_PATTERN,
+  STRATEGY_NAMES,
+  type StrategyName,
+} from '../environment-policy';
+
+export class EnvironmentNameParams {
+  @ApiProperty({ example: 'Production', description: 'Case-insensitive.' })
+  @IsString()
+  @MaxLength(64)
+  name: string;
+}
+
+class DirectDefaultsDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  parallelism?: number;
+}
+
+class RollingDefaultsDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  batchSize?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  healthCheckDelaySeconds?: number;
+}
+
+class BlueGreenDefaultsDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  smokeTestTimeoutSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  scaleDownDelaySeconds?: number;
+}
+
+class CanaryDefaultsDto {
+  @ApiPropertyOptional({ type: [Number], example: [10, 30, 50, 100], description: 'Cumulative percentages.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(100, { each: true })
+  steps?: number[];
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 604800 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  stepWaitSeconds?: number;
+}
+
+export class StrategyDefaultsDto {
+  @ApiPropertyOptional({ type: DirectDefaultsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DirectDefaultsDto)
+  Direct?: DirectDefaultsDto;
+
+  @ApiPropertyOptional({ type: RollingDefaultsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RollingDefaultsDto)
+  Rolling?: RollingDefaultsDto;
+
+  @ApiPropertyOptional({ type: BlueGreenDefaultsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BlueGreenDefaultsDto)
+  BlueGreen?: BlueGreenDefaultsDto;
+
+  @ApiPropertyOptional({ type: CanaryDefaultsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CanaryDefaultsDto)
+  Canary?: CanaryDefaultsDto;
+}
+
+export class ApprovalPolicyPatchDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  required?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  quorum?: number;
+
+  @ApiPropertyOptional({ minimum: 60, maximum: 2592000 })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  timeoutSeconds?: number;
+
+  @ApiPropertyOptional({ type: [String], enum: ROLES })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(ROLES, { each: true })
+  approverRoles?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  requesterMayApprove?: boolean;
+}
+
+export class ApprovalPolicyDto {
+  @ApiProperty() required: boolean;
+  @ApiProperty() quorum: number;
+  @ApiProperty() timeoutSeconds: number;
+  @ApiProperty({ type: [String] }) approverRoles: string[];
+  @ApiProperty() requesterMayApprove: boolean;
+}
+
+export class UpdateEnvironmentDto {
+  @ApiPropertyOptional({ enum: STRATEGY_NAMES })
+  @IsOptional()
+  @IsIn(STRATEGY_NAMES)
+  defaultStrategy?: StrategyName;
+
+  @ApiPropertyOptional({
+    type: StrategyDefaultsDto,
+    description: 'Merged per strategy into the current defaults.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StrategyDefaultsDto)
+  strategyDefaults?: StrategyDefaultsDto;
+
+  @ApiPropertyOptional({ type: ApprovalPolicyPatchDto, description: 'Merged into the current policy.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ApprovalPolicyPatchDto)
+  approvalPolicy?: ApprovalPolicyPatchDto;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  requireSignedModules?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxConcurrentDeployments?: number;
+}
+
+export class CreateEnvironmentDto extends UpdateEnvironmentDto {
+  @ApiProperty({ example: 'Canary-EU', description: ENVIRONMENT_NAME_MESSAGE })
+  @IsString()
+  @Matches(ENVIRONMENT_NAME_PATTERN, { message: `name ${ENVIRONMENT_NAME_MESSAGE}` })
+  name: string;
+
+  @ApiProperty({ minimum: 1, maximum: 100000, description: 'Promotion order (lower first); unique.' })
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  rank: number;
+}
+
+export class FreezeDto {
+  @ApiProperty({ maxLength: 1000 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  reason: string;
+}
+
+export class EnvironmentResponseDto {
+  @ApiProperty() name: string;
+  @ApiProperty() rank: number;
+  @ApiProperty({ enum: STRATEGY_NAMES }) defaultStrategy: StrategyName;
+  @ApiProperty({ type: StrategyDefaultsDto }) strategyDefaults: StrategyDefaultsDto;
+  @ApiProperty({ type: ApprovalPolicyDto }) approvalPolicy: ApprovalPolicyDto;
+  @ApiProperty() requireSignedModules: boolean;
+  @ApiProperty() maxConcurrentDeployments: number;
+  @ApiProperty() frozen: boolean;
+  @ApiPropertyOptional({ type: String }) frozenReason?: string;
+  @ApiPropertyOptional({ type: String }) frozenBy?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time' }) frozenAt?: string;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
+}

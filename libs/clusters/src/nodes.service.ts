@@ -1,0 +1,153 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '@hotswap/config';
+import { ClusterErrorCode, Clock, type Principal } from '@hotswap/contracts';
+import { Database } from '@hotswap/database';
+import { ClusterError, nodeNotFound } from './clusters.errors';
+import type { NodeModuleEntity } from './entities/node-module.entity';
+import type { NodeEntity } from './entities/node.entity';
+import { EnvironmentsService } from './environments.service';
+import { FleetAudit } from './fleet-audit';
+import { NodeTransitions } from './node-transitions';
+import { evaluateHealth, type NodeMetrics } from './node-status';
+import { NodesRepository, type NodeFilter } from './nodes.repository';
+
+export interface NodeView {
+  readonly node: NodeEntity;
+  readonly environment: string;
+  readonly modules: NodeModuleEntity[];
+  readonly healthy: boolean;
+  readonly healthReasons: string[];
+}
+
+export function latestMetrics(node: NodeEntity): NodeMetrics | null {
+  if (
+    node.cpuPercent === null ||
+    node.memoryPercent === null ||
+    node.latencyP95Ms === null ||
+    node.errorRate === null ||
+    node.requestsPerSecond === null
+  ) {
+    return null;
+  }
+  return {
+    cpuPercent: node.cpuPercent,
+    memoryPercent: node.memoryPercent,
+    latencyP95Ms: node.latencyP95Ms,
+    errorRate: node.errorRate,
+    requestsPerSecond: node.requestsPerSecond,
+  };
+}
+
+/** The node registry: reading nodes, draining and decommissioning them. */
+@Injectable()
+export class NodesService {
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(Database) private readonly database: Database,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(EnvironmentsService) private readonly environments: EnvironmentsService,
+    @Inject(NodeTransitions) private readonly transitions: NodeTransitions,
+    @Inject(FleetAudit) private readonly audit: FleetAudit,
+  ) {}
+
+  health(node: NodeEntity): { healthy: boolean; reasons: string[] } {
+    return evaluateHealth(
+      { status: node.status, lastHeartbeatAt: node.lastHeartbeatAt, metrics: latestMetrics(node) },
+      this.clock.now(),
+      this.config.fleet.heartbeatTimeoutMs,
+    );
+  }
+
+  async list(
+    filter: Omit<NodeFilter, 'environmentId'> & { environment?: string },
+    after: { name: string; id: string } | undefined,
+    limit: number,
+  ): Promise<NodeView[]> {
+    const environmentId =
+      filter.environment === undefined ? undefined : (await this.environments.get(filter.environment)).id;
+    const rows = await this.nodes.list({ ...filter, environmentId }, after, limit);
+    return this.views(rows);
+  }
+
+  async views(rows: NodeEntity[]): Promise<NodeView[]> {
+    const modules = await this.nodes.modulesOf(rows.map((r) => r.id));
+    const byNode = new Map<string, NodeModuleEntity[]>();
+    for (const m of modules) byNode.set(m.nodeId, [...(byNode.get(m.nodeId) ?? []), m]);
+    const out: NodeView[] = [];
+    for (const node of rows) {
+      const { healthy, reasons } = this.health(node);
+      out.push({
+        node,
+        environment: await this.environments.nameOf(node.environmentId),
+        modules: byNode.get(node.id) ?? [],
+        healthy,
+        healthReasons: reasons,
+      });
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<NodeView> {
+    const node = await this.find(id);
+    const [view] = await this.views([node]);
+    if (view === undefined) throw nodeNotFound(id);
+    return view;
+  }
+
+  async find(id: string): Promise<NodeEntity> {
+    const node = /^[0-9a-f-]{36}$/i.test(id) ? await this.nodes.findById(id) : null;
+    if (node === null) throw nodeNotFound(id);
+    return node;
+  }
+
+  /** Takes a node out of rotation: it keeps heartbeating but is `Draining` until decommissioned. */
+  async drain(id: string, reason: string | undefined, principal: Principal): Promise<NodeView> {
+    await this.database.transaction(async () => {
+      const node = await this.find(id);
+      if (node.status === 'Draining' || node.status === 'Stopped') {
+        throw new ClusterError(
+          ClusterErrorCode.NodeStateConflict,
+          `Node '${node.name}' is already ${node.status}.`,
+        );
+      }
+      const why = reason ?? `drained by ${principal.username ?? principal.id}`;
+      const from = await this.nodes.setStatus(id, 'Draining', why, this.clock.now());
+      if (from === null) throw nodeNotFound(id);
+      await this.transitions.record(
+        [{ ...node, from, to: 'Draining', reason: why, lastHeartbeatAt: node.lastHeartbeatAt }],
+        principal,
+        'operator',
+      );
+    });
+    return this.get(id);
+  }
+
+  /** Removes a node: its credential stops working, its module state is deleted. */
+  async decommission(id: string, principal: Principal): Promise<void> {
+    await this.database.transaction(async () => {
+      const node = await this.find(id);
+      await this.nodes.delete(id);
+      await this.transitions.record(
+        [
+          {
+            ...node,
+            from: node.status,
+            to: 'Stopped',
+            reason: 'decommissioned',
+            lastHeartbeatAt: node.lastHeartbeatAt,
+          },
+        ],
+        principal,
+        'operator',
+      );
+      await this.audit.record({
+        action: 'node.decommission',
+        result: 'success',
+        actor: principal,
+        resource: { type: 'node', id },
+        details: { name: node.name, kind: node.kind },
+      });
+    });
+  }
+}

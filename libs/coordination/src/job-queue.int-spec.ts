@@ -1,0 +1,211 @@
+import { Logger } from '@nestjs/common';
+import { createDataSource, Database, EmbeddedPostgres } from '@hotswap/database';
+import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { Registry } from 'prom-client';
+import { SCHEMA } from '../../../apps/api/src/schema';
+import { CoordinationMetrics } from './coordination.metrics';
+import { defineQueue, JobQueue, QueueStoppedError, type JobQueueSettings } from './job-queue';
+
+const SETTINGS: Omit<JobQueueSettings, 'url' | 'embedded'> = {
+  poolSize: 3,
+  retry: { retryLimit: 2, retryDelaySeconds: 1, retryDelayMaxSeconds: 2 },
+  jobTimeoutSeconds: 30,
+  pollingIntervalMs: 500,
+  superviseIntervalSeconds: 1,
+};
+
+async function waitFor<T>(
+  read: () => T | Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(() => {
+  Logger.overrideLogger(['error']);
+});
+
+/** The same behaviour on a server database and on embedded PostgreSQL (no LISTEN/NOTIFY there). */
+describe.each([
+  ['embedded PostgreSQL', true],
+  ['the PostgreSQL server', false],
+])('JobQueue on %s', (_where, embedded) => {
+  const server = postgresServer();
+  let database: TestDatabase | undefined;
+  let embeddedServer: EmbeddedPostgres | undefined;
+  let url: string;
+  let queue: JobQueue;
+  let app: Database;
+  let metrics: CoordinationMetrics;
+
+  beforeAll(async () => {
+    if (embedded) {
+      embeddedServer = await EmbeddedPostgres.start({ dataDir: undefined, maxConnections: 12 });
+      url = embeddedServer.url;
+    } else {
+      if (!server.available) return;
+      database = await createTestDatabase(SCHEMA);
+      url = database.url;
+    }
+    const dataSource = createDataSource({ url, poolSize: 2, schema: SCHEMA });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    app = new Database(dataSource);
+    await app.dataSource.query('CREATE TABLE seen (job_id uuid, attempt int, payload text)');
+    metrics = CoordinationMetrics.standalone(new Registry());
+    queue = new JobQueue({ ...SETTINGS, url, embedded }, app, metrics);
+    await queue.start();
+  });
+
+  afterAll(async () => {
+    await queue?.stop(1_000);
+    await app?.dataSource.destroy();
+    await database?.drop();
+    await embeddedServer?.stop();
+  });
+
+  const skip = (): boolean => !embedded && !server.available;
+
+  it('delivers a typed payload with the job id and attempt 1, quickly, and counts it', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ text: string }>('int-roundtrip');
+    const seen: { id: string; attempt: number; text: string; at: number }[] = [];
+    await queue.work(q, async (job) => {
+      seen.push({ id: job.id, attempt: job.attempt, text: job.data.text, at: Date.now() });
+      await Promise.resolve();
+    });
+    const sentAt = Date.now();
+    const id = await queue.send(q, { text: 'hello' });
+    await waitFor(
+      () => seen.length,
+      (n) => n > 0,
+      10_000,
+    );
+    expect(seen).toEqual([{ id, attempt: 1, text: 'hello', at: expect.any(Number) }]);
+    // A local worker is woken by the send, not by its next poll.
+    expect((seen[0]?.at ?? Infinity) - sentAt).toBeLessThan(400);
+    const completed = await metrics.queueCompleted.get();
+    expect(completed.values.find((v) => v.labels.queue === 'int-roundtrip')?.value).toBe(1);
+  });
+
+  it('enqueues inside a Database transaction: a rolled-back job never runs, a committed one does', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ payload: string }>('int-transactional');
+    await queue.work(q, async (job) => {
+      await app.dataSource.query('INSERT INTO seen (job_id, attempt, payload) VALUES ($1, $2, $3)', [
+        job.id,
+        job.attempt,
+        job.data.payload,
+      ]);
+    });
+    await expect(
+      app.transaction(async () => {
+        await queue.send(q, { payload: 'rolled-back' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await app.transaction(async () => {
+      await queue.send(q, { payload: 'committed' });
+    });
+    const rows = await waitFor(
+      () =>
+        app.dataSource.query<{ payload: string }[]>(
+          "SELECT payload FROM seen WHERE payload IN ('rolled-back', 'committed')",
+        ),
+      (r) => r.length > 0,
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(rows.map((r) => r.payload)).toEqual(['committed']);
+    expect(await app.dataSource.query("SELECT payload FROM seen WHERE payload = 'rolled-back'")).toEqual([]);
+  });
+
+  it('retries a failing job with growing attempts and then dead-letters it with payload and error', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ n: number }>('int-failing');
+    const attempts: number[] = [];
+    await queue.work(q, async (job) => {
+      attempts.push(job.attempt);
+      await Promise.resolve();
+      throw new TypeError(`cannot handle ${job.data.n}`);
+    });
+    await queue.send(q, { n: 7 });
+    const dead = await waitFor(
+      () => queue.deadLetters(q),
+      (d) => d.length > 0,
+      20_000,
+    );
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        data: { n: 7 },
+        error: { name: 'TypeError', message: 'cannot handle 7' },
+        attempts: 3,
+      }),
+    ]);
+    const depths = await queue.depths();
+    expect(depths['int-failing']).toEqual({ queued: 0, active: 0, deadLetter: 1 });
+    const deadLetters = await metrics.queueDeadLetters.get();
+    expect(deadLetters.values.find((v) => v.labels.queue === 'int-failing')?.value).toBe(1);
+    expect(
+      (await metrics.queueFailures.get()).values.find((v) => v.labels.queue === 'int-failing')?.value,
+    ).toBe(3);
+  });
+
+  it('refuses queue names pg-boss cannot hold', () => {
+    expect(() => defineQueue('has space')).toThrow();
+    expect(() => defineQueue('x'.repeat(47))).toThrow();
+    expect(() => defineQueue('ends.dlq')).toThrow();
+    expect(defineQueue('deployments/rollout').deadLetterName).toBe('deployments/rollout.dlq');
+  });
+});
+
+describe('scheduled jobs across replicas', () => {
+  const server = postgresServer();
+  let database: TestDatabase | undefined;
+  const queues: JobQueue[] = [];
+
+  afterAll(async () => {
+    await Promise.all(queues.map((q) => q.stop(1_000)));
+    await database?.drop();
+  });
+
+  it('creates each occurrence once however many replicas declare the schedule', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    database = await createTestDatabase(SCHEMA);
+    const q = defineQueue<{ tick: string }>('int-scheduled');
+    const runs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const replica = new JobQueue(
+        { ...SETTINGS, url: database.url, embedded: false },
+        undefined,
+        CoordinationMetrics.standalone(new Registry()),
+      );
+      queues.push(replica);
+      await replica.start();
+      await replica.work(q, async (job) => {
+        runs.push(job.id);
+        await Promise.resolve();
+      });
+      await replica.schedule(q, '*/2 * * * * *', { tick: 'every 2 s' });
+    }
+    // Two replicas fire every occurrence; each occurrence still becomes one job.
+    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThanOrEqual(5);
+    expect(new Set(runs).size).toBe(runs.length);
+  });
+
+  it('is refused once the queue is stopped', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const stopped = new JobQueue({ ...SETTINGS, url: 'postgres://unused', embedded: false }, undefined);
+    await stopped.stop(1_000);
+    await expect(stopped.send(defineQueue('int-stopped'), {})).rejects.toBeInstanceOf(QueueStoppedError);
+  });
+});

@@ -1,0 +1,311 @@
+import request from 'supertest';
+import { bearer, createUser, loginAdmin, type Session } from './support/auth';
+import { makeKey, sample, signModule } from './support/module-fixtures';
+import { startTestApp, type TestApp } from './support/test-app';
+
+interface DeploymentBody {
+  id: string;
+  status: string;
+  stages: {
+    name: string;
+    environment: string | null;
+    strategy: string | null;
+    status: string;
+    message: string | null;
+  }[];
+  nodeResults: { nodeName: string; operation: string; status: string }[];
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'RolledBack', 'Cancelled']);
+
+describe('deployments through the API (simulated fleet, job queue, real database)', () => {
+  let t: TestApp;
+  let admin: Session;
+  let deployer: Session;
+  let viewer: Session;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        FLEET_SIMULATION: 'true',
+        FLEET_SIMULATION_NODES: '3,5,2,0',
+        HEARTBEAT_INTERVAL_MS: '200',
+        QUEUE_POLLING_INTERVAL_MS: '500',
+      },
+    });
+    admin = await loginAdmin(t.server);
+    deployer = await createUser(t.server, admin, 'dana', ['Deployer']);
+    viewer = await createUser(t.server, admin, 'vera', ['Viewer']);
+    for (const version of ['2.0.0', '2.1.0']) {
+      const s = sample('payment-processor', version);
+      const res = await request(t.server)
+        .post('/api/v1/modules/payment-processor/versions')
+        .set(...bearer(admin))
+        .field('manifest', s.manifestText)
+        .attach('artifact', s.artifact, { filename: 'index.js', contentType: 'application/javascript' });
+      expect(res.status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function waitFor(
+    id: string,
+    done: (d: DeploymentBody) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<DeploymentBody> {
+    const started = Date.now();
+    for (;;) {
+      const res = await request(t.server)
+        .get(`/api/v1/deployments/${id}`)
+        .set(...bearer(viewer));
+      expect(res.status).toBe(200);
+      const body = res.body as DeploymentBody;
+      if (done(body)) return body;
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`deployment ${id} still ${body.status}: ${JSON.stringify(body.stages)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async function versionsIn(environment: string): Promise<(string | null)[]> {
+    const res = await request(t.server)
+      .get(`/api/v1/nodes?environment=${environment}&limit=200`)
+      .set(...bearer(viewer));
+    expect(res.status).toBe(200);
+    return (res.body.items as { modules: { moduleName: string; activeVersion: string | null }[] }[]).map(
+      (n) => n.modules.find((m) => m.moduleName === 'payment-processor')?.activeVersion ?? null,
+    );
+  }
+
+  it('accepts a deployment with 202 and Location, runs it asynchronously and updates the nodes', async () => {
+    const res = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(deployer))
+      .send({
+        moduleName: 'payment-processor',
+        version: '2.0.0',
+        targetEnvironment: 'development',
+        strategyParams: { verifyWindowSeconds: 0 },
+      });
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toBe(`/api/v1/deployments/${res.body.id as string}`);
+    expect(['Queued', 'Running']).toContain(res.body.status);
+    expect(res.body.requestedBy).toBe('dana');
+    const done = await waitFor(res.body.id as string, (d) => TERMINAL.has(d.status));
+    expect(done.status).toBe('Succeeded');
+    expect(done.stages.map((s) => [s.name, s.status])).toEqual([
+      ['Validate', 'Succeeded'],
+      ['Verify', 'Succeeded'],
+      ['Deploy to Development', 'Succeeded'],
+      ['Complete', 'Succeeded'],
+    ]);
+    expect(done.stages[2]?.message).toContain('3 node(s)');
+    expect(await versionsIn('Development')).toEqual(['2.0.0', '2.0.0', '2.0.0']);
+  });
+
+  it('rolls QA out in batches and a faulted version is rolled back on every node', async () => {
+    const faults = await request(t.server)
+      .put('/api/v1/simulation/faults')
+      .set(...bearer(admin))
+      .send({ faults: [{ moduleName: 'payment-processor', version: '2.1.0', failInstall: 1 }] });
+    expect(faults.status).toBe(200);
+    const res = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(deployer))
+      .send({
+        moduleName: 'payment-processor',
+        version: '2.1.0',
+        targetEnvironment: 'QA',
+        promotion: 'target-only',
+        strategyParams: { batchSize: 2, healthCheckDelaySeconds: 0, verifyWindowSeconds: 0 },
+      });
+    expect(res.status).toBe(202);
+    const done = await waitFor(res.body.id as string, (d) => TERMINAL.has(d.status));
+    expect(done.status).toBe('RolledBack');
+    expect(done.stages.find((s) => s.environment === 'QA')?.message).toMatch(/Install failed in batch 1/);
+    expect((await versionsIn('QA')).every((v) => v === null)).toBe(true);
+    await request(t.server)
+      .delete('/api/v1/simulation/faults')
+      .set(...bearer(admin));
+  });
+
+  it('waits at the Staging approval gate, refuses a second deployment with 409 naming it, and aborts', async () => {
+    const key = makeKey('ed25519');
+    const registered = await request(t.server)
+      .post('/api/v1/signing-keys')
+      .set(...bearer(admin))
+      .send({ name: 'e2e-deploy', publicKey: key.publicPem });
+    const manifest = { version: '3.0.0' };
+    const artifact = Buffer.from("module.exports = { health() { return { status: 'healthy' }; } };");
+    const published = await request(t.server)
+      .post('/api/v1/modules/payment-processor/versions')
+      .set(...bearer(deployer))
+      .field('manifest', JSON.stringify(manifest))
+      .field('signature', signModule(key, artifact, manifest))
+      .field('signingKeyId', registered.body.id as string)
+      .attach('artifact', artifact, { filename: 'index.js', contentType: 'application/javascript' });
+    expect(published.status).toBe(201);
+    const first = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(deployer))
+      .send({
+        moduleName: 'payment-processor',
+        version: '3.0.0',
+        targetEnvironment: 'Staging',
+        promotion: 'target-only',
+      });
+    expect(first.status).toBe(202);
+    const pending = await waitFor(first.body.id as string, (d) => d.status === 'PendingApproval', 30_000);
+    expect(pending.stages.find((s) => s.environment === 'Staging')?.status).toBe('WaitingForApproval');
+    const second = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(deployer))
+      .send({
+        moduleName: 'payment-processor',
+        version: '2.1.0',
+        targetEnvironment: 'Staging',
+        promotion: 'target-only',
+      });
+    expect(second.status).toBe(409);
+    expect(second.body.activeDeploymentId).toBe(first.body.id);
+    expect(second.body.detail).toContain(first.body.id as string);
+    const resume = await request(t.server)
+      .post(`/api/v1/deployments/${first.body.id as string}/resume`)
+      .set(...bearer(deployer));
+    expect(resume.status).toBe(409);
+    const abort = await request(t.server)
+      .post(`/api/v1/deployments/${first.body.id as string}/abort`)
+      .set(...bearer(deployer));
+    expect(abort.status).toBe(200);
+    const cancelled = await waitFor(first.body.id as string, (d) => TERMINAL.has(d.status));
+    expect(cancelled.status).toBe('Cancelled');
+    const again = await request(t.server)
+      .post(`/api/v1/deployments/${first.body.id as string}/abort`)
+      .set(...bearer(deployer));
+    expect(again.status).toBe(409);
+  });
+
+  it('plans without side effects: stages, waves with node names, gates', async () => {
+    const before = await request(t.server)
+      .get('/api/v1/deployments?limit=200')
+      .set(...bearer(viewer));
+    const plan = await request(t.server)
+      .post('/api/v1/deployments/plan')
+      .set(...bearer(deployer))
+      .send({ moduleName: 'payment-processor', version: '2.1.0', targetEnvironment: 'QA' });
+    expect(plan.status).toBe(200);
+    expect((plan.body.stages as { name: string }[]).map((s) => s.name)).toEqual([
+      'Validate',
+      'Verify',
+      'Deploy to Development',
+      'Deploy to QA',
+      'Complete',
+    ]);
+    const qa = (plan.body.stages as { name: string; waves: string[][] }[]).find(
+      (s) => s.name === 'Deploy to QA',
+    );
+    expect(qa?.waves.map((w) => w.length)).toEqual([2, 2, 1]);
+    const after = await request(t.server)
+      .get('/api/v1/deployments?limit=200')
+      .set(...bearer(viewer));
+    expect(after.body.items).toHaveLength((before.body.items as unknown[]).length);
+  });
+
+  describe('bad input: 400 with every error listed, 422 when the version cannot deploy, never a 5xx', () => {
+    const valid = { moduleName: 'payment-processor', version: '2.0.0', targetEnvironment: 'Development' };
+
+    it.each(['ab', 'UPPERCASE', '-module', 'module-', 'module_name', 'module.name', 'module name'])(
+      'moduleName %j',
+      async (moduleName) => {
+        const res = await request(t.server)
+          .post('/api/v1/deployments')
+          .set(...bearer(deployer))
+          .send({ ...valid, moduleName });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual(
+          expect.arrayContaining([expect.objectContaining({ field: 'moduleName' })]),
+        );
+      },
+    );
+
+    it.each(['1.0', '1', 'v1.0.0', '1.0.0.0', '1.0.a'])('version %j', async (version) => {
+      const res = await request(t.server)
+        .post('/api/v1/deployments')
+        .set(...bearer(deployer))
+        .send({ ...valid, version });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'version' })]),
+      );
+    });
+
+    it.each(['InvalidEnv', '9'])('targetEnvironment %j', async (targetEnvironment) => {
+      const res = await request(t.server)
+        .post('/api/v1/deployments')
+        .set(...bearer(deployer))
+        .send({ ...valid, targetEnvironment });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'targetEnvironment' })]),
+      );
+    });
+
+    it('lists every error together: name, version, environment, description > 1000, metadata > 50 entries', async () => {
+      const metadata = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+      const res = await request(t.server)
+        .post('/api/v1/deployments')
+        .set(...bearer(deployer))
+        .send({
+          moduleName: 'Bad_Name',
+          version: '1.0',
+          targetEnvironment: 'InvalidEnv',
+          description: 'x'.repeat(1001),
+          metadata,
+          strategy: 'Sideways',
+        });
+      expect(res.status).toBe(400);
+      const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+      expect(fields).toEqual(
+        expect.arrayContaining([
+          'moduleName',
+          'version',
+          'targetEnvironment',
+          'description',
+          'metadata',
+          'strategy',
+        ]),
+      );
+    });
+
+    it('answers an unknown module version with 422 and a pre-release with 422, not 500', async () => {
+      for (const version of ['9.9.9', '1.0.0-beta.2']) {
+        const res = await request(t.server)
+          .post('/api/v1/deployments')
+          .set(...bearer(deployer))
+          .send({ ...valid, version });
+        expect(res.status).toBe(422);
+        expect(res.body.detail).toContain('does not exist');
+      }
+    });
+
+    it('answers unknown deployments with 404', async () => {
+      expect(
+        (
+          await request(t.server)
+            .get('/api/v1/deployments/00000000-0000-4000-8000-000000000000')
+            .set(...bearer(viewer))
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await request(t.server)
+            .get('/api/v1/deployments/not-a-uuid')
+            .set(...bearer(viewer))
+        ).status,
+      ).toBe(404);
+    });
+  });
+});
