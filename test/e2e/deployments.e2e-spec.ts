@@ -188,6 +188,67 @@ describe('deployments through the API (simulated fleet, job queue, real database
     expect(again.status).toBe(409);
   });
 
+  it('checks dependencies against what an environment runs: satisfied, unsatisfied, missing', async () => {
+    const publish = async (name: string, manifest: Record<string, unknown>) => {
+      const res = await request(t.server)
+        .post(`/api/v1/modules/${name}/versions`)
+        .set(...bearer(deployer))
+        .field('manifest', JSON.stringify(manifest))
+        .attach('artifact', Buffer.from(`module.exports = {}; // ${name}`), {
+          filename: 'index.js',
+          contentType: 'application/javascript',
+        });
+      expect(res.status).toBe(201);
+    };
+    const s = sample('inventory-service', '1.4.0');
+    await publish('inventory-service', JSON.parse(s.manifestText) as Record<string, unknown>);
+    await publish('order-service', { version: '1.0.0', dependencies: { 'payment-processor': '^3.0.0' } });
+    const check = (name: string, version: string, environment: string) =>
+      request(t.server)
+        .get(`/api/v1/modules/${name}/versions/${version}/dependencies?environment=${environment}`)
+        .set(...bearer(viewer));
+    const satisfied = await check('inventory-service', '1.4.0', 'development');
+    expect(satisfied.status).toBe(200);
+    expect(satisfied.body).toEqual(
+      expect.objectContaining({
+        satisfied: true,
+        dependencies: [
+          expect.objectContaining({
+            name: 'payment-processor',
+            range: '^2.0.0',
+            status: 'satisfied',
+            runningVersions: ['2.0.0'],
+            nodes: 3,
+            satisfyingNodes: 3,
+          }),
+        ],
+      }),
+    );
+    const unsatisfied = await check('order-service', '1.0.0', 'Development');
+    expect(unsatisfied.body.dependencies[0]).toEqual(
+      expect.objectContaining({ status: 'unsatisfied', runningVersions: ['2.0.0'], satisfyingNodes: 0 }),
+    );
+    const missing = await check('inventory-service', '1.4.0', 'QA');
+    expect(missing.body).toEqual(
+      expect.objectContaining({
+        satisfied: false,
+        dependencies: [expect.objectContaining({ status: 'missing', runningVersions: [] })],
+      }),
+    );
+    expect((await check('inventory-service', '1.4.0', 'Nowhere')).status).toBe(404);
+    const blocked = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(deployer))
+      .send({
+        moduleName: 'inventory-service',
+        version: '1.4.0',
+        targetEnvironment: 'QA',
+        promotion: 'target-only',
+      });
+    expect(blocked.status).toBe(422);
+    expect(blocked.body.detail).toContain('payment-processor ^2.0.0 is not running in QA');
+  });
+
   it('plans without side effects: stages, waves with node names, gates', async () => {
     const before = await request(t.server)
       .get('/api/v1/deployments?limit=200')

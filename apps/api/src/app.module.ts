@@ -10,6 +10,7 @@ import { DeploymentsModule } from '@hotswap/deployments';
 import { EventsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
+import { FleetInventoryModule } from './fleet-inventory.module';
 import { SCHEMA } from './schema';
 
 export interface AppModuleOptions extends ObservabilityOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         AuthModule,
         CoordinationModule.forRoot(),
         ClustersModule,
+        FleetInventoryModule,
         DeploymentsModule.forRoot(),
         ...(options.imports ?? []),
       ],

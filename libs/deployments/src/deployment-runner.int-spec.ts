@@ -1,13 +1,18 @@
 import { CoordinationModule } from '@hotswap/coordination';
 import { generateKeyPairSync } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AuditModule } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
 import { EventLog, EventsModule } from '@hotswap/events';
-import { createModuleSignature, ModuleRegistry, SigningKeysService } from '@hotswap/modules';
+import {
+  createModuleSignature,
+  MODULE_INVENTORY,
+  ModuleRegistry,
+  SigningKeysService,
+} from '@hotswap/modules';
 import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
 import { SCHEMA } from '../../../apps/api/src/schema';
 import { DEPLOYMENT_CLOCK } from './clock';
@@ -33,6 +38,23 @@ class SwitchGate {
   decision: GateDecision = { state: 'approved' };
   evaluate(): Promise<GateDecision> {
     return Promise.resolve(this.decision);
+  }
+}
+
+/** The registry's view of what the fake fleet runs. */
+@Global()
+@Module({})
+class InventoryOf {
+  static forFleet(fleet: () => FakeFleetPort): DynamicModule {
+    const inventory = {
+      activeVersions: async (environment: string, moduleName: string) =>
+        (await fleet().nodesOf(environment, moduleName)).map((n) => n.activeVersion),
+    };
+    return {
+      module: InventoryOf,
+      providers: [{ provide: MODULE_INVENTORY, useValue: inventory }],
+      exports: [MODULE_INVENTORY],
+    };
   }
 }
 
@@ -65,6 +87,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
         EventsModule,
         CoordinationModule.forRoot(),
         AuditModule,
+        InventoryOf.forFleet(() => fleet),
         DeploymentsModule.forRoot({
           wiring: 'custom',
           providers: [

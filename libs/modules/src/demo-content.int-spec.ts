@@ -1,3 +1,5 @@
+import { Global, Module } from '@nestjs/common';
+import { MODULE_INVENTORY } from './module-inventory.port';
 import { CoordinationModule } from '@hotswap/coordination';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +17,14 @@ import { ModuleRegistry } from './module-registry.service';
 import { ModulesModule } from './modules.module';
 import { signedPayload } from './signing';
 import { SigningKeysService } from './signing-keys.service';
+
+/** No fleet in this test: no node runs anything. */
+@Global()
+@Module({
+  providers: [{ provide: MODULE_INVENTORY, useValue: { activeVersions: () => Promise.resolve([]) } }],
+  exports: [MODULE_INVENTORY],
+})
+class NoFleetInventory {}
 
 describe('demo content', () => {
   let database: TestDatabase;
@@ -44,6 +54,7 @@ describe('demo content', () => {
         EventsModule,
         CoordinationModule.forRoot(),
         AuditModule,
+        NoFleetInventory,
         ModulesModule,
       ],
     }).compile();

@@ -7,6 +7,7 @@ export { DEMO_KEY_FILE, DEMO_KEY_NAME, DEMO_MODULES, findSamplesDir } from './de
 export { checkManifest, type Manifest } from './manifest';
 export { ModuleRegistry, type PublishInput } from './module-registry.service';
 export { isModuleName, MODULE_NAME_PATTERN } from './module-name';
+export { MODULE_INVENTORY, type ModuleInventory } from './module-inventory.port';
 export { ModulesModule } from './modules.module';
 export { isSemver, isSemverRange, newestFirst, satisfiesRange } from './semver';
 export {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModuleErrorCode, type FieldError, type Principal } from '@hotswap/contracts';
+import { ModuleErrorCode, PlatformErrorCode, type FieldError, type Principal } from '@hotswap/contracts';
 import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
@@ -9,7 +9,8 @@ import { checkManifest } from './manifest';
 import { ModuleError, moduleNotFound, versionNotFound } from './module.errors';
 import { isModuleName, MODULE_NAME_MESSAGE } from './module-name';
 import { ModulesRepository, type ModuleSummaryRow } from './modules.repository';
-import { isSemver, newestFirst } from './semver';
+import { MODULE_INVENTORY, type ModuleInventory } from './module-inventory.port';
+import { isSemver, newestFirst, satisfiesRange } from './semver';
 import { sha256Hex, signedPayload } from './signing';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -18,6 +19,24 @@ export interface PublishInput {
   readonly artifact: Buffer | undefined;
   readonly signature: string | undefined;
   readonly signingKeyId: string | undefined;
+}
+
+export interface DependencyStatus {
+  readonly name: string;
+  readonly range: string;
+  readonly runningVersions: string[];
+  readonly nodes: number;
+  readonly satisfyingNodes: number;
+  readonly status: 'satisfied' | 'unsatisfied' | 'missing';
+  readonly satisfied: boolean;
+}
+
+export interface DependencyReport {
+  readonly name: string;
+  readonly version: string;
+  readonly environment: string;
+  readonly satisfied: boolean;
+  readonly dependencies: DependencyStatus[];
 }
 
 export interface ModuleSummary extends ModuleSummaryRow {
@@ -35,6 +54,7 @@ export class ModuleRegistry {
     @Inject(SigningKeysService) private readonly signingKeys: SigningKeysService,
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(MODULE_INVENTORY) private readonly inventory: ModuleInventory,
   ) {}
 
   async publish(name: string, input: PublishInput, principal: Principal): Promise<ModuleVersionEntity> {
@@ -159,6 +179,45 @@ export class ModuleRegistry {
     const content = await this.modules.readArtifact(row.sha256);
     if (content === null) throw versionNotFound(name, version);
     return { version: row, content };
+  }
+
+  /**
+   * Each dependency of a version against what `environment` runs: satisfied when every node runs a
+   * version in the range, unsatisfied when some run it in another version, missing when none does.
+   */
+  async dependencyReport(name: string, version: string, environment: string): Promise<DependencyReport> {
+    const row = await this.getVersion(name, version);
+    const declared = row.manifest.dependencies;
+    const dependencies =
+      typeof declared === 'object' && declared !== null
+        ? Object.entries(declared as Record<string, string>)
+        : [];
+    const statuses: DependencyStatus[] = [];
+    for (const [dependency, range] of dependencies) {
+      const versions = await this.inventory.activeVersions(environment, dependency);
+      if (versions === null)
+        throw new ModuleError(PlatformErrorCode.NotFound, `Environment '${environment}' was not found.`);
+      const running = versions.filter((v): v is string => v !== null);
+      const satisfying = running.filter((v) => satisfiesRange(v, range)).length;
+      const status =
+        running.length === 0 ? 'missing' : satisfying === versions.length ? 'satisfied' : 'unsatisfied';
+      statuses.push({
+        name: dependency,
+        range,
+        runningVersions: [...new Set(running)].sort(newestFirst),
+        nodes: versions.length,
+        satisfyingNodes: satisfying,
+        status,
+        satisfied: status === 'satisfied',
+      });
+    }
+    return {
+      name,
+      version,
+      environment,
+      satisfied: statuses.every((s) => s.satisfied),
+      dependencies: statuses,
+    };
   }
 
   async setYanked(name: string, version: string, yanked: boolean, reason: string, principal: Principal) {

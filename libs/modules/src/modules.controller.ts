@@ -45,6 +45,7 @@ import {
   PublishVersionDto,
   ReasonDto,
 } from './dto/module.dto';
+import { DependencyQueryDto, DependencyReportDto } from './dto/dependency.dto';
 import { toVersionResponse } from './module.mapper';
 import { ModuleRegistry } from './module-registry.service';
 
@@ -171,6 +172,21 @@ export class ModulesController {
   @ApiProblems(400, 404)
   async version(@Param() params: ModuleVersionParams): Promise<ModuleVersionResponseDto> {
     return toVersionResponse(await this.registry.getVersion(params.name, params.version));
+  }
+
+  @Get(':name/versions/:version/dependencies')
+  @Roles(Role.Viewer)
+  @ApiOperation({
+    operationId: 'checkModuleDependencies',
+    summary: 'Each dependency of the version against the versions running in an environment.',
+  })
+  @ApiOkResponse({ type: DependencyReportDto })
+  @ApiProblems(400, 404)
+  dependencies(
+    @Param() params: ModuleVersionParams,
+    @Query() query: DependencyQueryDto,
+  ): Promise<DependencyReportDto> {
+    return this.registry.dependencyReport(params.name, params.version, query.environment);
   }
 
   @Get(':name/versions/:version/artifact')
