@@ -352,6 +352,27 @@ describe('deployments through the API (simulated fleet, job queue, real database
       }
     });
 
+    it('refuses a yanked version with 422, and accepts it again once unyanked', async () => {
+      const yank = await request(t.server)
+        .post('/api/v1/modules/payment-processor/versions/2.0.0/yank')
+        .set(...bearer(admin))
+        .send({ reason: 'broken' });
+      expect(yank.status).toBe(200);
+      const plan = () =>
+        request(t.server)
+          .post('/api/v1/deployments/plan')
+          .set(...bearer(deployer))
+          .send(valid);
+      const refused = await plan();
+      expect(refused.status).toBe(422);
+      expect(refused.body.detail).toContain('yanked');
+      await request(t.server)
+        .post('/api/v1/modules/payment-processor/versions/2.0.0/unyank')
+        .set(...bearer(admin))
+        .send({ reason: 'fixed' });
+      expect((await plan()).status).toBe(200);
+    });
+
     it('answers unknown deployments with 404', async () => {
       expect(
         (
