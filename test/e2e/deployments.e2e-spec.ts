@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { bearer, createUser, loginAdmin, type Session } from './support/auth';
 import { makeKey, sample, signModule } from './support/module-fixtures';
@@ -186,6 +187,28 @@ describe('deployments through the API (simulated fleet, job queue, real database
       .post(`/api/v1/deployments/${first.body.id as string}/abort`)
       .set(...bearer(deployer));
     expect(again.status).toBe(409);
+    const db = new Client({ connectionString: t.database.url });
+    await db.connect();
+    try {
+      const audited = await db.query<{ action: string; actor_name: string }>(
+        'SELECT action, actor_name FROM audit_records WHERE resource_id = $1 ORDER BY seq',
+        [first.body.id],
+      );
+      const actions = audited.rows.map((r) => `${r.action}:${r.actor_name}`);
+      expect(actions[0]).toBe('deployment.create:dana');
+      expect(actions).toContain('deployment.abort:dana');
+      const transitions = await db.query(
+        "SELECT 1 FROM events WHERE deployment_id = $1 AND type = 'deployment.status_changed'",
+        [first.body.id],
+      );
+      // Every status transition the engine made is audited, as the system.
+      expect(actions.filter((a) => a === 'deployment.status:system')).toHaveLength(
+        transitions.rowCount ?? -1,
+      );
+      expect(transitions.rowCount).toBeGreaterThan(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('checks dependencies against what an environment runs: satisfied, unsatisfied, missing', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventPayloads, EventType } from '@hotswap/contracts';
+import { AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
 import type { AnalysisResult } from './analysis/canary-analysis';
@@ -59,6 +60,7 @@ export class DeploymentRunner {
     @Inject(APPROVAL_GATE) private readonly gate: ApprovalGatePort,
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(DEPLOYMENT_CLOCK) private readonly clock: DeploymentClock,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   /** Runs steps until the deployment waits, pauses or finishes. Returns when to run it next. */
@@ -929,6 +931,14 @@ export class DeploymentRunner {
     if (from === to) return;
     await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
+    await this.audit.record({
+      category: 'deployments',
+      action: 'deployment.status',
+      result: to === DeploymentStatus.Failed ? 'failure' : 'success',
+      actor: SYSTEM_ACTOR,
+      resource: { type: 'deployment', id: deployment.id },
+      details: { from, to, reason },
+    });
     deployment.status = to;
   }
 

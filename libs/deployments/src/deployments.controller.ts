@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role, type Principal } from '@hotswap/contracts';
+import { Idempotent } from '@hotswap/coordination';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import type { Response } from 'express';
 import { CreateDeploymentPipe, type ParsedDeploymentRequest } from './create-deployment.pipe';
@@ -38,6 +39,7 @@ export class DeploymentsController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles(Role.Deployer)
+  @Idempotent()
   @ApiBody({ type: CreateDeploymentDto })
   @ApiOperation({
     operationId: 'createDeployment',
@@ -97,8 +99,11 @@ export class DeploymentsController {
   @ApiOperation({ operationId: 'pauseDeployment', summary: 'Hold the rollout at its next step.' })
   @ApiOkResponse({ type: DeploymentResponseDto })
   @ApiProblems(404, 409)
-  async pause(@Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
-    await this.deployments.act(id, 'pause');
+  async pause(
+    @Param('id', uuid) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeploymentResponseDto> {
+    await this.deployments.act(id, 'pause', principal);
     return this.queries.detail(id);
   }
 
@@ -108,8 +113,11 @@ export class DeploymentsController {
   @ApiOperation({ operationId: 'resumeDeployment', summary: 'Continue a paused deployment.' })
   @ApiOkResponse({ type: DeploymentResponseDto })
   @ApiProblems(404, 409)
-  async resume(@Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
-    await this.deployments.act(id, 'resume');
+  async resume(
+    @Param('id', uuid) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeploymentResponseDto> {
+    await this.deployments.act(id, 'resume', principal);
     return this.queries.detail(id);
   }
 
@@ -122,8 +130,11 @@ export class DeploymentsController {
   })
   @ApiOkResponse({ type: DeploymentResponseDto })
   @ApiProblems(404, 409)
-  async promote(@Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
-    await this.deployments.act(id, 'promote');
+  async promote(
+    @Param('id', uuid) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeploymentResponseDto> {
+    await this.deployments.act(id, 'promote', principal);
     return this.queries.detail(id);
   }
 
@@ -136,8 +147,11 @@ export class DeploymentsController {
   })
   @ApiOkResponse({ type: DeploymentResponseDto })
   @ApiProblems(404, 409)
-  async abort(@Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
-    await this.deployments.act(id, 'abort');
+  async abort(
+    @Param('id', uuid) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeploymentResponseDto> {
+    await this.deployments.act(id, 'abort', principal);
     return this.queries.detail(id);
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DeploymentErrorCode, type FieldError, type Principal } from '@hotswap/contracts';
+import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
 import { currentTraceId } from '@hotswap/observability';
@@ -35,6 +36,7 @@ export class DeploymentsService {
     @Inject(DeploymentPlanner) private readonly planner: DeploymentPlanner,
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(DEPLOYMENT_SCHEDULER) private readonly scheduler: DeploymentScheduler,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   preview(request: CreateDeploymentDto, fieldErrors: readonly FieldError[] = []): Promise<DeploymentPlan> {
@@ -121,6 +123,19 @@ export class DeploymentsService {
           requestedBy: deployment.requestedBy,
         },
       );
+      await this.audit.record({
+        category: 'deployments',
+        action: options.retryOf === undefined ? 'deployment.create' : 'deployment.retry',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'deployment', id },
+        details: {
+          module: plan.moduleName,
+          version: plan.version,
+          target: plan.targetEnvironment,
+          retryOf: options.retryOf ?? null,
+        },
+      });
       await this.scheduler.schedule(id);
       return deployment;
     });
@@ -146,7 +161,11 @@ export class DeploymentsService {
   }
 
   /** pause / resume / promote / abort: 409 when the state does not allow it. */
-  async act(id: string, action: 'pause' | 'resume' | 'promote' | 'abort'): Promise<DeploymentEntity> {
+  async act(
+    id: string,
+    action: 'pause' | 'resume' | 'promote' | 'abort',
+    principal: Principal,
+  ): Promise<DeploymentEntity> {
     return this.database.transaction(async () => {
       const deployment = await this.repository.findForUpdate(id);
       if (deployment === null) throw deploymentNotFound(id);
@@ -199,6 +218,14 @@ export class DeploymentsService {
           });
           break;
       }
+      await this.audit.record({
+        category: 'deployments',
+        action: `deployment.${action}`,
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'deployment', id },
+        details: { from: deployment.status },
+      });
       await this.scheduler.schedule(id);
       const updated = await this.repository.find(id);
       if (updated === null) throw deploymentNotFound(id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DeploymentErrorCode, type Principal } from '@hotswap/contracts';
+import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
 import { currentTraceId } from '@hotswap/observability';
@@ -66,6 +67,7 @@ export class ManualRollback {
     @Inject(MODULE_CATALOG) private readonly catalog: ModuleCatalogPort,
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(DEPLOYMENT_SCHEDULER) private readonly scheduler: DeploymentScheduler,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   async start(id: string, toVersion: string | undefined, principal: Principal): Promise<DeploymentEntity> {
@@ -217,6 +219,18 @@ export class ManualRollback {
           requestedBy: deployment.requestedBy,
         },
       );
+      await this.audit.record({
+        category: 'deployments',
+        action: 'deployment.rollback',
+        result: 'success',
+        actor: actorOf(principal),
+        resource: { type: 'deployment', id: newId },
+        details: {
+          rollbackOf: original.id,
+          toVersion: toVersion ?? null,
+          environments: ranked.map((e) => e.name),
+        },
+      });
       await this.scheduler.schedule(newId);
       return deployment;
     });
