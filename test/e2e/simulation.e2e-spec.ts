@@ -90,10 +90,12 @@ describe('simulated fleet (whole app)', () => {
     expect(run.refs.map((r) => r.name)).toEqual(
       Array.from({ length: 20 }, (_, i) => `sim-production-${String(i + 1).padStart(5, '0')}`),
     );
-    expect(
-      (await nodes(run.t, run.admin)).every((n) => n.status === 'Initializing' && n.kind === 'simulated'),
-    ).toBe(true);
+    // Every simulated node reported once at start-up, through the same ingestion path as agents.
+    const atStart = await nodes(run.t, run.admin);
+    expect(atStart.every((n) => n.status === 'Running' && n.kind === 'simulated')).toBe(true);
+    expect(run.refs.every((r) => run.fleet.beatsOf(r.id) === 1)).toBe(true);
     await run.fleet.beatAll();
+    expect(run.refs.every((r) => run.fleet.beatsOf(r.id) === 2)).toBe(true);
     const after = await nodes(run.t, run.admin);
     expect(after.every((n) => n.status === 'Running' && n.healthy)).toBe(true);
     const cluster = await request(run.t.server)

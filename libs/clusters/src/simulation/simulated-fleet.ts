@@ -100,6 +100,9 @@ export class SimulatedFleet implements OnApplicationBootstrap, OnApplicationShut
     const created = await this.seed();
     await this.reload();
     if (created > 0) this.logger.log({ msg: 'simulated fleet seeded', created, total: this.nodes.length });
+    // Report once before the API is ready, so a restart does not leave the fleet Unknown until the
+    // first tick (a deployment started right away would otherwise find unreachable nodes).
+    await this.beatAll();
     this.start();
   }
 
