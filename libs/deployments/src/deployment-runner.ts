@@ -362,18 +362,7 @@ export class DeploymentRunner {
       );
     const current = await this.fleet.nodesOf(policy.name, deployment.moduleName);
     const byId = new Map(current.map((n) => [n.id, n]));
-    const nodes: TargetNode[] = planned.map(
-      (p) =>
-        byId.get(p.id) ?? {
-          id: p.id,
-          name: p.name,
-          reachable: false,
-          healthy: false,
-          activeVersion: null,
-          standbyVersion: null,
-          previousVersion: null,
-        },
-    );
+    const nodes: TargetNode[] = planned.map((p) => byId.get(p.id) ?? departedNode(p.id, p.name));
     const result = await strategy.step(
       this.contextFor(deployment, stage, nodes),
       parsed.params,
@@ -549,15 +538,7 @@ export class DeploymentRunner {
       stage.plannedNodes = planned;
     }
     const node = (t: { nodeId: string; nodeName: string }): TargetNode =>
-      current.get(t.nodeId) ?? {
-        id: t.nodeId,
-        name: t.nodeName,
-        reachable: false,
-        healthy: false,
-        activeVersion: null,
-        standbyVersion: null,
-        previousVersion: null,
-      };
+      current.get(t.nodeId) ?? departedNode(t.nodeId, t.nodeName);
     const alreadyThere = targets.filter((t) => node(t).activeVersion === t.version);
     const viaSwitch = targets.filter(
       (t) => node(t).activeVersion !== t.version && node(t).previousVersion === t.version,
@@ -664,18 +645,7 @@ export class DeploymentRunner {
     );
     return stage.plannedNodes
       .filter((p) => ids.includes(p.id))
-      .map(
-        (p) =>
-          current.get(p.id) ?? {
-            id: p.id,
-            name: p.name,
-            reachable: false,
-            healthy: false,
-            activeVersion: null,
-            standbyVersion: null,
-            previousVersion: null,
-          },
-      );
+      .map((p) => current.get(p.id) ?? departedNode(p.id, p.name));
   }
 
   /**
@@ -957,4 +927,17 @@ export class DeploymentRunner {
       payload,
     );
   }
+}
+
+/** A planned node the fleet no longer lists: unreachable, so any operation on it fails. */
+function departedNode(id: string, name: string): TargetNode {
+  return {
+    id,
+    name,
+    reachable: false,
+    healthy: false,
+    activeVersion: null,
+    standbyVersion: null,
+    previousVersion: null,
+  };
 }
