@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { approvalGateWiring, ApprovalsModule } from '@hotswap/approvals';
 import { AuditModule } from '@hotswap/audit';
 import { AuthModule } from '@hotswap/auth';
 import { ClustersModule } from '@hotswap/clusters';
@@ -25,6 +26,8 @@ export interface AppModuleOptions extends ObservabilityOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    // One instance, imported by the approvals feature too (its scheduler and service).
+    const deployments = DeploymentsModule.forRoot(approvalGateWiring());
     return {
       module: AppModule,
       imports: [
@@ -38,7 +41,8 @@ export class AppModule {
         CoordinationModule.forRoot(),
         ClustersModule,
         FleetInventoryModule,
-        DeploymentsModule.forRoot(),
+        deployments,
+        ApprovalsModule.forRoot({ deployments }),
         ...(options.imports ?? []),
       ],
     };

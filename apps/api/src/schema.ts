@@ -1,3 +1,4 @@
+import { APPROVAL_ENTITIES } from '@hotswap/approvals';
 import { AuditRecordEntity } from '@hotswap/audit';
 import {
   ApiTokenEntity,
@@ -29,6 +30,7 @@ export const SCHEMA: SchemaDefinition = {
     LeaderLeaseEntity,
     IdempotencyKeyEntity,
     ...CLUSTER_ENTITIES,
+    ...APPROVAL_ENTITIES,
   ],
   migrations: MIGRATIONS,
 };

@@ -85,6 +85,19 @@ export interface CoordinationSettings {
   };
 }
 
+export interface ApprovalSettings {
+  /** How often the leader looks for gates past their timeout. */
+  readonly sweepIntervalMs: number;
+  readonly webhooks: {
+    /** Deliver to private, loopback and link-local addresses (off: refused, security spec §8). */
+    readonly allowPrivateTargets: boolean;
+    readonly timeoutMs: number;
+    readonly retryLimit: number;
+    readonly retryDelaySeconds: number;
+    readonly retryDelayMaxSeconds: number;
+  };
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -107,6 +120,7 @@ export class AppConfig {
   readonly rateLimit: RateLimitSettings;
   readonly audit: AuditSettings;
   readonly coordination: CoordinationSettings;
+  readonly approvals: ApprovalSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -185,6 +199,16 @@ export class AppConfig {
         ttlMs: raw.IDEMPOTENCY_TTL_HOURS * 3_600_000,
         inFlightTimeoutMs: raw.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
         pruneIntervalMs: raw.IDEMPOTENCY_PRUNE_INTERVAL_MS,
+      },
+    };
+    this.approvals = {
+      sweepIntervalMs: raw.APPROVAL_SWEEP_INTERVAL_MS,
+      webhooks: {
+        allowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        timeoutMs: raw.WEBHOOK_TIMEOUT_MS,
+        retryLimit: raw.WEBHOOK_RETRY_LIMIT,
+        retryDelaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
+        retryDelayMaxSeconds: raw.WEBHOOK_RETRY_DELAY_MAX_SECONDS,
       },
     };
   }

@@ -155,6 +155,14 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
   IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+
+  // Approvals (deployments spec §7) and their outgoing webhooks (security spec §8).
+  APPROVAL_SWEEP_INTERVAL_MS: int(100, 3_600_000).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool('WEBHOOK_ALLOW_PRIVATE_TARGETS').default(false),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WEBHOOK_RETRY_LIMIT: int(0, 50).default(6),
+  WEBHOOK_RETRY_DELAY_SECONDS: int(1, 3_600).default(5),
+  WEBHOOK_RETRY_DELAY_MAX_SECONDS: int(1, 86_400).default(600),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,5 +1,6 @@
 export {
   AppConfig,
+  type ApprovalSettings,
   type AuditSettings,
   type AuthSettings,
   type CoordinationSettings,

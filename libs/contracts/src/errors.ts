@@ -70,7 +70,8 @@ export type ErrorCode =
   | AuthErrorCode
   | CoordinationErrorCode
   | ClusterErrorCode
-  | DeploymentErrorCode;
+  | DeploymentErrorCode
+  | ApprovalErrorCode;
 
 /** Environments, nodes, enrollment and the simulated fleet (libs/clusters). */
 export const ClusterErrorCode = {
@@ -87,6 +88,19 @@ export const ClusterErrorCode = {
 } as const;
 export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];
 
+/** Approval gates and their webhooks (libs/approvals). */
+export const ApprovalErrorCode = {
+  /** The deployment has no open gate, or the gate was already approved, rejected or cancelled. */
+  ApprovalNotPending: 'approval_not_pending',
+  /** The gate's timeout passed before it was decided. */
+  ApprovalExpired: 'approval_expired',
+  /** The caller already approved or rejected this gate. */
+  ApprovalAlreadyDecided: 'approval_already_decided',
+  /** The caller's role is not an approver role, or the caller requested the deployment. */
+  ApproverNotAllowed: 'approver_not_allowed',
+} as const;
+export type ApprovalErrorCode = (typeof ApprovalErrorCode)[keyof typeof ApprovalErrorCode];
+
 /** Every error code, for exhaustiveness checks. */
 export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(PlatformErrorCode),
@@ -95,6 +109,7 @@ export const ALL_ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(AuthErrorCode),
   ...Object.values(CoordinationErrorCode),
   ...Object.values(ClusterErrorCode),
+  ...Object.values(ApprovalErrorCode),
 ];
 
 /** One field-level problem of a request. `field` is a dotted path (`metadata.owner`, `steps.2`). */

@@ -37,6 +37,37 @@ export interface EventPayloads {
     metrics: Record<string, unknown>[];
   };
   'deployment.completed': { status: string; durationMs: number; rolledBack: boolean };
+  'approval.requested': {
+    requestId: string;
+    environment: string;
+    module: string;
+    version: string;
+    requestedBy: string;
+    quorum: number;
+    approverRoles: string[];
+    expiresAt: string;
+  };
+  'approval.decided': {
+    requestId: string;
+    environment: string;
+    decision: 'approved' | 'rejected';
+    by: string;
+    reason: string | null;
+    /** The gate after this decision: still Pending (quorum not reached), Approved or Rejected. */
+    status: string;
+    approvals: number;
+    quorum: number;
+    expiresAt: string;
+  };
+  'approval.expired': {
+    requestId: string;
+    environment: string;
+    decision: 'expired';
+    by: 'system';
+    reason: string;
+    timeoutSeconds: number;
+    expiresAt: string;
+  };
   'node.registered': { name: string; kind: 'agent' | 'simulated'; status: string; reason: string };
   'node.status_changed': { name: string; from: string; status: string; reason: string };
   'node.heartbeat_lost': {

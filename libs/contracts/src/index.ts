@@ -1,5 +1,6 @@
 export {
   ALL_ERROR_CODES,
+  ApprovalErrorCode,
   AuthErrorCode,
   DeploymentErrorCode,
   CoordinationErrorCode,

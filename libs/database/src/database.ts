@@ -18,6 +18,15 @@ export class Database {
     return this.dataSource.transaction((manager) => this.current.run(manager, work));
   }
 
+  /**
+   * Runs `work` outside the caller's transaction, in a transaction of its own that commits on its own:
+   * for a change that must persist even though the caller's request then fails (and rolls back).
+   * Never lock rows in `work` that the caller's transaction holds.
+   */
+  detached<T>(work: () => Promise<T>): Promise<T> {
+    return this.current.exit(() => this.transaction(work));
+  }
+
   /** The transaction's entity manager inside {@link transaction}, the data source's outside it. */
   manager(): EntityManager {
     return this.current.getStore() ?? this.dataSource.manager;

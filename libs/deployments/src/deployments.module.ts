@@ -74,7 +74,7 @@ export class DeploymentsModule {
         ...(fleet ? FLEET_WIRING : []),
         ...(options.providers ?? []),
       ],
-      exports: [DeploymentRunner, DeploymentsService],
+      exports: [DeploymentRunner, DeploymentsService, DEPLOYMENT_SCHEDULER],
     };
   }
 }

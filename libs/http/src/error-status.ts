@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import {
+  ApprovalErrorCode,
   AuthErrorCode,
   DeploymentErrorCode,
   CoordinationErrorCode,
@@ -95,4 +96,11 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, { status: HttpStatus; titl
     title: 'Invalid enrollment token',
   },
   [ClusterErrorCode.SimulationDisabled]: { status: HttpStatus.CONFLICT, title: 'Fleet simulation is off' },
+  [ApprovalErrorCode.ApprovalNotPending]: { status: HttpStatus.CONFLICT, title: 'No approval pending' },
+  [ApprovalErrorCode.ApprovalExpired]: { status: HttpStatus.CONFLICT, title: 'Approval expired' },
+  [ApprovalErrorCode.ApprovalAlreadyDecided]: {
+    status: HttpStatus.CONFLICT,
+    title: 'Already decided by this user',
+  },
+  [ApprovalErrorCode.ApproverNotAllowed]: { status: HttpStatus.FORBIDDEN, title: 'Not an approver here' },
 };
