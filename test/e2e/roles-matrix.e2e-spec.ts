@@ -29,6 +29,7 @@ const PARAMS: Record<string, () => string> = {
   username: () => 'admin',
   name: () => 'payment-processor',
   version: () => '2.0.0',
+  deploymentId: () => randomUUID(),
 };
 
 function concrete(path: string): string {
