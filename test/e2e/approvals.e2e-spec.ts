@@ -221,6 +221,11 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     expect((history.body.items as GateBody[])[0]?.decisions).toEqual([
       expect.objectContaining({ by: 'admin', decision: 'approved', reason: 'looks good' }),
     ]);
+    const metrics = await request(t.server).get('/metrics');
+    expect(metrics.text).toContain('hotswap_approvals_total{environment="Staging",decision="approved"} 1');
+    expect(metrics.text).toMatch(
+      /hotswap_approval_wait_seconds_count\{environment="Staging",outcome="Approved"\} 1/,
+    );
   });
 
   it('quorum 2: one approval leaves it pending, the same user again is 409, a second user opens it', async () => {
@@ -275,7 +280,9 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
 
     const missing = await decide(t.server, admin, id, 'reject');
     expect(missing.status).toBe(400);
-    expect(missing.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'reason' })]));
+    expect(missing.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'reason' })]),
+    );
     expect((await decide(t.server, admin, id, 'reject', { reason: '   ' })).status).toBe(400);
 
     const rejected = await decide(t.server, alice, id, 'reject', { reason: 'change freeze for the audit' });
@@ -469,7 +476,9 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
       const flakyId = (listed.body.webhooks as { id: string; url: string }[]).find((w) =>
         w.url.endsWith('/flaky'),
       )?.id;
-      const attempts = (listed.body.recentDeliveries as { webhookId: string; attempt: number; statusCode: number }[])
+      const attempts = (
+        listed.body.recentDeliveries as { webhookId: string; attempt: number; statusCode: number }[]
+      )
         .filter((d) => d.webhookId === flakyId)
         .map((d) => [d.attempt, d.statusCode])
         .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));

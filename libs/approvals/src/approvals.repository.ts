@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database } from '@hotswap/database';
-import { In, type QueryDeepPartialEntity } from 'typeorm';
+import { In } from 'typeorm';
 import { ApprovalStatus } from './approval-state';
 import { ApprovalDecisionEntity } from './entities/approval-decision.entity';
 import { ApprovalRequestEntity } from './entities/approval-request.entity';
@@ -25,7 +25,7 @@ export class ApprovalsRepository {
       .createQueryBuilder()
       .insert()
       .into(ApprovalRequestEntity)
-      .values(row as QueryDeepPartialEntity<ApprovalRequestEntity>)
+      .values(row)
       .orIgnore()
       .returning(['id'])
       .execute();
@@ -69,9 +69,7 @@ export class ApprovalsRepository {
   }
 
   async update(id: string, changes: Partial<Omit<ApprovalRequestEntity, 'id'>>): Promise<void> {
-    await this.database
-      .repository(ApprovalRequestEntity)
-      .update({ id }, changes as QueryDeepPartialEntity<ApprovalRequestEntity>);
+    await this.database.repository(ApprovalRequestEntity).update({ id }, changes);
   }
 
   /** Open gates, soonest deadline first. */

@@ -373,3 +373,26 @@ describe('coordination settings', () => {
     ]);
   });
 });
+
+describe('approval settings', () => {
+  it('sweeps every 10 s and refuses private webhook targets by default', () => {
+    const { approvals } = loadConfig({});
+    expect(approvals.sweepIntervalMs).toBe(10_000);
+    expect(approvals.webhooks.allowPrivateTargets).toBe(false);
+    expect(approvals.webhooks.retryLimit).toBeGreaterThan(0);
+  });
+
+  it('reads the allowance and the retry policy, and names a bad value', () => {
+    const { approvals } = loadConfig({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_RETRY_DELAY_SECONDS: '1',
+      APPROVAL_SWEEP_INTERVAL_MS: '500',
+    });
+    expect(approvals.webhooks.allowPrivateTargets).toBe(true);
+    expect(approvals.webhooks.retryDelaySeconds).toBe(1);
+    expect(approvals.sweepIntervalMs).toBe(500);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' })).toThrow(
+      /WEBHOOK_ALLOW_PRIVATE_TARGETS/,
+    );
+  });
+});
