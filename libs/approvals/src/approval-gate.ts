@@ -92,11 +92,13 @@ export class ApprovalGate implements ApprovalGatePort {
           if (locked === null) return null;
           if (locked.status !== ApprovalStatus.Pending) return locked;
           await this.transitions.expire(locked, now);
-          this.metrics.decided(locked.environment, 'expired');
-          this.metrics.closed(locked.environment, ApprovalStatus.Expired, locked.requestedAt, now);
-          return locked;
+          return Object.assign(locked, { expiredNow: true });
         });
         if (expired === null) return { state: 'pending' };
+        if ('expiredNow' in expired) {
+          this.metrics.decided(expired.environment, 'expired');
+          this.metrics.closed(expired.environment, ApprovalStatus.Expired, expired.requestedAt, now);
+        }
         return expired.status === ApprovalStatus.Pending ? { state: 'pending' } : this.decisionOf(expired);
       }
       case ApprovalStatus.Approved:
