@@ -498,7 +498,7 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
   });
 });
 
-describe('approval gates across a restart, and webhook targets without the private-address allowance', () => {
+describe('approval gates across a restart, expiry at decision time, and webhook targets without the private-address allowance', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
@@ -522,7 +522,11 @@ describe('approval gates across a restart, and webhook targets without the priva
     } finally {
       await t.close();
     }
-    t = await startTestApp({ env: FAST_RUNTIME, sharedDatabase: database });
+    // No sweep in this process: an expiry below can only come from the decision itself.
+    t = await startTestApp({
+      env: { ...FAST_RUNTIME, APPROVAL_SWEEP_INTERVAL_MS: '3600000' },
+      sharedDatabase: database,
+    });
     try {
       const admin = await loginAdmin(t.server);
       const pending = await request(t.server)
@@ -558,6 +562,43 @@ describe('approval gates across a restart, and webhook targets without the priva
         .get('/api/v1/environments/Staging/webhooks')
         .set(...bearer(admin));
       expect(after.body.webhooks).toEqual([]);
+      // Decision-time expiry, inside an Idempotency-Key request (whose transaction a 409 rolls back).
+      const db = new Client({ connectionString: database.url });
+      await db.connect();
+      try {
+        await db.query(
+          `UPDATE environments SET approval_policy = jsonb_set(approval_policy, '{timeoutSeconds}', '2') WHERE name = 'Development'`,
+        );
+      } finally {
+        await db.end();
+      }
+      const deployer = await createUser(t.server, admin, 'lena', ['Deployer']);
+      await publish(t.server, deployer, 'late-svc', '1.0.0');
+      const late = await deploy(t.server, deployer, 'late-svc', '1.0.0', 'Development');
+      await waitFor(t.server, admin, late, (d) => d.status === 'PendingApproval', 10_000);
+      for (;;) {
+        const open = await request(t.server)
+          .get('/api/v1/approvals/pending')
+          .set(...bearer(admin));
+        const gate = (open.body.items as GateBody[]).find((g) => g.deploymentId === late);
+        expect(gate?.status).toBe('Pending');
+        if (gate?.timeRemaining === 'Expired') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const refusedLate = await decide(t.server, admin, late, 'approve').set(
+        'Idempotency-Key',
+        'late-approve-1',
+      );
+      expect(refusedLate.status).toBe(409);
+      expect(refusedLate.body.code).toBe('approval_expired');
+      const gates = await request(t.server)
+        .get(`/api/v1/approvals/deployments/${late}`)
+        .set(...bearer(admin));
+      expect(gates.body.items[0]).toEqual(expect.objectContaining({ status: 'Expired', closedBy: 'system' }));
+      const failed = await waitFor(t.server, admin, late, (d) => TERMINAL.has(d.status), 15_000);
+      expect(failed.status).toBe('Failed');
+      expect(failed.stages.find((s) => s.environment === 'Development')?.message).toContain('timeout of 2 s');
+
       expect(
         (
           await request(t.server)

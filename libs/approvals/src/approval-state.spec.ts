@@ -35,10 +35,20 @@ describe('formatTimeRemaining', () => {
     [60, '1m'],
     [59, '<1m'],
     [1, '<1m'],
+    [0.4, '<1m'],
     [0, 'Expired'],
     [-120, 'Expired'],
   ])('%i s left → %s', (seconds, expected) => {
     expect(formatTimeRemaining(at(seconds), NOW)).toBe(expected);
+  });
+
+  it('says Expired exactly when the deadline has passed, never before', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -100_000, max: 100_000 }), (ms) => {
+        const text = formatTimeRemaining(new Date(NOW.getTime() + ms), NOW);
+        expect(text === 'Expired').toBe(ms <= 0);
+      }),
+    );
   });
 
   it('always matches one of the documented shapes and never goes up as time passes', () => {

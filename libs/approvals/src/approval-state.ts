@@ -77,8 +77,9 @@ const DAY = 24 * HOUR;
  * deadline has passed. Units below the two largest are dropped (rounded down).
  */
 export function formatTimeRemaining(expiresAt: Date, now: Date): string {
-  const seconds = Math.floor((expiresAt.getTime() - now.getTime()) / 1000);
-  if (seconds <= 0) return 'Expired';
+  const left = expiresAt.getTime() - now.getTime();
+  if (left <= 0) return 'Expired';
+  const seconds = Math.floor(left / 1000);
   const days = Math.floor(seconds / DAY);
   const hours = Math.floor((seconds % DAY) / HOUR);
   const minutes = Math.floor((seconds % HOUR) / MINUTE);
