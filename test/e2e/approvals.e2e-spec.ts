@@ -389,7 +389,7 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     expect((await decide(t.server, admin, 'not-a-uuid', 'approve')).status).toBe(404);
   });
 
-  it('delivers signed webhooks; a receiver failing twice gets the event on the third attempt', async () => {
+  it("delivers signed webhooks; a receiver failing twice gets the event on the third attempt; an aborted deployment's gate is closed", async () => {
     const received: { name: string; headers: IncomingHttpHeaders; body: string; answered: number }[] = [];
     let failuresLeft = 2;
     const receiver: Server = createServer((req, res) => {
@@ -491,7 +491,27 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
         .post(`/api/v1/deployments/${id}/abort`)
         .set(...bearer(deployer));
       expect(abort.status).toBe(200);
-      await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status), 10_000);
+      expect((await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status), 10_000)).status).toBe(
+        'Cancelled',
+      );
+      // The sweep closes the gate of a deployment that ended without it.
+      const closedBy = Date.now();
+      for (;;) {
+        const gates = await request(t.server)
+          .get(`/api/v1/approvals/deployments/${id}`)
+          .set(...bearer(viewer));
+        const gate = (gates.body.items as GateBody[])[0];
+        if (gate?.status === 'Cancelled') {
+          expect(gate.closeReason).toContain('Cancelled');
+          break;
+        }
+        if (Date.now() - closedBy > 10_000) throw new Error(`gate still ${gate?.status}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const stillPending = await request(t.server)
+        .get('/api/v1/approvals/pending')
+        .set(...bearer(viewer));
+      expect((stillPending.body.items as GateBody[]).map((g) => g.deploymentId)).not.toContain(id);
     } finally {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
