@@ -255,20 +255,23 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     expect((await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status))).status).toBe('Succeeded');
   });
 
-  it('two approvals at the same moment are both counted once: the gate opens with exactly 2', async () => {
+  it('simultaneous approvals are each counted once: quorum 3 reached by three approvals sent at once', async () => {
+    const bob = await createUser(t.server, admin, 'bob', ['Admin']);
+    await setPolicy(t.server, admin, 'Development', { required: true, quorum: 3, approverRoles: ['Admin'] });
     await publish(t.server, deployer, 'race-svc', '1.0.0');
     const id = await deploy(t.server, deployer, 'race-svc', '1.0.0', 'Development');
     await waitFor(t.server, viewer, id, (d) => d.status === 'PendingApproval', 10_000);
-    const answers = await Promise.all([
-      decide(t.server, admin, id, 'approve'),
-      decide(t.server, alice, id, 'approve'),
+    const answers = await Promise.all([admin, alice, bob].map((who) => decide(t.server, who, id, 'approve')));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers.map((a) => `${a.body.status as string}:${a.body.approvals as number}`).sort()).toEqual([
+      'Approved:3',
+      'Pending:1',
+      'Pending:2',
     ]);
-    expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    expect(answers.map((a) => a.body.status as string).sort()).toEqual(['Approved', 'Pending']);
     const gates = await request(t.server)
       .get(`/api/v1/approvals/deployments/${id}`)
       .set(...bearer(viewer));
-    expect(gates.body.items[0]).toEqual(expect.objectContaining({ status: 'Approved', approvals: 2 }));
+    expect(gates.body.items[0]).toEqual(expect.objectContaining({ status: 'Approved', approvals: 3 }));
     expect((await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status))).status).toBe('Succeeded');
   });
 
