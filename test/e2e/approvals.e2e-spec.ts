@@ -298,6 +298,36 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     expect(stage?.message).toContain('alice');
     expect(stage?.message).toContain('change freeze for the audit');
     expect((await decide(t.server, admin, id, 'approve')).status).toBe(409);
+    const db = new Client({ connectionString: t.database.url });
+    await db.connect();
+    try {
+      const events = await db.query<{ type: string; payload: Record<string, unknown> }>(
+        "SELECT type, payload FROM events WHERE deployment_id = $1 AND type LIKE 'approval.%' ORDER BY seq",
+        [id],
+      );
+      expect(events.rows).toEqual([
+        { type: 'approval.requested', payload: expect.objectContaining({ environment: 'QA' }) as unknown },
+        {
+          type: 'approval.decided',
+          payload: expect.objectContaining({
+            decision: 'rejected',
+            by: 'alice',
+            reason: 'change freeze for the audit',
+            status: 'Rejected',
+          }) as unknown,
+        },
+      ]);
+      const audited = await db.query<{ action: string; actor_name: string }>(
+        "SELECT action, actor_name FROM audit_records WHERE resource_id = $1 AND action LIKE 'approval.%' ORDER BY seq",
+        [id],
+      );
+      expect(audited.rows.map((r) => `${r.action}:${r.actor_name}`)).toEqual([
+        'approval.request:system',
+        'approval.reject:alice',
+      ]);
+    } finally {
+      await db.end();
+    }
     await setPolicy(t.server, admin, 'QA', { required: false });
   });
 
