@@ -627,30 +627,52 @@ describe('approval gates across a restart, expiry at decision time, and webhook 
       }
       const deployer = await createUser(t.server, admin, 'lena', ['Deployer']);
       await publish(t.server, deployer, 'late-svc', '1.0.0');
+      await publish(t.server, deployer, 'later-svc', '1.0.0');
       const late = await deploy(t.server, deployer, 'late-svc', '1.0.0', 'Development');
-      await waitFor(t.server, admin, late, (d) => d.status === 'PendingApproval', 10_000);
+      const later = await deploy(t.server, deployer, 'later-svc', '1.0.0', 'Development');
+      for (const id of [late, later])
+        await waitFor(t.server, admin, id, (d) => d.status === 'PendingApproval', 10_000);
       for (;;) {
         const open = await request(t.server)
           .get('/api/v1/approvals/pending')
           .set(...bearer(admin));
-        const gate = (open.body.items as GateBody[]).find((g) => g.deploymentId === late);
-        expect(gate?.status).toBe('Pending');
-        if (gate?.timeRemaining === 'Expired') break;
+        const gates = (open.body.items as GateBody[]).filter((g) => [late, later].includes(g.deploymentId));
+        expect(gates.map((g) => g.status)).toEqual(['Pending', 'Pending']);
+        if (gates.every((g) => g.timeRemaining === 'Expired')) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const refusedLate = await decide(t.server, admin, late, 'approve').set(
+      const gateOf = async (id: string): Promise<GateBody | undefined> =>
+        (
+          await request(t.server)
+            .get(`/api/v1/approvals/deployments/${id}`)
+            .set(...bearer(admin))
+        ).body.items[0] as GateBody | undefined;
+
+      const refusedLate = await decide(t.server, admin, late, 'approve');
+      expect(refusedLate.status).toBe(409);
+      expect(refusedLate.body.code).toBe('approval_expired');
+      expect(await gateOf(late)).toEqual(expect.objectContaining({ status: 'Expired', closedBy: 'system' }));
+
+      // With an Idempotency-Key the request runs in one transaction, which the 409 rolls back; the
+      // expiry has its own and stays (well before the runner's own 5 s look at the gate).
+      const refusedLater = await decide(t.server, admin, later, 'approve').set(
         'Idempotency-Key',
         'late-approve-1',
       );
-      expect(refusedLate.status).toBe(409);
-      expect(refusedLate.body.code).toBe('approval_expired');
-      const gates = await request(t.server)
-        .get(`/api/v1/approvals/deployments/${late}`)
-        .set(...bearer(admin));
-      expect(gates.body.items[0]).toEqual(expect.objectContaining({ status: 'Expired', closedBy: 'system' }));
-      const failed = await waitFor(t.server, admin, late, (d) => TERMINAL.has(d.status), 15_000);
-      expect(failed.status).toBe('Failed');
-      expect(failed.stages.find((s) => s.environment === 'Development')?.message).toContain('timeout of 2 s');
+      expect(refusedLater.status).toBe(409);
+      expect(refusedLater.body.code).toBe('approval_expired');
+      const since = Date.now();
+      while ((await gateOf(later))?.status !== 'Expired') {
+        if (Date.now() - since > 1_500) throw new Error('the expiry of the decision did not persist');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const id of [late, later]) {
+        const failed = await waitFor(t.server, admin, id, (d) => TERMINAL.has(d.status), 15_000);
+        expect(failed.status).toBe('Failed');
+        expect(failed.stages.find((s) => s.environment === 'Development')?.message).toContain(
+          'timeout of 2 s',
+        );
+      }
 
       expect(
         (

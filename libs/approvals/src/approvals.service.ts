@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { actorOf, AuditService } from '@hotswap/audit';
 import { Clock, type EventPayloads, type Principal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
@@ -29,6 +29,8 @@ function stateOf(gate: ApprovalRequestEntity, decisions: readonly ApprovalDecisi
 /** Approving and rejecting: the caller is the approver; the gate row is locked while deciding. */
 @Injectable()
 export class ApprovalsService {
+  private readonly logger = new Logger('Approvals');
+
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(ApprovalsRepository) private readonly repository: ApprovalsRepository,
@@ -64,7 +66,16 @@ export class ApprovalsService {
     const input = { by, roles: principal.roles, decision, now };
     const precheck = applyDecision(stateOf(current, await this.repository.decisionsOf([current.id])), input);
     if (!precheck.ok) {
-      if (precheck.refusal === 'expired') await this.database.detached(() => this.expire(current.id, now));
+      if (precheck.refusal === 'expired') {
+        const expiry = this.database.detached(() => this.expire(current.id, now));
+        if (!this.database.inTransaction) await expiry;
+        // Inside the request's transaction (an Idempotency-Key request): embedded PostgreSQL starts the
+        // expiry's own transaction only once this one has ended, so it completes after the answer.
+        else
+          expiry.catch((error: unknown) =>
+            this.logger.error({ msg: 'expiring an overdue gate failed', requestId: current.id, err: error }),
+          );
+      }
       throw refusalError(precheck.refusal, current, by, principal.roles);
     }
     const result = await this.database.transaction(async () => {

@@ -21,7 +21,9 @@ export class Database {
   /**
    * Runs `work` outside the caller's transaction, in a transaction of its own that commits on its own:
    * for a change that must persist even though the caller's request then fails (and rolls back).
-   * Never lock rows in `work` that the caller's transaction holds.
+   * Never lock rows in `work` that the caller's transaction holds, and never await it inside a
+   * transaction on embedded PostgreSQL: that is one session, so the second transaction only starts
+   * once the caller's has ended.
    */
   detached<T>(work: () => Promise<T>): Promise<T> {
     return this.current.exit(() => this.transaction(work));
