@@ -48,21 +48,29 @@ export class ApprovalSweeper implements OnApplicationBootstrap {
       if (await this.approvals.expire(gate.id, now, { skipLocked: true })) expired++;
     }
     let cancelled = 0;
-    for (const gate of await this.repository.pending(BATCH)) {
-      if (signal?.aborted === true) break;
-      const deployment = await this.deployments.get(gate.deploymentId).catch((error: unknown) => {
-        if (error instanceof DomainError && error.code === DeploymentErrorCode.DeploymentNotFound)
-          return null;
-        throw error;
-      });
-      if (deployment !== null && !ENDED.has(deployment.status)) continue;
-      const why =
-        deployment === null
-          ? 'the deployment no longer exists'
-          : `the deployment ended (${deployment.status})`;
-      if (await this.approvals.cancel(gate.id, now, why)) cancelled++;
+    let after: { expiresAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await this.repository.pending(BATCH, after);
+      for (const gate of page) {
+        if (signal?.aborted === true) break;
+        if (await this.cancelIfEnded(gate.id, gate.deploymentId, now)) cancelled++;
+      }
+      const last = page[page.length - 1];
+      if (page.length < BATCH || last === undefined || signal?.aborted === true) break;
+      after = { expiresAt: last.expiresAt, id: last.id };
     }
     if (expired > 0 || cancelled > 0) this.logger.log({ msg: 'approval gates swept', expired, cancelled });
     return { expired, cancelled };
+  }
+
+  private async cancelIfEnded(gateId: string, deploymentId: string, now: Date): Promise<boolean> {
+    const deployment = await this.deployments.get(deploymentId).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === DeploymentErrorCode.DeploymentNotFound) return null;
+      throw error;
+    });
+    if (deployment !== null && !ENDED.has(deployment.status)) return false;
+    const why =
+      deployment === null ? 'the deployment no longer exists' : `the deployment ended (${deployment.status})`;
+    return this.approvals.cancel(gateId, now, why);
   }
 }

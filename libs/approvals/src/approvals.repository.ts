@@ -72,13 +72,18 @@ export class ApprovalsRepository {
     await this.database.repository(ApprovalRequestEntity).update({ id }, changes);
   }
 
-  /** Open gates, soonest deadline first. */
-  pending(limit: number): Promise<ApprovalRequestEntity[]> {
-    return this.database.repository(ApprovalRequestEntity).find({
-      where: { status: ApprovalStatus.Pending },
-      order: { expiresAt: 'ASC', id: 'ASC' },
-      take: limit,
-    });
+  /** Open gates, soonest deadline first; `after` continues from a previous page's last gate. */
+  pending(
+    limit: number,
+    after?: { readonly expiresAt: Date; readonly id: string },
+  ): Promise<ApprovalRequestEntity[]> {
+    const query = this.database
+      .repository(ApprovalRequestEntity)
+      .createQueryBuilder('a')
+      .where('a.status = :status', { status: ApprovalStatus.Pending });
+    if (after !== undefined)
+      query.andWhere('(a.expires_at, a.id) > (:at, :id)', { at: after.expiresAt, id: after.id });
+    return query.orderBy('a.expires_at', 'ASC').addOrderBy('a.id', 'ASC').limit(limit).getMany();
   }
 
   /** Open gates whose deadline has passed. */
