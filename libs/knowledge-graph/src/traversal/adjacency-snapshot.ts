@@ -99,8 +99,10 @@ export class AdjacencySnapshot {
     const outStart = new Int32Array(n + 1);
     const inStart = new Int32Array(n + 1);
     for (let r = 0; r < m; r++) {
-      outStart[(parts.relSource[r] ?? 0) + 1]++;
-      inStart[(parts.relTarget[r] ?? 0) + 1]++;
+      const so = (parts.relSource[r] ?? 0) + 1;
+      const ti = (parts.relTarget[r] ?? 0) + 1;
+      outStart[so] = (outStart[so] ?? 0) + 1;
+      inStart[ti] = (inStart[ti] ?? 0) + 1;
     }
     for (let i = 0; i < n; i++) {
       outStart[i + 1] = (outStart[i + 1] ?? 0) + (outStart[i] ?? 0);
@@ -113,8 +115,12 @@ export class AdjacencySnapshot {
     for (let r = 0; r < m; r++) {
       const s = parts.relSource[r] ?? 0;
       const t = parts.relTarget[r] ?? 0;
-      outRels[outFill[s]++] = r;
-      inRels[inFill[t]++] = r;
+      const o = outFill[s] ?? 0;
+      outRels[o] = r;
+      outFill[s] = o + 1;
+      const i = inFill[t] ?? 0;
+      inRels[i] = r;
+      inFill[t] = i + 1;
     }
     return new AdjacencySnapshot(
       parts.generation,
