@@ -12,7 +12,7 @@ export class KnowledgeGraph1796031000000 implements MigrationInterface {
       'CREATE UNIQUE INDEX "uq_graph_entities_natural_key" ON "graph_entities" ("natural_key") ',
     );
     await queryRunner.query(
-      'CREATE INDEX "idx_graph_entities_properties" ON "graph_entities" USING gin ("properties" jsonb_ops)',
+      'CREATE INDEX "idx_graph_entities_properties" ON "graph_entities" USING gin ("properties" jsonb_path_ops) WITH (fastupdate = off)',
     );
     await queryRunner.query(
       'CREATE TABLE "graph_relationships" ("id" uuid NOT NULL, "type" character varying(100) NOT NULL, "source_id" uuid NOT NULL, "target_id" uuid NOT NULL, "weight" double precision NOT NULL DEFAULT \'1\', "is_directed" boolean NOT NULL DEFAULT true, "properties" jsonb NOT NULL DEFAULT \'{}\', "owner" character varying(16) NOT NULL DEFAULT \'user\', "natural_key" character varying(400), "created_by" character varying(200) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "ck_graph_relationships_weight" CHECK ("weight" >= 0), CONSTRAINT "PK_graph_relationships" PRIMARY KEY ("id"))',

@@ -5,7 +5,7 @@ export type GraphOwner = 'user' | 'topology';
 
 @Entity({ name: 'graph_entities' })
 @Index('idx_graph_entities_type', ['type'])
-// GIN (jsonb_ops) over the properties: `properties @> {...}` filters use it. Created by the migration;
+// GIN (jsonb_path_ops, fastupdate off so the planner never pays for a pending list) over the properties: `properties @> {...}` filters use it. Created by the migration;
 // TypeORM cannot declare a GIN index, hence synchronize: false.
 @Index('idx_graph_entities_properties', { synchronize: false })
 @Index('uq_graph_entities_natural_key', ['naturalKey'], { unique: true })
