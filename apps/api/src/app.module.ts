@@ -6,8 +6,9 @@ import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
-import { DeploymentsModule } from '@hotswap/deployments';
+import { DEPLOYMENT_IMPACT, DeploymentsModule } from '@hotswap/deployments';
 import { EventsModule } from '@hotswap/events';
+import { ImpactService, KnowledgeGraphModule } from '@hotswap/knowledge-graph';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { FleetInventoryModule } from './fleet-inventory.module';
@@ -38,7 +39,11 @@ export class AppModule {
         CoordinationModule.forRoot(),
         ClustersModule,
         FleetInventoryModule,
-        DeploymentsModule.forRoot(),
+        KnowledgeGraphModule,
+        DeploymentsModule.forRoot({
+          imports: [KnowledgeGraphModule],
+          providers: [{ provide: DEPLOYMENT_IMPACT, useExisting: ImpactService }],
+        }),
         ...(options.imports ?? []),
       ],
     };
