@@ -73,7 +73,9 @@ export class DeploymentsController {
   async plan(@Body(CreateDeploymentPipe) body: ParsedDeploymentRequest): Promise<DeploymentPlanDto> {
     const plan = await this.deployments.preview(body.request, body.errors);
     const dto = toPlan(plan, await this.queries.conflicts(plan));
-    return this.impact === undefined ? dto : { ...dto, impact: await this.impact.impactOf(plan.moduleName, plan.version) };
+    return this.impact === undefined
+      ? dto
+      : { ...dto, impact: await this.impact.impactOf(plan.moduleName, plan.version) };
   }
 
   @Get()

@@ -63,7 +63,8 @@ function checkProperties(raw: unknown, at: string, errors: FieldError[]): Record
       errors.push({ field: `${field}.required`, message: 'must be a boolean' });
     }
     if (def.pattern !== undefined) {
-      if (typeof def.pattern !== 'string') errors.push({ field: `${field}.pattern`, message: 'must be a string' });
+      if (typeof def.pattern !== 'string')
+        errors.push({ field: `${field}.pattern`, message: 'must be a string' });
       else {
         const problem = regexProblem(def.pattern);
         if (problem !== null) errors.push({ field: `${field}.pattern`, message: problem });
@@ -93,7 +94,10 @@ function checkTypeNames(raw: unknown, field: string, errors: FieldError[]): stri
 }
 
 /** Checks a schema document as posted; every problem is listed. */
-export function checkSchemaDefinition(raw: unknown): { definition: GraphSchemaDefinition; errors: FieldError[] } {
+export function checkSchemaDefinition(raw: unknown): {
+  definition: GraphSchemaDefinition;
+  errors: FieldError[];
+} {
   const errors: FieldError[] = [];
   const entityTypes: Record<string, EntityTypeDefinition> = {};
   const relationshipTypes: Record<string, RelationshipTypeDefinition> = {};
@@ -112,7 +116,9 @@ export function checkSchemaDefinition(raw: unknown): { definition: GraphSchemaDe
         errors.push({ field: `entityTypes.${type}`, message: 'must be an object' });
         continue;
       }
-      entityTypes[type] = { properties: checkProperties(def.properties, `entityTypes.${type}.properties`, errors) };
+      entityTypes[type] = {
+        properties: checkProperties(def.properties, `entityTypes.${type}.properties`, errors),
+      };
     }
   }
   const rawRels = raw.relationshipTypes ?? {};
@@ -171,7 +177,12 @@ function checkValues(
       errors.push({ field, message: `must be of type ${def.type} (got ${kind})` });
       continue;
     }
-    const size = typeof value === 'number' ? value : typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
+    const size =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' || Array.isArray(value)
+          ? value.length
+          : undefined;
     const unit = typeof value === 'number' ? '' : ' in length';
     if (size !== undefined && def.min !== undefined && size < def.min) {
       errors.push({ field, message: `must be at least ${def.min}${unit}` });
@@ -192,11 +203,13 @@ export function validateEntity(
   properties: Readonly<Record<string, unknown>>,
 ): FieldError[] {
   const errors: FieldError[] = [];
-  if (!TYPE_NAME_PATTERN.test(type)) errors.push({ field: 'type', message: 'must match ^[A-Za-z0-9_]{1,100}$' });
+  if (!TYPE_NAME_PATTERN.test(type))
+    errors.push({ field: 'type', message: 'must match ^[A-Za-z0-9_]{1,100}$' });
   if (schema === null) return errors;
   const def = schema.entityTypes[type];
   if (def === undefined) {
-    if (schema.strict === true) errors.push({ field: 'type', message: `entity type '${type}' is not in the schema` });
+    if (schema.strict === true)
+      errors.push({ field: 'type', message: `entity type '${type}' is not in the schema` });
     return errors;
   }
   checkValues(def.properties, properties, 'properties', errors);
@@ -211,9 +224,13 @@ export interface RelationshipWrite {
   readonly targetType: string;
 }
 
-export function validateRelationship(schema: GraphSchemaDefinition | null, input: RelationshipWrite): FieldError[] {
+export function validateRelationship(
+  schema: GraphSchemaDefinition | null,
+  input: RelationshipWrite,
+): FieldError[] {
   const errors: FieldError[] = [];
-  if (!TYPE_NAME_PATTERN.test(input.type)) errors.push({ field: 'type', message: 'must match ^[A-Za-z0-9_]{1,100}$' });
+  if (!TYPE_NAME_PATTERN.test(input.type))
+    errors.push({ field: 'type', message: 'must match ^[A-Za-z0-9_]{1,100}$' });
   if (!Number.isFinite(input.weight) || input.weight < 0) {
     errors.push({ field: 'weight', message: 'must be a finite number ≥ 0' });
   }

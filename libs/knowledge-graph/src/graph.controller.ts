@@ -1,5 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Role, type Principal } from '@hotswap/contracts';
 import { Idempotent } from '@hotswap/coordination';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
@@ -62,10 +80,16 @@ export class GraphController {
   @Post('entities')
   @Roles(Role.Deployer)
   @Idempotent()
-  @ApiOperation({ operationId: 'createGraphEntity', summary: 'Create an entity (validated against the latest schema).' })
+  @ApiOperation({
+    operationId: 'createGraphEntity',
+    summary: 'Create an entity (validated against the latest schema).',
+  })
   @ApiCreatedResponse({ type: EntityResponseDto })
   @ApiProblems(400, 415)
-  async createEntity(@Body() body: CreateEntityDto, @CurrentPrincipal() principal: Principal): Promise<EntityResponseDto> {
+  async createEntity(
+    @Body() body: CreateEntityDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<EntityResponseDto> {
     return toEntityDto(await this.graph.createEntity(body.type, body.properties, principal));
   }
 
@@ -80,7 +104,10 @@ export class GraphController {
 
   @Patch('entities/:id')
   @Roles(Role.Deployer)
-  @ApiOperation({ operationId: 'updateGraphEntity', summary: 'Replace the properties; `version` must be current (409 otherwise).' })
+  @ApiOperation({
+    operationId: 'updateGraphEntity',
+    summary: 'Replace the properties; `version` must be current (409 otherwise).',
+  })
   @ApiOkResponse({ type: EntityResponseDto })
   @ApiProblems(400, 404, 409, 415)
   async updateEntity(
@@ -103,29 +130,58 @@ export class GraphController {
 
   @Get('entities/:id/relationships')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'listGraphEntityRelationships', summary: 'Relationships of an entity by direction.' })
+  @ApiOperation({
+    operationId: 'listGraphEntityRelationships',
+    summary: 'Relationships of an entity by direction.',
+  })
   @ApiOkResponse({ type: RelationshipListDto })
   @ApiProblems(400, 404)
-  async relationshipsOf(@Param() params: EntityIdParams, @Query() query: DirectionQueryDto): Promise<RelationshipListDto> {
+  async relationshipsOf(
+    @Param() params: EntityIdParams,
+    @Query() query: DirectionQueryDto,
+  ): Promise<RelationshipListDto> {
     const items = await this.graph.relationshipsOf(params.id, query.direction ?? 'both', 1000);
     return { items: items.map(toRelationshipDto) };
   }
 
   @Get('entities/:id/neighbors')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'getGraphNeighbors', summary: 'Entities within `depth` hops (k-hop neighbourhood).' })
+  @ApiOperation({
+    operationId: 'getGraphNeighbors',
+    summary: 'Entities within `depth` hops (k-hop neighbourhood).',
+  })
   @ApiOkResponse({ type: NeighborhoodDto })
   @ApiProblems(400, 404)
-  async neighbors(@Param() params: EntityIdParams, @Query() query: NeighborsQueryDto): Promise<NeighborhoodDto> {
-    const types = query.types === undefined ? undefined : query.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
-    const result = await this.traversal.neighbours(params.id, query.depth ?? 1, query.direction ?? 'both', types);
-    return { entities: result.entities.map(toEntityDto), relationships: result.relationships.map(toRelationshipDto) };
+  async neighbors(
+    @Param() params: EntityIdParams,
+    @Query() query: NeighborsQueryDto,
+  ): Promise<NeighborhoodDto> {
+    const types =
+      query.types === undefined
+        ? undefined
+        : query.types
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t !== '');
+    const result = await this.traversal.neighbours(
+      params.id,
+      query.depth ?? 1,
+      query.direction ?? 'both',
+      types,
+    );
+    return {
+      entities: result.entities.map(toEntityDto),
+      relationships: result.relationships.map(toRelationshipDto),
+    };
   }
 
   @Post('relationships')
   @Roles(Role.Deployer)
   @Idempotent()
-  @ApiOperation({ operationId: 'createGraphRelationship', summary: 'Create a relationship (weight ≥ 0; endpoint types per schema).' })
+  @ApiOperation({
+    operationId: 'createGraphRelationship',
+    summary: 'Create a relationship (weight ≥ 0; endpoint types per schema).',
+  })
   @ApiCreatedResponse({ type: RelationshipResponseDto })
   @ApiProblems(400, 415)
   async createRelationship(
@@ -157,10 +213,16 @@ export class GraphController {
   @Post('schemas')
   @Roles(Role.Deployer)
   @Idempotent()
-  @ApiOperation({ operationId: 'createGraphSchema', summary: 'Publish a schema version (newer than the latest); enforced from now on.' })
+  @ApiOperation({
+    operationId: 'createGraphSchema',
+    summary: 'Publish a schema version (newer than the latest); enforced from now on.',
+  })
   @ApiCreatedResponse({ type: SchemaResponseDto })
   @ApiProblems(400, 409, 415)
-  async createSchema(@Body() body: CreateSchemaDto, @CurrentPrincipal() principal: Principal): Promise<SchemaResponseDto> {
+  async createSchema(
+    @Body() body: CreateSchemaDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SchemaResponseDto> {
     return toSchemaDto(await this.graph.createSchema(body.version, body.definition, principal));
   }
 
@@ -174,7 +236,10 @@ export class GraphController {
 
   @Get('schemas/:version')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'getGraphSchema', summary: 'One schema version; `latest` is the enforced one.' })
+  @ApiOperation({
+    operationId: 'getGraphSchema',
+    summary: 'One schema version; `latest` is the enforced one.',
+  })
   @ApiOkResponse({ type: SchemaResponseDto })
   @ApiProblems(400, 404)
   async getSchema(@Param() params: SchemaVersionParams): Promise<SchemaResponseDto> {
@@ -183,38 +248,68 @@ export class GraphController {
 
   @Get('paths/shortest')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'getGraphShortestPath', summary: 'Shortest path: Dijkstra on weights, or fewest hops with weighted=false.' })
+  @ApiOperation({
+    operationId: 'getGraphShortestPath',
+    summary: 'Shortest path: Dijkstra on weights, or fewest hops with weighted=false.',
+  })
   @ApiOkResponse({ type: PathDto })
   @ApiProblems(400, 404)
   async shortest(@Query() query: ShortestPathQueryDto): Promise<PathDto> {
-    return toPathDto(await this.traversal.shortest(query.from, query.to, query.weighted ?? true, query.direction ?? 'outgoing'));
+    return toPathDto(
+      await this.traversal.shortest(
+        query.from,
+        query.to,
+        query.weighted ?? true,
+        query.direction ?? 'outgoing',
+      ),
+    );
   }
 
   @Get('paths/all')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'getGraphAllPaths', summary: 'Simple paths (no entity twice) up to maxDepth hops.' })
+  @ApiOperation({
+    operationId: 'getGraphAllPaths',
+    summary: 'Simple paths (no entity twice) up to maxDepth hops.',
+  })
   @ApiOkResponse({ type: PathListDto })
   @ApiProblems(400, 404)
   async all(@Query() query: AllPathsQueryDto): Promise<PathListDto> {
-    const paths = await this.traversal.all(query.from, query.to, query.maxDepth ?? 5, query.limit ?? 100, query.direction ?? 'outgoing');
+    const paths = await this.traversal.all(
+      query.from,
+      query.to,
+      query.maxDepth ?? 5,
+      query.limit ?? 100,
+      query.direction ?? 'outgoing',
+    );
     return { paths: paths.map(toPathDto) };
   }
 
   @Post('query')
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'queryGraph', summary: 'Filter entities and relationship patterns; answers with the executed plan.' })
+  @ApiOperation({
+    operationId: 'queryGraph',
+    summary: 'Filter entities and relationship patterns; answers with the executed plan.',
+  })
   @ApiOkResponse({ type: QueryResultDto })
   @ApiProblems(400, 415, 503)
   async query(@Body() body: GraphQueryDto): Promise<QueryResultDto> {
     const result = await this.engine.run({
       ...(body.entityType === undefined ? {} : { entityType: body.entityType }),
-      filters: (body.filters ?? []).map((f) => ({ property: f.property, operator: f.operator as FilterOperator, value: f.value })),
+      filters: (body.filters ?? []).map((f) => ({
+        property: f.property,
+        operator: f.operator as FilterOperator,
+        value: f.value,
+      })),
       relationshipPatterns: (body.relationshipPatterns ?? []).map((p) => ({
         ...(p.type === undefined ? {} : { type: p.type }),
-        direction: (p.direction ?? 'Outgoing') as PatternDirection,
+        direction: p.direction ?? 'Outgoing',
         ...(p.targetEntityType === undefined ? {} : { targetEntityType: p.targetEntityType }),
-        targetFilters: (p.targetFilters ?? []).map((f) => ({ property: f.property, operator: f.operator as FilterOperator, value: f.value })),
+        targetFilters: (p.targetFilters ?? []).map((f) => ({
+          property: f.property,
+          operator: f.operator as FilterOperator,
+          value: f.value,
+        })),
         ...(p.minWeight === undefined ? {} : { minWeight: p.minWeight }),
         ...(p.maxWeight === undefined ? {} : { maxWeight: p.maxWeight }),
       })),
@@ -234,7 +329,10 @@ export class GraphController {
 
   @Get('stats')
   @Roles(Role.Viewer)
-  @ApiOperation({ operationId: 'getGraphStats', summary: 'Query cache hits and misses, generation, snapshot and statistics.' })
+  @ApiOperation({
+    operationId: 'getGraphStats',
+    summary: 'Query cache hits and misses, generation, snapshot and statistics.',
+  })
   @ApiOkResponse({ type: GraphStatsDto })
   async stats(): Promise<GraphStatsDto> {
     const cache = this.engine.cache;
@@ -251,9 +349,21 @@ export class GraphController {
       snapshot:
         snapshot === null
           ? null
-          : { generation: snapshot.generation, entities: snapshot.entityCount, relationships: snapshot.relationshipCount, loads: this.snapshots.loads, lastLoadMs: this.snapshots.lastLoadMs },
+          : {
+              generation: snapshot.generation,
+              entities: snapshot.entityCount,
+              relationships: snapshot.relationshipCount,
+              loads: this.snapshots.loads,
+              lastLoadMs: this.snapshots.lastLoadMs,
+            },
       statistics:
-        statistics === null ? null : { analyzedAt: statistics.analyzedAt.toISOString(), totalEntities: statistics.totalEntities, sampledRows: statistics.sampledRows },
+        statistics === null
+          ? null
+          : {
+              analyzedAt: statistics.analyzedAt.toISOString(),
+              totalEntities: statistics.totalEntities,
+              sampledRows: statistics.sampledRows,
+            },
     };
   }
 
@@ -261,8 +371,13 @@ export class GraphController {
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @Idempotent()
-  @ApiOperation({ operationId: 'rebuildGraphTopology', summary: 'Rebuild the topology mirror from the source tables (idempotent).' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { changed: { type: 'integer' }, cursor: { type: 'integer' } } } })
+  @ApiOperation({
+    operationId: 'rebuildGraphTopology',
+    summary: 'Rebuild the topology mirror from the source tables (idempotent).',
+  })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { changed: { type: 'integer' }, cursor: { type: 'integer' } } },
+  })
   rebuild(): Promise<{ changed: number; cursor: number }> {
     return this.mirror.rebuild();
   }
@@ -271,7 +386,8 @@ export class GraphController {
   @Roles(Role.Viewer)
   @ApiOperation({
     operationId: 'getGraphImpact',
-    summary: 'Environments and nodes running a module, its transitive dependents (with ranges), and active deployments touching them.',
+    summary:
+      'Environments and nodes running a module, its transitive dependents (with ranges), and active deployments touching them.',
   })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiProblems(400)

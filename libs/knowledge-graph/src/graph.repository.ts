@@ -28,7 +28,8 @@ interface RelationshipRow {
   created_at: Date;
 }
 
-export const ENTITY_COLUMNS = 'id, type, properties, owner, version, created_by, updated_by, created_at, updated_at';
+export const ENTITY_COLUMNS =
+  'id, type, properties, owner, version, created_by, updated_by, created_at, updated_at';
 export const RELATIONSHIP_COLUMNS =
   'id, type, source_id, target_id, weight, is_directed, properties, owner, created_by, created_at';
 
@@ -79,9 +80,12 @@ export class GraphRepository {
 
   /** Bumps the shared write generation; call inside the write's transaction. */
   async bumpGeneration(): Promise<number> {
-    const rows = await this.query<{ generation: string }>(
-      'UPDATE graph_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
-    );
+    // UPDATE … RETURNING answers [rows, affected count] through TypeORM.
+    const [rows] = await this.database
+      .manager()
+      .query<[{ generation: string }[], number]>(
+        'UPDATE graph_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
+      );
     return Number(rows[0]?.generation ?? 0);
   }
 
@@ -129,7 +133,7 @@ export class GraphRepository {
     properties: Record<string, unknown>,
     actor: string,
   ): Promise<GraphEntity | null> {
-    const rows = await this.query<EntityRow>(
+    const [rows] = await this.database.manager().query<[EntityRow[], number]>(
       `UPDATE graph_entities SET properties = $3, version = version + 1, updated_by = $4, updated_at = now()
        WHERE id = $1 AND version = $2 RETURNING ${ENTITY_COLUMNS}`,
       [id, expectedVersion, JSON.stringify(properties), actor],
@@ -195,7 +199,11 @@ export class GraphRepository {
     return rows.map(toRelationship);
   }
 
-  async insertSchema(version: string, definition: Record<string, unknown>, actor: string): Promise<SchemaRow> {
+  async insertSchema(
+    version: string,
+    definition: Record<string, unknown>,
+    actor: string,
+  ): Promise<SchemaRow> {
     const [major, minor, patch] = version.split('.').map(Number);
     const rows = await this.query<SchemaRow>(
       `INSERT INTO graph_schemas (version, major, minor, patch, definition, created_by)
@@ -230,6 +238,8 @@ export class GraphRepository {
 
   /** Serialises schema publication and the writes validated against it. */
   async lockSchema(shared: boolean): Promise<void> {
-    await this.query(`SELECT ${shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(7261947301946623010)`);
+    await this.query(
+      `SELECT ${shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(7261947301946623010)`,
+    );
   }
 }

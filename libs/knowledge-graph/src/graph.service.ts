@@ -41,7 +41,7 @@ const toSchema = (row: SchemaRow): GraphSchemaView => ({
 });
 
 function reservedType(type: string, field: string): FieldError[] {
-  return (TOPOLOGY_TYPES as readonly string[]).includes(type)
+  return TOPOLOGY_TYPES.includes(type)
     ? [{ field, message: `type '${type}' is reserved for the topology mirror` }]
     : [];
 }
@@ -60,11 +60,23 @@ export class GraphService {
     return row === null ? null : (row.definition as unknown as GraphSchemaDefinition);
   }
 
-  createEntity(type: string, properties: Record<string, unknown>, principal: Principal): Promise<GraphEntity> {
+  createEntity(
+    type: string,
+    properties: Record<string, unknown>,
+    principal: Principal,
+  ): Promise<GraphEntity> {
     return this.database.transaction(async () => {
-      const errors = [...reservedType(type, 'type'), ...validateEntity(await this.enforcedSchema(), type, properties)];
+      const errors = [
+        ...reservedType(type, 'type'),
+        ...validateEntity(await this.enforcedSchema(), type, properties),
+      ];
       if (errors.length > 0) throw invalid(errors);
-      const entity = await this.graph.insertEntity({ id: randomUUID(), type, properties, actor: actor(principal) });
+      const entity = await this.graph.insertEntity({
+        id: randomUUID(),
+        type,
+        properties,
+        actor: actor(principal),
+      });
       await this.graph.bumpGeneration();
       return entity;
     });
@@ -125,8 +137,10 @@ export class GraphService {
         this.graph.findEntity(input.targetEntityId),
       ]);
       const errors: FieldError[] = [...reservedType(input.type, 'type')];
-      if (source === null) errors.push({ field: 'sourceEntityId', message: `entity '${input.sourceEntityId}' does not exist` });
-      if (target === null) errors.push({ field: 'targetEntityId', message: `entity '${input.targetEntityId}' does not exist` });
+      if (source === null)
+        errors.push({ field: 'sourceEntityId', message: `entity '${input.sourceEntityId}' does not exist` });
+      if (target === null)
+        errors.push({ field: 'targetEntityId', message: `entity '${input.targetEntityId}' does not exist` });
       errors.push(
         ...validateRelationship(await this.enforcedSchema(), {
           type: input.type,
@@ -134,7 +148,11 @@ export class GraphService {
           properties,
           sourceType: source?.type ?? '',
           targetType: target?.type ?? '',
-        }).filter((e) => !(e.field === 'sourceEntityId' && source === null) && !(e.field === 'targetEntityId' && target === null)),
+        }).filter(
+          (e) =>
+            !(e.field === 'sourceEntityId' && source === null) &&
+            !(e.field === 'targetEntityId' && target === null),
+        ),
       );
       if (errors.length > 0) throw invalid(errors);
       const created = await this.graph.insertRelationship({

@@ -13,7 +13,12 @@ export { SnapshotStore } from './traversal/snapshot-store';
 export { TraversalService } from './traversal/traversal.service';
 
 /** Entities of the knowledge graph, for the application's schema. */
-export const GRAPH_ENTITIES = [GraphEntityEntity, GraphRelationshipEntity, GraphSchemaEntity, GraphStateEntity];
+export const GRAPH_ENTITIES = [
+  GraphEntityEntity,
+  GraphRelationshipEntity,
+  GraphSchemaEntity,
+  GraphStateEntity,
+];
 export { KnowledgeGraphModule, TOPOLOGY_SYNC_TASK } from './knowledge-graph.module';
 export { ImpactService, type ImpactReport } from './topology/impact.service';
 export { TopologyMirror } from './topology/topology-mirror';

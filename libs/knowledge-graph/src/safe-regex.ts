@@ -9,7 +9,8 @@ export const MAX_PATTERN_LENGTH = 200;
 
 export function regexProblem(pattern: string): string | null {
   if (pattern.length === 0) return 'the pattern is empty';
-  if (pattern.length > MAX_PATTERN_LENGTH) return `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`;
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    return `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`;
   if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences are not allowed';
   if (/\(\?[=!<]/.test(pattern)) return 'lookaround assertions are not allowed';
   if (/\(\?[^:]/.test(pattern)) return 'only (?: ...) groups are allowed';

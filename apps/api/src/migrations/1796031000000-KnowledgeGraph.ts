@@ -32,7 +32,9 @@ export class KnowledgeGraph1796031000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE TABLE "graph_state" ("id" integer NOT NULL, "generation" bigint NOT NULL DEFAULT \'0\', "topology_cursor" bigint NOT NULL DEFAULT \'0\', CONSTRAINT "PK_graph_state" PRIMARY KEY ("id"))',
     );
-    await queryRunner.query('INSERT INTO "graph_state" ("id", "generation", "topology_cursor") VALUES (1, 0, 0)');
+    await queryRunner.query(
+      'INSERT INTO "graph_state" ("id", "generation", "topology_cursor") VALUES (1, 0, 0)',
+    );
     await queryRunner.query(
       'ALTER TABLE "graph_relationships" ADD CONSTRAINT "FK_graph_relationships_source" FOREIGN KEY ("source_id") REFERENCES "graph_entities"("id") ON DELETE CASCADE ON UPDATE NO ACTION',
     );
@@ -42,8 +44,12 @@ export class KnowledgeGraph1796031000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE "graph_relationships" DROP CONSTRAINT "FK_graph_relationships_target"');
-    await queryRunner.query('ALTER TABLE "graph_relationships" DROP CONSTRAINT "FK_graph_relationships_source"');
+    await queryRunner.query(
+      'ALTER TABLE "graph_relationships" DROP CONSTRAINT "FK_graph_relationships_target"',
+    );
+    await queryRunner.query(
+      'ALTER TABLE "graph_relationships" DROP CONSTRAINT "FK_graph_relationships_source"',
+    );
     await queryRunner.query('DROP TABLE "graph_state"');
     await queryRunner.query('DROP TABLE "graph_schemas"');
     await queryRunner.query('DROP TABLE "graph_relationships"');

@@ -137,7 +137,8 @@ export class DeploymentPlanDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'What the change affects (knowledge graph impact: where it runs, dependents, active deployments)',
+    description:
+      'What the change affects (knowledge graph impact: where it runs, dependents, active deployments)',
   })
   impact?: object;
 }

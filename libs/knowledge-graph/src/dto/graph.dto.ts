@@ -27,13 +27,26 @@ export class SchemaVersionParams {
 }
 
 export class CreateEntityDto {
-  @ApiProperty({ pattern: '^[A-Za-z0-9_]{1,100}$', example: 'Service' }) @IsString() @MaxLength(100) type: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) @IsObject() properties: Record<string, unknown>;
+  @ApiProperty({ pattern: '^[A-Za-z0-9_]{1,100}$', example: 'Service' })
+  @IsString()
+  @MaxLength(100)
+  type: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) @IsObject() properties: Record<
+    string,
+    unknown
+  >;
 }
 
 export class UpdateEntityDto {
-  @ApiProperty({ description: 'The version read; a stale one answers 409.' }) @IsInt() @Min(1) version: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The new properties (replaced whole).' })
+  @ApiProperty({ description: 'The version read; a stale one answers 409.' })
+  @IsInt()
+  @Min(1)
+  version: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The new properties (replaced whole).',
+  })
   @IsObject()
   properties: Record<string, unknown>;
 }
@@ -44,20 +57,37 @@ export class CreateRelationshipDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetEntityId: string;
   @ApiPropertyOptional({ default: 1, minimum: 0 }) @IsOptional() @IsNumber() weight?: number;
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() isDirected?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() properties?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  properties?: Record<string, unknown>;
 }
 
 const DIRECTIONS = ['outgoing', 'incoming', 'both'] as const;
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
-const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 export class DirectionQueryDto {
-  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'both' }) @IsOptional() @IsIn(DIRECTIONS) direction?: (typeof DIRECTIONS)[number];
+  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'both' })
+  @IsOptional()
+  @IsIn(DIRECTIONS)
+  direction?: (typeof DIRECTIONS)[number];
 }
 
 export class NeighborsQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 5 }) @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5) depth?: number;
-  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'both' }) @IsOptional() @IsIn(DIRECTIONS) direction?: (typeof DIRECTIONS)[number];
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 5 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  depth?: number;
+  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'both' })
+  @IsOptional()
+  @IsIn(DIRECTIONS)
+  direction?: (typeof DIRECTIONS)[number];
   @ApiPropertyOptional({ description: 'Comma-separated entity types to return (all are traversed).' })
   @IsOptional()
   @IsString()
@@ -73,47 +103,95 @@ export class ShortestPathQueryDto {
   @Transform(toBool)
   @IsBoolean()
   weighted?: boolean;
-  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'outgoing' }) @IsOptional() @IsIn(DIRECTIONS) direction?: (typeof DIRECTIONS)[number];
+  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'outgoing' })
+  @IsOptional()
+  @IsIn(DIRECTIONS)
+  direction?: (typeof DIRECTIONS)[number];
 }
 
 export class AllPathsQueryDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() from: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() to: string;
-  @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 10 }) @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10) maxDepth?: number;
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 }) @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'outgoing' }) @IsOptional() @IsIn(DIRECTIONS) direction?: (typeof DIRECTIONS)[number];
+  @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 10 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  maxDepth?: number;
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+  @ApiPropertyOptional({ enum: DIRECTIONS, default: 'outgoing' })
+  @IsOptional()
+  @IsIn(DIRECTIONS)
+  direction?: (typeof DIRECTIONS)[number];
 }
 
 export class FilterDto {
   @ApiProperty() @IsString() property: string;
   @ApiProperty({ enum: FILTER_OPERATORS }) @IsString() operator: string;
-  @ApiPropertyOptional({ description: 'Any JSON value; an array for In / NotIn; none for IsNull / IsNotNull.' })
+  @ApiPropertyOptional({
+    description: 'Any JSON value; an array for In / NotIn; none for IsNull / IsNotNull.',
+  })
   @Allow()
   value?: unknown;
 }
 
 export class RelationshipPatternDto {
   @ApiPropertyOptional() @IsOptional() @IsString() type?: string;
-  @ApiPropertyOptional({ enum: PATTERN_DIRECTIONS, default: 'Outgoing' }) @IsOptional() @IsIn(PATTERN_DIRECTIONS) direction?: (typeof PATTERN_DIRECTIONS)[number];
+  @ApiPropertyOptional({ enum: PATTERN_DIRECTIONS, default: 'Outgoing' })
+  @IsOptional()
+  @IsIn(PATTERN_DIRECTIONS)
+  direction?: (typeof PATTERN_DIRECTIONS)[number];
   @ApiPropertyOptional() @IsOptional() @IsString() targetEntityType?: string;
-  @ApiPropertyOptional({ type: [FilterDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => FilterDto) targetFilters?: FilterDto[];
+  @ApiPropertyOptional({ type: [FilterDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => FilterDto)
+  targetFilters?: FilterDto[];
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) minWeight?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) maxWeight?: number;
 }
 
 export class GraphQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() entityType?: string;
-  @ApiPropertyOptional({ type: [FilterDto] }) @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => FilterDto) filters?: FilterDto[];
+  @ApiPropertyOptional({ type: [FilterDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => FilterDto)
+  filters?: FilterDto[];
   @ApiPropertyOptional({ type: [RelationshipPatternDto] })
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => RelationshipPatternDto)
   relationshipPatterns?: RelationshipPatternDto[];
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 5 }) @IsOptional() @IsInt() @Min(1) @Max(5) maxDepth?: number;
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 }) @IsOptional() @IsInt() @Min(1) @Max(200) pageSize?: number;
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 5 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  maxDepth?: number;
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  pageSize?: number;
   @ApiPropertyOptional({ default: 0, minimum: 0 }) @IsOptional() @IsInt() @Min(0) skip?: number;
-  @ApiPropertyOptional({ default: 5000, minimum: 1, maximum: 30000 }) @IsOptional() @IsInt() @Min(1) @Max(30000) timeoutMs?: number;
+  @ApiPropertyOptional({ default: 5000, minimum: 1, maximum: 30000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(30000)
+  timeoutMs?: number;
 }
 
 export class CreateSchemaDto {
@@ -121,7 +199,8 @@ export class CreateSchemaDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: '{ entityTypes: {T: {properties: {p: {type, required, pattern, min, max}}}}, relationshipTypes: {R: {sourceTypes, targetTypes, properties}}, strict }',
+    description:
+      '{ entityTypes: {T: {properties: {p: {type, required, pattern, min, max}}}}, relationshipTypes: {R: {sourceTypes, targetTypes, properties}}, strict }',
   })
   @IsObject()
   definition: Record<string, unknown>;
@@ -129,5 +208,9 @@ export class CreateSchemaDto {
 
 export class ImpactQueryDto {
   @ApiProperty({ example: 'payment-processor' }) @IsString() @MaxLength(64) module: string;
-  @ApiPropertyOptional({ example: '1.2.0', description: 'A version; all versions when omitted.' }) @IsOptional() @IsString() @MaxLength(256) version?: string;
+  @ApiPropertyOptional({ example: '1.2.0', description: 'A version; all versions when omitted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  version?: string;
 }

@@ -4,7 +4,8 @@ export class EntityResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() type: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) properties: Record<string, unknown>;
-  @ApiProperty({ enum: ['user', 'topology'], description: 'topology: mirrored, read-only here' }) owner: string;
+  @ApiProperty({ enum: ['user', 'topology'], description: 'topology: mirrored, read-only here' })
+  owner: string;
   @ApiProperty() version: number;
   @ApiProperty() createdBy: string;
   @ApiProperty() updatedBy: string;
@@ -50,7 +51,11 @@ export class QueryResultDto {
   @ApiProperty({ type: [EntityResponseDto] }) entities: EntityResponseDto[];
   @ApiProperty({ type: [RelationshipResponseDto] }) relationships: RelationshipResponseDto[];
   @ApiProperty() totalCount: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The plan the query was executed with' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The plan the query was executed with',
+  })
   plan: Record<string, unknown>;
   @ApiProperty() fromCache: boolean;
 }
@@ -68,7 +73,12 @@ export class SchemaListDto {
 
 export class GraphStatsDto {
   @ApiProperty() generation: number;
-  @ApiProperty({ type: 'object', additionalProperties: true }) cache: { hits: number; misses: number; entries: number; hitRate: number };
+  @ApiProperty({ type: 'object', additionalProperties: true }) cache: {
+    hits: number;
+    misses: number;
+    entries: number;
+    hitRate: number;
+  };
   @ApiProperty({ type: 'object', additionalProperties: true }) snapshot: Record<string, unknown> | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) statistics: Record<string, unknown> | null;
 }

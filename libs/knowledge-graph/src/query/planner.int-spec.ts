@@ -61,9 +61,11 @@ describe('graph query planner (PostgreSQL statistics and EXPLAIN)', () => {
 
   it('changes the plan when the statistics change, and PostgreSQL then reads no property index', async () => {
     // Now almost every server is quarantined: the same filter keeps ~all rows.
-    await g.database.manager().query(
-      `UPDATE graph_entities SET properties = properties || '{"status":"quarantined"}' WHERE type = 'Server' AND properties->>'serial' <> 'S1'`,
-    );
+    await g.database
+      .manager()
+      .query(
+        `UPDATE graph_entities SET properties = properties || '{"status":"quarantined"}' WHERE type = 'Server' AND properties->>'serial' <> 'S1'`,
+      );
     await g.repository.bumpGeneration();
     const before = (await g.engine.explain(rare)).plan;
     expect(before.accessPath).toBe('PropertyIndex'); // still the old statistics
@@ -95,17 +97,37 @@ describe('graph query planner (PostgreSQL statistics and EXPLAIN)', () => {
     const a = await g.service.createEntity('Svc', { name: 'a' }, p);
     const b = await g.service.createEntity('Svc', { name: 'b' }, p);
     const c = await g.service.createEntity('Db', { name: 'c', engine: 'pg' }, p);
-    const ab = await g.service.createRelationship({ type: 'calls', sourceEntityId: a.id, targetEntityId: b.id, weight: 2 }, p);
-    await g.service.createRelationship({ type: 'calls', sourceEntityId: b.id, targetEntityId: c.id, weight: 5 }, p);
-    const pattern = { type: 'calls', direction: 'Outgoing' as const, targetEntityType: 'Db', targetFilters: [{ property: 'engine', operator: 'Equals' as const, value: 'pg' }] };
+    const ab = await g.service.createRelationship(
+      { type: 'calls', sourceEntityId: a.id, targetEntityId: b.id, weight: 2 },
+      p,
+    );
+    await g.service.createRelationship(
+      { type: 'calls', sourceEntityId: b.id, targetEntityId: c.id, weight: 5 },
+      p,
+    );
+    const pattern = {
+      type: 'calls',
+      direction: 'Outgoing' as const,
+      targetEntityType: 'Db',
+      targetFilters: [{ property: 'engine', operator: 'Equals' as const, value: 'pg' }],
+    };
     const one = await g.engine.run(query({ entityType: 'Svc', relationshipPatterns: [pattern] }));
     expect(one.entities.map((e) => e.properties.name)).toEqual(['b']);
-    const two = await g.engine.run(query({ entityType: 'Svc', relationshipPatterns: [pattern], maxDepth: 2 }));
+    const two = await g.engine.run(
+      query({ entityType: 'Svc', relationshipPatterns: [pattern], maxDepth: 2 }),
+    );
     expect(two.entities.map((e) => e.properties.name).sort()).toEqual(['a', 'b']);
     expect(two.relationships.map((r) => r.id)).toContain(ab.id);
-    const light = await g.engine.run(query({ entityType: 'Svc', relationshipPatterns: [{ ...pattern, maxWeight: 3 }], maxDepth: 2 }));
+    const light = await g.engine.run(
+      query({ entityType: 'Svc', relationshipPatterns: [{ ...pattern, maxWeight: 3 }], maxDepth: 2 }),
+    );
     expect(light.entities).toEqual([]);
-    const incoming = await g.engine.run(query({ entityType: 'Db', relationshipPatterns: [{ type: 'calls', direction: 'Incoming', targetFilters: [] }] }));
+    const incoming = await g.engine.run(
+      query({
+        entityType: 'Db',
+        relationshipPatterns: [{ type: 'calls', direction: 'Incoming', targetFilters: [] }],
+      }),
+    );
     expect(incoming.entities.map((e) => e.properties.name)).toEqual(['c']);
   });
 });

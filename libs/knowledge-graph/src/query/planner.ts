@@ -10,7 +10,9 @@ const COST = { seqRow: 1, indexRow: 4, indexStartup: 20, filter: 0.01, regexFilt
 /** Whether the GIN index (jsonb_ops, `@>`) can answer the filter exactly. */
 export function indexable(filter: PropertyFilter): boolean {
   const v = filter.value;
-  return filter.operator === 'Equals' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+  return (
+    filter.operator === 'Equals' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+  );
 }
 
 /** Estimated fraction of the type's rows a filter keeps. */
@@ -36,7 +38,10 @@ export function selectivity(stats: GraphStatistics, type: string | undefined, f:
     case 'NotContains':
       return 1 - presence / 10;
     case 'In':
-      return Math.min(1, values.reduce<number>((sum, v) => sum + eq(v), 0));
+      return Math.min(
+        1,
+        values.reduce<number>((sum, v) => sum + eq(v), 0),
+      );
     case 'NotIn':
       return Math.max(0, 1 - values.reduce<number>((sum, v) => sum + eq(v), 0));
     case 'IsNull':
@@ -95,15 +100,27 @@ export function planQuery(
       estimatedSelectivity: selectivity(stats, type, driving),
     });
   } else if (accessPath === 'TypeIndex') {
-    steps.push({ kind: 'IndexLookup', description: `${TYPE_INDEX}: type = ${JSON.stringify(type)}`, estimatedSelectivity: typeRows / total });
+    steps.push({
+      kind: 'IndexLookup',
+      description: `${TYPE_INDEX}: type = ${JSON.stringify(type)}`,
+      estimatedSelectivity: typeRows / total,
+    });
   }
   const residual = query.filters
     .filter((f) => f !== driving)
-    .map((f) => ({ f, sel: selectivity(stats, type, f), cost: f.operator === 'Matches' ? COST.regexFilter : COST.filter }))
+    .map((f) => ({
+      f,
+      sel: selectivity(stats, type, f),
+      cost: f.operator === 'Matches' ? COST.regexFilter : COST.filter,
+    }))
     // Rank filters by cost / (1 - selectivity): cheap filters that discard most rows go first.
     .sort((a, b) => a.cost / Math.max(1e-9, 1 - a.sel) - b.cost / Math.max(1e-9, 1 - b.sel));
   if (type !== undefined && accessPath !== 'TypeIndex') {
-    steps.push({ kind: 'Filter', description: `type = ${JSON.stringify(type)}`, estimatedSelectivity: typeRows / total });
+    steps.push({
+      kind: 'Filter',
+      description: `type = ${JSON.stringify(type)}`,
+      estimatedSelectivity: typeRows / total,
+    });
   }
   for (const { f, sel } of residual) {
     steps.push({ kind: 'Filter', description: describeFilter(f), estimatedSelectivity: sel });
@@ -118,7 +135,9 @@ export function planQuery(
   const selectivities = query.filters.map((f) => selectivity(stats, type, f));
   const estimatedRows = Math.max(
     0,
-    Math.round(typeRows * selectivities.reduce((a, b) => a * b, 1) * 0.5 ** query.relationshipPatterns.length),
+    Math.round(
+      typeRows * selectivities.reduce((a, b) => a * b, 1) * 0.5 ** query.relationshipPatterns.length,
+    ),
   );
   const plan: QueryPlan = {
     accessPath,
@@ -127,7 +146,11 @@ export function planQuery(
     steps,
     estimatedRows,
     candidates,
-    statistics: { analyzedAt: stats.analyzedAt.toISOString(), totalEntities: stats.totalEntities, sampledRows: stats.sampledRows },
+    statistics: {
+      analyzedAt: stats.analyzedAt.toISOString(),
+      totalEntities: stats.totalEntities,
+      sampledRows: stats.sampledRows,
+    },
   };
   return { plan, residual: residual.map((r) => r.f) };
 }

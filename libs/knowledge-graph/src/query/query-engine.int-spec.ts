@@ -18,7 +18,9 @@ describe('graph query engine (PostgreSQL)', () => {
   let db: TestDatabase;
   let g: Awaited<ReturnType<typeof graphOn>>;
   const names = async (filters: PropertyFilter[]) =>
-    (await g.engine.run(query({ entityType: 'Service', filters }))).entities.map((e) => e.properties.name).sort();
+    (await g.engine.run(query({ entityType: 'Service', filters }))).entities
+      .map((e) => e.properties.name)
+      .sort();
 
   beforeAll(async () => {
     db = await createTestDatabase(SCHEMA);
@@ -40,14 +42,30 @@ describe('graph query engine (PostgreSQL)', () => {
 
   it.each<[string, PropertyFilter, string[]]>([
     ['Equals (number)', { property: 'port', operator: 'Equals', value: 8080 }, ['api']],
-    ['Equals (string "6379" is not the number 6379)', { property: 'port', operator: 'Equals', value: 6379 }, []],
+    [
+      'Equals (string "6379" is not the number 6379)',
+      { property: 'port', operator: 'Equals', value: 6379 },
+      [],
+    ],
     ['Equals (string)', { property: 'port', operator: 'Equals', value: '6379' }, ['cache']],
-    ['NotEquals (missing property matches)', { property: 'owner', operator: 'NotEquals', value: 'team-a' }, ['cache', 'db', 'worker']],
+    [
+      'NotEquals (missing property matches)',
+      { property: 'owner', operator: 'NotEquals', value: 'team-a' },
+      ['cache', 'db', 'worker'],
+    ],
     ['GreaterThan (numbers only)', { property: 'port', operator: 'GreaterThan', value: 5432 }, ['api']],
     ['GreaterThanOrEqual', { property: 'port', operator: 'GreaterThanOrEqual', value: 5432 }, ['api', 'db']],
-    ['LessThan (9 < 10 numerically, not as text)', { property: 'port', operator: 'LessThan', value: 10 }, ['worker']],
+    [
+      'LessThan (9 < 10 numerically, not as text)',
+      { property: 'port', operator: 'LessThan', value: 10 },
+      ['worker'],
+    ],
     ['LessThanOrEqual', { property: 'port', operator: 'LessThanOrEqual', value: 5432 }, ['db', 'worker']],
-    ['GreaterThan (strings compare as strings)', { property: 'tier', operator: 'GreaterThan', value: 'gold' }, ['db']],
+    [
+      'GreaterThan (strings compare as strings)',
+      { property: 'tier', operator: 'GreaterThan', value: 'gold' },
+      ['db'],
+    ],
     ['Contains (substring)', { property: 'name', operator: 'Contains', value: 'ac' }, ['cache']],
     ['Contains (array element)', { property: 'tags', operator: 'Contains', value: 'web' }, ['api']],
     ['NotContains', { property: 'tags', operator: 'NotContains', value: 'web' }, ['cache', 'db', 'worker']],
@@ -57,7 +75,11 @@ describe('graph query engine (PostgreSQL)', () => {
     ['In (mixed types)', { property: 'port', operator: 'In', value: [9, '6379', 1] }, ['cache', 'worker']],
     ['In with an empty list matches nothing', { property: 'port', operator: 'In', value: [] }, []],
     ['NotIn', { property: 'tier', operator: 'NotIn', value: ['gold'] }, ['cache', 'db']],
-    ['NotIn with an empty list matches everything', { property: 'tier', operator: 'NotIn', value: [] }, ['api', 'cache', 'db', 'worker']],
+    [
+      'NotIn with an empty list matches everything',
+      { property: 'tier', operator: 'NotIn', value: [] },
+      ['api', 'cache', 'db', 'worker'],
+    ],
     ['IsNull (missing or JSON null)', { property: 'owner', operator: 'IsNull' }, ['cache', 'db', 'worker']],
     ['IsNotNull', { property: 'owner', operator: 'IsNotNull' }, ['api']],
   ])('%s', async (_name, filter, expected) => {
@@ -84,14 +106,22 @@ describe('graph query engine (PostgreSQL)', () => {
   });
 
   it('answers a repeated query from the cache until a write, then fresh', async () => {
-    const q = query({ entityType: 'Service', filters: [{ property: 'tier', operator: 'Equals', value: 'gold' }] });
+    const q = query({
+      entityType: 'Service',
+      filters: [{ property: 'tier', operator: 'Equals', value: 'gold' }],
+    });
     const first = await g.engine.run(q);
     const second = await g.engine.run(q);
     expect(first.fromCache).toBe(false);
     expect(second.fromCache).toBe(true);
     expect(second.totalCount).toBe(2);
     const worker = first.entities.find((e) => e.properties.name === 'worker');
-    await g.service.updateEntity(worker?.id ?? '', worker?.version ?? 0, { name: 'worker', tier: 'silver' }, SYSTEM_PRINCIPAL);
+    await g.service.updateEntity(
+      worker?.id ?? '',
+      worker?.version ?? 0,
+      { name: 'worker', tier: 'silver' },
+      SYSTEM_PRINCIPAL,
+    );
     const third = await g.engine.run(q);
     expect(third.fromCache).toBe(false);
     expect(third.totalCount).toBe(1);
@@ -106,10 +136,16 @@ describe('graph query engine (PostgreSQL)', () => {
       g.engine.run(
         query({
           entityType: 'Chain',
-          filters: [{ property: 'i', operator: 'Matches', value: '^[0-9]+$' }, { property: 'i', operator: 'NotIn', value: [1, 2, 3] }],
+          filters: [
+            { property: 'i', operator: 'Matches', value: '^[0-9]+$' },
+            { property: 'i', operator: 'NotIn', value: [1, 2, 3] },
+          ],
           timeoutMs: 1,
         }),
       ),
-    ).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('timeoutMs limit of 1 ms') });
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('timeoutMs limit of 1 ms'),
+    });
   });
 });

@@ -74,7 +74,9 @@ export class GraphQueryEngine {
     query.relationshipPatterns.forEach((p, i) => {
       errors.push(...checkTypeName(p.type, `relationshipPatterns.${i}.type`));
       errors.push(...checkTypeName(p.targetEntityType, `relationshipPatterns.${i}.targetEntityType`));
-      p.targetFilters.forEach((f, j) => errors.push(...checkFilter(f, `relationshipPatterns.${i}.targetFilters.${j}`)));
+      p.targetFilters.forEach((f, j) =>
+        errors.push(...checkFilter(f, `relationshipPatterns.${i}.targetFilters.${j}`)),
+      );
       if (p.minWeight !== undefined && p.maxWeight !== undefined && p.minWeight > p.maxWeight) {
         errors.push({ field: `relationshipPatterns.${i}.minWeight`, message: 'must not exceed maxWeight' });
       }
@@ -85,8 +87,13 @@ export class GraphQueryEngine {
     if (!Number.isInteger(query.pageSize) || query.pageSize < 1 || query.pageSize > QUERY_LIMITS.pageSize) {
       errors.push({ field: 'pageSize', message: `must be an integer from 1 to ${QUERY_LIMITS.pageSize}` });
     }
-    if (!Number.isInteger(query.skip) || query.skip < 0) errors.push({ field: 'skip', message: 'must be an integer ≥ 0' });
-    if (!Number.isInteger(query.timeoutMs) || query.timeoutMs < 1 || query.timeoutMs > QUERY_LIMITS.timeoutMs) {
+    if (!Number.isInteger(query.skip) || query.skip < 0)
+      errors.push({ field: 'skip', message: 'must be an integer ≥ 0' });
+    if (
+      !Number.isInteger(query.timeoutMs) ||
+      query.timeoutMs < 1 ||
+      query.timeoutMs > QUERY_LIMITS.timeoutMs
+    ) {
       errors.push({ field: 'timeoutMs', message: `must be an integer from 1 to ${QUERY_LIMITS.timeoutMs}` });
     }
     if (errors.length > 0) throw invalid(errors);
@@ -116,7 +123,11 @@ export class GraphQueryEngine {
     return { ...result, fromCache: false };
   }
 
-  private async execute(query: GraphQuery, plan: QueryPlan, statement: BuiltQuery): Promise<Omit<QueryResult, 'fromCache'>> {
+  private async execute(
+    query: GraphQuery,
+    plan: QueryPlan,
+    statement: BuiltQuery,
+  ): Promise<Omit<QueryResult, 'fromCache'>> {
     try {
       return await this.database.transaction(async () => {
         const m = this.database.manager();
@@ -128,16 +139,23 @@ export class GraphQueryEngine {
         const relIds =
           relationshipsSql === null
             ? []
-            : (await m.query<{ id: string }[]>(relationshipsSql.sql, relationshipsSql.params)).map((r) => r.id);
-        const [entities, relationships] = [await this.graph.findEntities(ids), await this.graph.findRelationships(relIds)];
+            : (await m.query<{ id: string }[]>(relationshipsSql.sql, relationshipsSql.params)).map(
+                (r) => r.id,
+              );
+        const [entities, relationships] = [
+          await this.graph.findEntities(ids),
+          await this.graph.findRelationships(relIds),
+        ];
         const order = new Map(ids.map((id, i) => [id, i]));
         entities.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
         relationships.sort((a, b) => a.id.localeCompare(b.id));
         return { entities, relationships, totalCount: row?.total ?? 0, plan };
       });
     } catch (error) {
-      if ((error as { driverError?: { code?: string }; code?: string }).driverError?.code === QUERY_CANCELED ||
-        (error as { code?: string }).code === QUERY_CANCELED) {
+      if (
+        (error as { driverError?: { code?: string }; code?: string }).driverError?.code === QUERY_CANCELED ||
+        (error as { code?: string }).code === QUERY_CANCELED
+      ) {
         throw queryTimedOut(query.timeoutMs);
       }
       throw error;
@@ -147,7 +165,9 @@ export class GraphQueryEngine {
   /** PostgreSQL's own EXPLAIN of the statement a query executes. */
   async explain(query: GraphQuery): Promise<{ plan: QueryPlan; explain: string }> {
     const { plan, statement } = await this.prepare(query);
-    const rows = await this.database.manager().query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${statement.sql}`, statement.params);
+    const rows = await this.database
+      .manager()
+      .query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${statement.sql}`, statement.params);
     return { plan, explain: rows.map((r) => r['QUERY PLAN']).join('\n') };
   }
 }

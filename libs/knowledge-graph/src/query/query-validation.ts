@@ -3,7 +3,8 @@ import { TYPE_NAME_PATTERN } from '../graph-schema';
 import { regexProblem } from '../safe-regex';
 import { FILTER_OPERATORS, type PropertyFilter } from './query.types';
 
-const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
+const isScalar = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
 
 /** Checks a filter's value against its operator; every problem listed under `at`. */
 export function checkFilter(f: PropertyFilter, at: string): FieldError[] {
@@ -12,7 +13,10 @@ export function checkFilter(f: PropertyFilter, at: string): FieldError[] {
     errors.push({ field: `${at}.property`, message: 'must be a property name of 1–200 characters' });
   }
   if (!(FILTER_OPERATORS as readonly string[]).includes(f.operator)) {
-    errors.push({ field: `${at}.operator`, message: `unknown operator '${String(f.operator)}'; one of ${FILTER_OPERATORS.join(', ')}` });
+    errors.push({
+      field: `${at}.operator`,
+      message: `unknown operator '${String(f.operator)}'; one of ${FILTER_OPERATORS.join(', ')}`,
+    });
     return errors;
   }
   const v = f.value;
@@ -42,7 +46,8 @@ export function checkFilter(f: PropertyFilter, at: string): FieldError[] {
       if (typeof v !== 'string') need(false, 'a regular expression string');
       else {
         const problem = regexProblem(v);
-        if (problem !== null) errors.push({ field: `${at}.value`, message: `unsafe or invalid pattern: ${problem}` });
+        if (problem !== null)
+          errors.push({ field: `${at}.value`, message: `unsafe or invalid pattern: ${problem}` });
       }
       break;
     case 'In':

@@ -46,7 +46,13 @@ export interface GraphQuery {
   readonly timeoutMs: number;
 }
 
-export const QUERY_LIMITS = { maxDepth: 5, pageSize: 200, defaultPageSize: 50, timeoutMs: 30_000, defaultTimeoutMs: 5_000 };
+export const QUERY_LIMITS = {
+  maxDepth: 5,
+  pageSize: 200,
+  defaultPageSize: 50,
+  timeoutMs: 30_000,
+  defaultTimeoutMs: 5_000,
+};
 
 export type AccessPath = 'PropertyIndex' | 'TypeIndex' | 'SeqScan';
 

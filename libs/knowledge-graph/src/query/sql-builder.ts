@@ -19,7 +19,8 @@ const json = (v: unknown) => JSON.stringify(v);
  */
 export function filterSql(alias: string, f: PropertyFilter, params: Params, useIndex = false): string {
   // Only this form can use the GIN index.
-  if (useIndex && f.operator === 'Equals') return `(${alias}.properties @> ${params.add(json({ [f.property]: f.value }))}::jsonb)`;
+  if (useIndex && f.operator === 'Equals')
+    return `(${alias}.properties @> ${params.add(json({ [f.property]: f.value }))}::jsonb)`;
   const key = params.add(f.property);
   const p = `${alias}.properties -> ${key}`;
   const text = `(${alias}.properties ->> ${key})`;
@@ -27,14 +28,16 @@ export function filterSql(alias: string, f: PropertyFilter, params: Params, useI
   const v = f.value;
   const contains = () => {
     const asJson = params.add(json(v));
-    const stringBranch = typeof v === 'string' ? `WHEN 'string' THEN strpos(${text}, ${params.add(v)}) > 0 ` : '';
+    const stringBranch =
+      typeof v === 'string' ? `WHEN 'string' THEN strpos(${text}, ${params.add(v)}) > 0 ` : '';
     return `(CASE ${typeOf} ${stringBranch}WHEN 'array' THEN ${p} @> jsonb_build_array(${asJson}::jsonb) ELSE false END)`;
   };
   const compare = (op: string) =>
     typeof v === 'number'
       ? `(CASE WHEN ${typeOf} = 'number' THEN (${p})::numeric ${op} ${params.add(v)}::numeric ELSE false END)`
       : `(CASE WHEN ${typeOf} = 'string' THEN ${text} COLLATE "C" ${op} ${params.add(v)}::text ELSE false END)`;
-  const inList = () => `EXISTS (SELECT 1 FROM jsonb_array_elements(${params.add(json(v))}::jsonb) AS x(v) WHERE x.v = ${p})`;
+  const inList = () =>
+    `EXISTS (SELECT 1 FROM jsonb_array_elements(${params.add(json(v))}::jsonb) AS x(v) WHERE x.v = ${p})`;
   switch (f.operator) {
     case 'Equals':
       return `(${p} = ${params.add(json(v))}::jsonb)`;
@@ -121,7 +124,11 @@ export interface BuiltQuery {
  * MATERIALIZED CTE so that paging (`ORDER BY id LIMIT`) cannot make PostgreSQL trade the planned
  * access path for a walk of the primary key.
  */
-export function buildQuerySql(query: GraphQuery, plan: QueryPlan, residual: readonly PropertyFilter[]): BuiltQuery {
+export function buildQuerySql(
+  query: GraphQuery,
+  plan: QueryPlan,
+  residual: readonly PropertyFilter[],
+): BuiltQuery {
   const params = new Params();
   const ctes = query.relationshipPatterns.map((p, i) => patternCte(i, p, query.maxDepth, params));
   const where: string[] = [];
@@ -140,16 +147,22 @@ export function buildQuerySql(query: GraphQuery, plan: QueryPlan, residual: read
   });
   const limit = params.add(query.pageSize);
   const offset = params.add(query.skip);
-  const sql = `WITH RECURSIVE ${[...ctes, `matched AS MATERIALIZED (SELECT e.id FROM graph_entities e${
-    where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
-  })`].join(',\n')}
+  const sql = `WITH RECURSIVE ${[
+    ...ctes,
+    `matched AS MATERIALIZED (SELECT e.id FROM graph_entities e${
+      where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
+    })`,
+  ].join(',\n')}
 SELECT (SELECT count(*) FROM matched)::int AS total,
        coalesce((SELECT json_agg(id) FROM (SELECT id FROM matched ORDER BY id LIMIT ${limit} OFFSET ${offset}) page), '[]') AS ids`;
   return { sql, params: params.values };
 }
 
 /** The relationships by which the page's roots match each pattern (their first hop). */
-export function buildPatternRelationshipsSql(query: GraphQuery, rootIds: readonly string[]): BuiltQuery | null {
+export function buildPatternRelationshipsSql(
+  query: GraphQuery,
+  rootIds: readonly string[],
+): BuiltQuery | null {
   if (query.relationshipPatterns.length === 0 || rootIds.length === 0) return null;
   const params = new Params();
   const ctes = query.relationshipPatterns.map((p, i) => patternCte(i, p, query.maxDepth, params));

@@ -84,7 +84,12 @@ export class GraphStatisticsCollector {
       covered += f;
       typeRows.set(type, f * total);
     });
-    const nDistinct = typeStats === undefined ? 1 : typeStats.n_distinct < 0 ? -typeStats.n_distinct * total : typeStats.n_distinct;
+    const nDistinct =
+      typeStats === undefined
+        ? 1
+        : typeStats.n_distinct < 0
+          ? -typeStats.n_distinct * total
+          : typeStats.n_distinct;
     const others = Math.max(1, nDistinct - typeRows.size);
     const defaultTypeRows = Math.max(1, ((1 - covered) * total) / others);
 
@@ -94,7 +99,14 @@ export class GraphStatisticsCollector {
     const sampledRows = Math.max(1, sampled?.n ?? 0);
     const scale = percent >= 100 ? 1 : total / sampledRows;
     // Per (type, key): value counts in the sample; the same for all types together.
-    const rows = await q<{ type: string; key: string; value: string; n: number; total: number; n_distinct: number }>(
+    const rows = await q<{
+      type: string;
+      key: string;
+      value: string;
+      n: number;
+      total: number;
+      n_distinct: number;
+    }>(
       `WITH s AS (SELECT e.type, kv.key, kv.value::text AS value FROM graph_entities e${sample},
                   jsonb_each(e.properties) kv WHERE jsonb_typeof(kv.value) <> 'null'),
             g AS (SELECT type, key, value, count(*)::int AS n FROM s GROUP BY GROUPING SETS ((type, key, value), (key, value))),
@@ -114,7 +126,12 @@ export class GraphStatisticsCollector {
         // Values seen once in the sample say nothing about their frequency: they are left to the
         // "other values" estimate; distinct count extrapolated linearly (an overestimate for
         // low-cardinality properties, which the common values list covers).
-        s = { rows: row.total * scale, distinct: Math.max(row.n_distinct, Math.min(row.total, row.n_distinct * scale)), common: new Map(), commonRows: 0 };
+        s = {
+          rows: row.total * scale,
+          distinct: Math.max(row.n_distinct, Math.min(row.total, row.n_distinct * scale)),
+          common: new Map(),
+          commonRows: 0,
+        };
         properties.set(id, s);
       }
       if (row.n >= 2 || scale === 1) {

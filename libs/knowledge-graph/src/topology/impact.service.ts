@@ -22,7 +22,13 @@ export interface ImpactReport {
   readonly version: string | null;
   readonly runningOn: RunningOn;
   readonly dependents: ImpactedDependent[];
-  readonly activeDeployments: { id: string; module: string; version: string; targetEnvironment: string; status: string }[];
+  readonly activeDeployments: {
+    id: string;
+    module: string;
+    version: string;
+    targetEnvironment: string;
+    status: string;
+  }[];
 }
 
 const MAX_DEPTH = 10;

@@ -55,6 +55,9 @@ const DESIRED_RELATIONSHIPS = `
   SELECT 'deployedTo:' || id, 'deployedTo', 'Deployment:' || id, 'Environment:' || target_environment, '{}'::jsonb
   FROM deployments`;
 
+/** TypeORM answers UPDATE / DELETE … RETURNING with [rows, affected count]. */
+const affected = (result: [unknown[], number]) => result[0];
+
 /** Mirrors environments, nodes, modules, versions, dependencies and deployments into the graph. */
 @Injectable()
 export class TopologyMirror {
@@ -81,11 +84,13 @@ export class TopologyMirror {
          RETURNING id`,
         statuses,
       );
-      const removed = await m.query<{ id: string }[]>(
-        `WITH desired AS (${DESIRED_ENTITIES})
+      const removed = affected(
+        await m.query<[{ id: string }[], number]>(
+          `WITH desired AS (${DESIRED_ENTITIES})
          DELETE FROM graph_entities g WHERE g.owner = 'topology' AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.key = g.natural_key)
          RETURNING id`,
-        statuses,
+          statuses,
+        ),
       );
       const rels = await m.query<{ id: string }[]>(
         `WITH desired AS (${DESIRED_RELATIONSHIPS})
@@ -98,16 +103,20 @@ export class TopologyMirror {
                IS DISTINCT FROM (EXCLUDED.source_id, EXCLUDED.target_id, EXCLUDED.properties)
          RETURNING id`,
       );
-      const relsRemoved = await m.query<{ id: string }[]>(
-        `WITH desired AS (${DESIRED_RELATIONSHIPS})
+      const relsRemoved = affected(
+        await m.query<[{ id: string }[], number]>(
+          `WITH desired AS (${DESIRED_RELATIONSHIPS})
          DELETE FROM graph_relationships g WHERE g.owner = 'topology' AND NOT EXISTS (
            SELECT 1 FROM desired d JOIN graph_entities s ON s.natural_key = d.source JOIN graph_entities t ON t.natural_key = d.target
            WHERE d.key = g.natural_key)
          RETURNING id`,
+        ),
       );
       const changed = upserted.length + removed.length + rels.length + relsRemoved.length;
       const cursor = Number(head?.seq ?? 0);
-      await m.query('UPDATE graph_state SET topology_cursor = GREATEST(topology_cursor, $1) WHERE id = 1', [cursor]);
+      await m.query('UPDATE graph_state SET topology_cursor = GREATEST(topology_cursor, $1) WHERE id = 1', [
+        cursor,
+      ]);
       if (changed > 0) await this.graph.bumpGeneration();
       return { changed, cursor };
     });

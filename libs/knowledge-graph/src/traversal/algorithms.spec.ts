@@ -28,9 +28,46 @@ const names = (s: AdjacencySnapshot, nodes: number[]) => nodes.map((n) => nameOf
 
 describe('shortest paths (Dijkstra by default)', () => {
   it.each<[string, Edge[], string, string, string, number]>([
-    ['A→B→D (1+1) beats A→C→D (10+1)', [['A', 'B', 1], ['B', 'D', 1], ['A', 'C', 10], ['C', 'D', 1]], 'A', 'D', 'ABD', 2],
-    ['direct A→B (5) loses to A→C→B (2+2)', [['A', 'B', 5], ['A', 'C', 2], ['C', 'B', 2]], 'A', 'B', 'ACB', 4],
-    ['diamond 11 / 7 / 6 → 6', [['A', 'B', 5], ['B', 'D', 6], ['A', 'C', 3], ['C', 'D', 4], ['A', 'E', 1], ['E', 'D', 5]], 'A', 'D', 'AED', 6],
+    [
+      'A→B→D (1+1) beats A→C→D (10+1)',
+      [
+        ['A', 'B', 1],
+        ['B', 'D', 1],
+        ['A', 'C', 10],
+        ['C', 'D', 1],
+      ],
+      'A',
+      'D',
+      'ABD',
+      2,
+    ],
+    [
+      'direct A→B (5) loses to A→C→B (2+2)',
+      [
+        ['A', 'B', 5],
+        ['A', 'C', 2],
+        ['C', 'B', 2],
+      ],
+      'A',
+      'B',
+      'ACB',
+      4,
+    ],
+    [
+      'diamond 11 / 7 / 6 → 6',
+      [
+        ['A', 'B', 5],
+        ['B', 'D', 6],
+        ['A', 'C', 3],
+        ['C', 'D', 4],
+        ['A', 'E', 1],
+        ['E', 'D', 5],
+      ],
+      'A',
+      'D',
+      'AED',
+      6,
+    ],
     ['from = to → one entity, weight 0', [['A', 'B', 1]], 'A', 'A', 'A', 0],
     ['an undirected edge is usable against its direction', [['B', 'A', 3, false]], 'A', 'B', 'AB', 3],
     ['an undirected edge is usable along its direction', [['A', 'B', 3, false]], 'A', 'B', 'AB', 3],
@@ -56,7 +93,11 @@ describe('shortest paths (Dijkstra by default)', () => {
   });
 
   it('BFS (weighted=false) takes the fewest hops whatever the weights', () => {
-    const s = graph([['A', 'B', 5], ['A', 'C', 2], ['C', 'B', 2]]);
+    const s = graph([
+      ['A', 'B', 5],
+      ['A', 'C', 2],
+      ['C', 'B', 2],
+    ]);
     const path = bfs(s, at(s, 'A'), at(s, 'B'), 'outgoing');
     expect(names(s, path?.nodes ?? [])).toBe('AB');
     expect(path?.totalWeight).toBe(5);
@@ -65,19 +106,32 @@ describe('shortest paths (Dijkstra by default)', () => {
 
 describe('all simple paths', () => {
   it('returns both 2-hop paths', () => {
-    const s = graph([['A', 'B', 1], ['B', 'D', 1], ['A', 'C', 1], ['C', 'D', 1]]);
+    const s = graph([
+      ['A', 'B', 1],
+      ['B', 'D', 1],
+      ['A', 'C', 1],
+      ['C', 'D', 1],
+    ]);
     const paths = allSimplePaths(s, at(s, 'A'), at(s, 'D'), 'outgoing', 5, 100).map((p) => names(s, p.nodes));
     expect(paths.sort()).toEqual(['ABD', 'ACD']);
   });
 
   it('returns none for a 3-hop path with maxDepth 2', () => {
-    const s = graph([['A', 'B', 1], ['B', 'C', 1], ['C', 'D', 1]]);
+    const s = graph([
+      ['A', 'B', 1],
+      ['B', 'C', 1],
+      ['C', 'D', 1],
+    ]);
     expect(allSimplePaths(s, at(s, 'A'), at(s, 'D'), 'outgoing', 2, 100)).toEqual([]);
     expect(allSimplePaths(s, at(s, 'A'), at(s, 'D'), 'outgoing', 3, 100)).toHaveLength(1);
   });
 
   it('never loops on a cycle A→B→A', () => {
-    const s = graph([['A', 'B', 1], ['B', 'A', 1], ['B', 'C', 1]]);
+    const s = graph([
+      ['A', 'B', 1],
+      ['B', 'A', 1],
+      ['B', 'C', 1],
+    ]);
     const paths = allSimplePaths(s, at(s, 'A'), at(s, 'C'), 'both', 10, 100).map((p) => names(s, p.nodes));
     expect(paths).toEqual(['ABC', 'ABC']); // through each of the two A–B relationships
   });
@@ -85,7 +139,12 @@ describe('all simple paths', () => {
 
 describe('neighbourhood', () => {
   it('reaches k hops out, respects direction and filters entity types', () => {
-    const s = graph([['A', 'B', 1], ['B', 'C', 1], ['C', 'D', 1], ['Z', 'A', 1]]);
+    const s = graph([
+      ['A', 'B', 1],
+      ['B', 'C', 1],
+      ['C', 'D', 1],
+      ['Z', 'A', 1],
+    ]);
     const two = neighbourhood(s, at(s, 'A'), 2, 'outgoing');
     expect(two.nodes.map((n) => `${nameOf(s.entityId(n.index))}${n.depth}`).sort()).toEqual(['B1', 'C2']);
     const both = neighbourhood(s, at(s, 'A'), 1, 'both');

@@ -59,7 +59,12 @@ class MinHeap {
   }
 }
 
-function unwind(snapshot: AdjacencySnapshot, to: number, prevNode: Int32Array, prevRel: Int32Array): IndexPath {
+function unwind(
+  snapshot: AdjacencySnapshot,
+  to: number,
+  prevNode: Int32Array,
+  prevRel: Int32Array,
+): IndexPath {
   const nodes = [to];
   const rels: number[] = [];
   let totalWeight = 0;
@@ -75,7 +80,12 @@ function unwind(snapshot: AdjacencySnapshot, to: number, prevNode: Int32Array, p
 }
 
 /** Dijkstra (weights ≥ 0), stopping when `to` is settled. */
-export function dijkstra(snapshot: AdjacencySnapshot, from: number, to: number, direction: Direction): IndexPath | null {
+export function dijkstra(
+  snapshot: AdjacencySnapshot,
+  from: number,
+  to: number,
+  direction: Direction,
+): IndexPath | null {
   if (from === to) return { nodes: [from], rels: [], totalWeight: 0 };
   const n = snapshot.entityCount;
   const dist = new Float64Array(n).fill(Infinity);
@@ -106,7 +116,12 @@ export function dijkstra(snapshot: AdjacencySnapshot, from: number, to: number, 
 }
 
 /** Breadth-first: the path with the fewest hops (weights only summed for the answer). */
-export function bfs(snapshot: AdjacencySnapshot, from: number, to: number, direction: Direction): IndexPath | null {
+export function bfs(
+  snapshot: AdjacencySnapshot,
+  from: number,
+  to: number,
+  direction: Direction,
+): IndexPath | null {
   if (from === to) return { nodes: [from], rels: [], totalWeight: 0 };
   const n = snapshot.entityCount;
   const prevNode = new Int32Array(n).fill(-1);

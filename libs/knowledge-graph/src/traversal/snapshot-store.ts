@@ -47,7 +47,9 @@ export class SnapshotStore {
   private read(): Promise<AdjacencySnapshot> {
     const started = Date.now();
     return this.database.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const [state] = await m.query<{ generation: string }[]>('SELECT generation FROM graph_state WHERE id = 1');
+      const [state] = await m.query<{ generation: string }[]>(
+        'SELECT generation FROM graph_state WHERE id = 1',
+      );
       const [counts] = await m.query<{ e: number; r: number }[]>(
         `SELECT (SELECT reltuples FROM pg_class WHERE oid = 'graph_entities'::regclass)::float8 AS e,
                 (SELECT reltuples FROM pg_class WHERE oid = 'graph_relationships'::regclass)::float8 AS r`,
@@ -70,7 +72,14 @@ export class SnapshotStore {
       after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
         const rows = await m.query<
-          { id: string; type: string; source_id: string; target_id: string; weight: number; is_directed: boolean }[]
+          {
+            id: string;
+            type: string;
+            source_id: string;
+            target_id: string;
+            weight: number;
+            is_directed: boolean;
+          }[]
         >(
           `SELECT id, type, source_id, target_id, weight, is_directed FROM graph_relationships
            WHERE id > $1 ORDER BY id LIMIT $2`,

@@ -26,18 +26,42 @@ export class TraversalService {
   }
 
   /** Neighbour ids only (no hydration): what the bench compares with a recursive CTE. */
-  async neighbourIds(id: string, depth: number, direction: Direction, types?: readonly string[]): Promise<string[]> {
+  async neighbourIds(
+    id: string,
+    depth: number,
+    direction: Direction,
+    types?: readonly string[],
+  ): Promise<string[]> {
     const snapshot = await this.snapshots.get();
-    const result = neighbourhood(snapshot, this.indexOf(snapshot, id), depth, direction, types === undefined ? undefined : new Set(types));
+    const result = neighbourhood(
+      snapshot,
+      this.indexOf(snapshot, id),
+      depth,
+      direction,
+      types === undefined ? undefined : new Set(types),
+    );
     return result.nodes.map((n) => snapshot.entityId(n.index));
   }
 
-  async neighbours(id: string, depth: number, direction: Direction, types?: readonly string[]): Promise<NeighbourhoodResult> {
+  async neighbours(
+    id: string,
+    depth: number,
+    direction: Direction,
+    types?: readonly string[],
+  ): Promise<NeighbourhoodResult> {
     const snapshot = await this.snapshots.get();
-    const result = neighbourhood(snapshot, this.indexOf(snapshot, id), depth, direction, types === undefined ? undefined : new Set(types));
+    const result = neighbourhood(
+      snapshot,
+      this.indexOf(snapshot, id),
+      depth,
+      direction,
+      types === undefined ? undefined : new Set(types),
+    );
     const depthById = new Map(result.nodes.map((n) => [snapshot.entityId(n.index), n.depth]));
     const entities = await this.graph.findEntities([...depthById.keys()]);
-    const relationships = await this.graph.findRelationships(result.rels.map((r) => snapshot.relationshipId(r)));
+    const relationships = await this.graph.findRelationships(
+      result.rels.map((r) => snapshot.relationshipId(r)),
+    );
     return {
       entities: entities
         .map((e) => ({ ...e, depth: depthById.get(e.id) ?? 0 }))
@@ -47,25 +71,49 @@ export class TraversalService {
   }
 
   /** The shortest path's snapshot indexes (the bench measures this). */
-  async shortestIndexPath(from: string, to: string, weighted: boolean, direction: Direction = 'outgoing'): Promise<IndexPath | null> {
+  async shortestIndexPath(
+    from: string,
+    to: string,
+    weighted: boolean,
+    direction: Direction = 'outgoing',
+  ): Promise<IndexPath | null> {
     const snapshot = await this.snapshots.get();
     const a = this.indexOf(snapshot, from);
     const b = this.indexOf(snapshot, to);
     return weighted ? dijkstra(snapshot, a, b, direction) : bfs(snapshot, a, b, direction);
   }
 
-  async shortest(from: string, to: string, weighted: boolean, direction: Direction = 'outgoing'): Promise<GraphPath> {
+  async shortest(
+    from: string,
+    to: string,
+    weighted: boolean,
+    direction: Direction = 'outgoing',
+  ): Promise<GraphPath> {
     const snapshot = await this.snapshots.get();
     const a = this.indexOf(snapshot, from);
     const b = this.indexOf(snapshot, to);
     const path = weighted ? dijkstra(snapshot, a, b, direction) : bfs(snapshot, a, b, direction);
-    if (path === null) throw noPath(from, to, `following ${direction} relationships (undirected ones both ways)`);
+    if (path === null)
+      throw noPath(from, to, `following ${direction} relationships (undirected ones both ways)`);
     return (await this.hydrate(snapshot, [path]))[0] as GraphPath;
   }
 
-  async all(from: string, to: string, maxDepth: number, limit: number, direction: Direction = 'outgoing'): Promise<GraphPath[]> {
+  async all(
+    from: string,
+    to: string,
+    maxDepth: number,
+    limit: number,
+    direction: Direction = 'outgoing',
+  ): Promise<GraphPath[]> {
     const snapshot = await this.snapshots.get();
-    const paths = allSimplePaths(snapshot, this.indexOf(snapshot, from), this.indexOf(snapshot, to), direction, maxDepth, limit);
+    const paths = allSimplePaths(
+      snapshot,
+      this.indexOf(snapshot, from),
+      this.indexOf(snapshot, to),
+      direction,
+      maxDepth,
+      limit,
+    );
     return this.hydrate(snapshot, paths);
   }
 
@@ -75,8 +123,12 @@ export class TraversalService {
     const entities = new Map((await this.graph.findEntities([...entityIds])).map((e) => [e.id, e]));
     const rels = new Map((await this.graph.findRelationships([...relIds])).map((r) => [r.id, r]));
     return paths.map((p) => ({
-      entities: p.nodes.map((n) => entities.get(snapshot.entityId(n))).filter((e): e is GraphEntity => e !== undefined),
-      relationships: p.rels.map((r) => rels.get(snapshot.relationshipId(r))).filter((r): r is GraphRelationship => r !== undefined),
+      entities: p.nodes
+        .map((n) => entities.get(snapshot.entityId(n)))
+        .filter((e): e is GraphEntity => e !== undefined),
+      relationships: p.rels
+        .map((r) => rels.get(snapshot.relationshipId(r)))
+        .filter((r): r is GraphRelationship => r !== undefined),
       totalWeight: p.totalWeight,
       hops: p.rels.length,
     }));
