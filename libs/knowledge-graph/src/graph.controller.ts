@@ -51,7 +51,7 @@ import { toEntityDto, toPathDto, toRelationshipDto } from './graph.mapper';
 import { GraphService, type GraphSchemaView } from './graph.service';
 import { GraphRepository } from './graph.repository';
 import { GraphQueryEngine } from './query/query-engine';
-import { QUERY_LIMITS, type FilterOperator, type PatternDirection } from './query/query.types';
+import { QUERY_LIMITS, type FilterOperator } from './query/query.types';
 import { ImpactService, type ImpactReport } from './topology/impact.service';
 import { TopologyMirror } from './topology/topology-mirror';
 import { SnapshotStore } from './traversal/snapshot-store';
