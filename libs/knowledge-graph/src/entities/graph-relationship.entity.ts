@@ -41,10 +41,18 @@ export class GraphRelationshipEntity {
   createdAt: Date;
 
   @ManyToOne(() => GraphEntityEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'source_id', referencedColumnName: 'id' })
+  @JoinColumn({
+    name: 'source_id',
+    referencedColumnName: 'id',
+    foreignKeyConstraintName: 'FK_graph_relationships_source',
+  })
   source?: Relation<GraphEntityEntity>;
 
   @ManyToOne(() => GraphEntityEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'target_id', referencedColumnName: 'id' })
+  @JoinColumn({
+    name: 'target_id',
+    referencedColumnName: 'id',
+    foreignKeyConstraintName: 'FK_graph_relationships_target',
+  })
   target?: Relation<GraphEntityEntity>;
 }
