@@ -22,3 +22,5 @@ export const GRAPH_ENTITIES = [
 export { KnowledgeGraphModule, TOPOLOGY_SYNC_TASK } from './knowledge-graph.module';
 export { ImpactService, type ImpactReport } from './topology/impact.service';
 export { TopologyMirror } from './topology/topology-mirror';
+/** The services wired by hand on a database URL (integration tests, the bench). */
+export { graphOn } from './testing';

@@ -1,5 +1,7 @@
 import type { Direction } from '../graph.types';
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** UUIDs held as 16 bytes each: a million relationship ids cost 16 MB instead of ~90 MB of strings. */
 class UuidTable {
   private bytes: Uint8Array;
@@ -24,7 +26,7 @@ class UuidTable {
   get(index: number): string {
     const at = index * 16;
     let hex = '';
-    for (let i = 0; i < 16; i++) hex += (this.bytes[at + i] ?? 0).toString(16).padStart(2, '0');
+    for (let i = 0; i < 16; i++) hex += HEX[this.bytes[at + i] ?? 0] ?? '00';
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 }
@@ -51,7 +53,7 @@ export interface SnapshotRelationshipRow {
 export class AdjacencySnapshot {
   private constructor(
     readonly generation: number,
-    private readonly entityIds: UuidTable,
+    private readonly entityIds: string[],
     private readonly indexById: Map<string, number>,
     private readonly entityType: Uint16Array,
     private readonly typeNames: string[],
@@ -84,7 +86,7 @@ export class AdjacencySnapshot {
   /** @internal used by the builder */
   static assemble(parts: {
     generation: number;
-    entityIds: UuidTable;
+    entityIds: string[];
     indexById: Map<string, number>;
     entityType: Uint16Array;
     typeNames: string[];
@@ -153,7 +155,7 @@ export class AdjacencySnapshot {
   }
 
   entityId(index: number): string {
-    return this.entityIds.get(index);
+    return this.entityIds[index] ?? '';
   }
 
   entityTypeOf(index: number): string {
@@ -188,7 +190,7 @@ export class AdjacencySnapshot {
 }
 
 export class SnapshotBuilder {
-  private readonly entityIds: UuidTable;
+  private readonly entityIds: string[] = [];
   private readonly indexById = new Map<string, number>();
   private readonly types: number[] = [];
   private readonly typeIndex = new Map<string, number>();
@@ -204,7 +206,7 @@ export class SnapshotBuilder {
     expectedEntities: number,
     expectedRelationships: number,
   ) {
-    this.entityIds = new UuidTable(expectedEntities);
+    void expectedEntities;
     this.relIds = new UuidTable(expectedRelationships);
   }
 
@@ -216,7 +218,8 @@ export class SnapshotBuilder {
       this.typeNames.push(type);
       this.typeIndex.set(type, t);
     }
-    this.indexById.set(id, this.entityIds.push(id));
+    this.indexById.set(id, this.entityIds.length);
+    this.entityIds.push(id);
     this.types.push(t);
   }
 

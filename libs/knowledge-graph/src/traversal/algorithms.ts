@@ -201,27 +201,25 @@ export function neighbourhood(
   direction: Direction,
   typeFilter?: ReadonlySet<string>,
 ): Neighbourhood {
-  const distance = new Map<number, number>([[from, 0]]);
+  // Hop distance + 1 per entity (0: not reached); a typed array is far cheaper than a Map here.
+  const reached = new Uint8Array(snapshot.entityCount);
+  reached[from] = 1;
+  const nodes: { index: number; depth: number }[] = [];
   const rels: number[] = [];
   let frontier = [from];
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
     const next: number[] = [];
     for (const u of frontier) {
       snapshot.forEachStep(u, direction, (v, rel) => {
-        if (!distance.has(v)) {
-          distance.set(v, d);
-          next.push(v);
-          rels.push(rel);
-        }
+        if (reached[v] !== 0) return;
+        reached[v] = d + 1;
+        next.push(v);
+        rels.push(rel);
+        if (typeFilter === undefined || typeFilter.has(snapshot.entityTypeOf(v)))
+          nodes.push({ index: v, depth: d });
       });
     }
     frontier = next;
-  }
-  const nodes: { index: number; depth: number }[] = [];
-  for (const [index, d] of distance) {
-    if (index === from) continue;
-    if (typeFilter !== undefined && !typeFilter.has(snapshot.entityTypeOf(index))) continue;
-    nodes.push({ index, depth: d });
   }
   return { nodes, rels };
 }
