@@ -72,7 +72,17 @@ export interface SchemaRow {
 /** SQL of the graph tables. Joins the caller's transaction (see `Database`). */
 @Injectable()
 export class GraphRepository {
+  /** Graph writes this process committed; lets its own readers skip the recheck window (DR-19). */
+  localCommits = 0;
+
   constructor(@Inject(Database) readonly database: Database) {}
+
+  /** Runs a graph write in one transaction and notes its commit for this process's readers. */
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    const result = await this.database.transaction(work);
+    this.localCommits++;
+    return result;
+  }
 
   private query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     return this.database.manager().query<T[]>(sql, params);

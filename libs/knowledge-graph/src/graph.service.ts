@@ -65,7 +65,7 @@ export class GraphService {
     properties: Record<string, unknown>,
     principal: Principal,
   ): Promise<GraphEntity> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const errors = [
         ...reservedType(type, 'type'),
         ...validateEntity(await this.enforcedSchema(), type, properties),
@@ -94,7 +94,7 @@ export class GraphService {
     properties: Record<string, unknown>,
     principal: Principal,
   ): Promise<GraphEntity> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const current = await this.graph.findEntity(id, true);
       if (current === null) throw entityNotFound(id);
       if (current.owner === 'topology') throw topologyOwned('Graph entity', id);
@@ -109,7 +109,7 @@ export class GraphService {
   }
 
   deleteEntity(id: string): Promise<void> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const current = await this.graph.findEntity(id, true);
       if (current === null) throw entityNotFound(id);
       if (current.owner === 'topology') throw topologyOwned('Graph entity', id);
@@ -129,7 +129,7 @@ export class GraphService {
     },
     principal: Principal,
   ): Promise<GraphRelationship> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const weight = input.weight ?? 1;
       const properties = input.properties ?? {};
       const [source, target] = await Promise.all([
@@ -177,7 +177,7 @@ export class GraphService {
   }
 
   deleteRelationship(id: string): Promise<void> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const rel = await this.graph.findRelationship(id);
       if (rel === null) throw relationshipNotFound(id);
       if (rel.owner === 'topology') throw topologyOwned('Graph relationship', id);
@@ -192,7 +192,7 @@ export class GraphService {
   }
 
   createSchema(version: string, rawDefinition: unknown, principal: Principal): Promise<GraphSchemaView> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const errors: FieldError[] = [];
       if (!SCHEMA_VERSION_PATTERN.test(version)) {
         errors.push({ field: 'version', message: 'must be a version major.minor.patch (e.g. 1.2.0)' });

@@ -9,7 +9,7 @@ export type { Direction, GraphEntity, GraphPath, GraphRelationship } from './gra
 export { GraphQueryEngine, type QueryResult } from './query/query-engine';
 export { GraphStatisticsCollector } from './query/statistics';
 export type { GraphQuery, PropertyFilter, QueryPlan, RelationshipPattern } from './query/query.types';
-export { SnapshotStore } from './traversal/snapshot-store';
+export { SNAPSHOT_RECHECK_MS, SnapshotStore } from './traversal/snapshot-store';
 export { TraversalService } from './traversal/traversal.service';
 
 /** Entities of the knowledge graph, for the application's schema. */

@@ -13,7 +13,7 @@ export async function graphOn(url: string, schema: SchemaDefinition, poolSize = 
   await dataSource.initialize();
   const database = new Database(dataSource);
   const repository = new GraphRepository(database);
-  const snapshots = new SnapshotStore(database);
+  const snapshots = new SnapshotStore(database, repository);
   return {
     database,
     repository,

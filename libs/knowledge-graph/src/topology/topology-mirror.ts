@@ -68,7 +68,7 @@ export class TopologyMirror {
 
   /** Rebuilds the mirror from the source tables; returns how many rows changed. */
   rebuild(): Promise<{ changed: number; cursor: number }> {
-    return this.database.transaction(async () => {
+    return this.graph.write(async () => {
       const m = this.database.manager();
       // One rebuild at a time across replicas.
       await m.query('SELECT pg_advisory_xact_lock(7261947301946623011)');

@@ -17,9 +17,18 @@ class UuidTable {
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    const hex = uuid.replace(/-/g, '');
-    const at = this.length * 16;
-    for (let i = 0; i < 16; i++) this.bytes[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    let at = this.length * 16;
+    let high = -1;
+    for (let i = 0; i < uuid.length; i++) {
+      const c = uuid.charCodeAt(i);
+      if (c === 45) continue; // '-'
+      const nibble = c <= 57 ? c - 48 : (c | 32) - 87;
+      if (high < 0) high = nibble;
+      else {
+        this.bytes[at++] = (high << 4) | nibble;
+        high = -1;
+      }
+    }
     return this.length++;
   }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { AdjacencySnapshot } from './adjacency-snapshot';
 import { allSimplePaths, bfs, dijkstra, neighbourhood } from './algorithms';
 
@@ -151,5 +152,57 @@ describe('neighbourhood', () => {
     expect(both.nodes.map((n) => nameOf(s.entityId(n.index))).sort()).toEqual(['B', 'Z']);
     const typed = neighbourhood(s, at(s, 'A'), 1, 'both', new Set(['Other']));
     expect(typed.nodes.map((n) => nameOf(s.entityId(n.index)))).toEqual(['Z']);
+  });
+});
+
+describe('bidirectional Dijkstra against Bellman–Ford (property)', () => {
+  const letters = 'ABCDEFGHIJKL';
+
+  it('finds a valid path of the minimum total weight, or none exactly when none exists', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.nat({ max: 11 }), fc.nat({ max: 11 }), fc.integer({ min: 0, max: 10 }), fc.boolean()),
+          { maxLength: 30 },
+        ),
+        fc.nat({ max: 11 }),
+        fc.nat({ max: 11 }),
+        fc.constantFrom<'outgoing' | 'incoming' | 'both'>('outgoing', 'incoming', 'both'),
+        (edges, a, b, direction) => {
+          const s = graph(
+            edges.map(([x, y, w, d]) => [letters[x] ?? 'A', letters[y] ?? 'A', w, d]),
+            [...letters],
+          );
+          const from = at(s, letters[a] ?? 'A');
+          const to = at(s, letters[b] ?? 'A');
+          // Bellman–Ford over the same steps.
+          const dist = new Array<number>(s.entityCount).fill(Infinity);
+          dist[from] = 0;
+          for (let i = 0; i < s.entityCount; i++) {
+            for (let u = 0; u < s.entityCount; u++) {
+              const du = dist[u] ?? Infinity;
+              if (du === Infinity) continue;
+              s.forEachStep(u, direction, (v, rel) => {
+                const c = du + (s.relWeight[rel] ?? 0);
+                if (c < (dist[v] ?? Infinity)) dist[v] = c;
+              });
+            }
+          }
+          const path = dijkstra(s, from, to, direction);
+          const expected = dist[to] ?? Infinity;
+          if (expected === Infinity) return path === null;
+          if (path === null || path.totalWeight !== expected) return false;
+          // Each step is a real step of that direction.
+          return path.rels.every((rel, i) => {
+            let ok = false;
+            s.forEachStep(path.nodes[i] ?? -1, direction, (v, r) => {
+              if (r === rel && v === path.nodes[i + 1]) ok = true;
+            });
+            return ok;
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
