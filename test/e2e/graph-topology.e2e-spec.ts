@@ -72,6 +72,15 @@ describe('knowledge graph: the topology mirror and impact analysis on a real fle
   }
 
   it('lists inventory-service (its range, environments and nodes) in the impact of payment-processor, also in the deployment plan', async () => {
+    // No rebuild yet: the publications' events put the mirror behind, and the impact query syncs it.
+    const published = await request(t.server)
+      .get('/api/v1/graph/impact?module=payment-processor&version=2.0.0')
+      .set(...bearer(viewer));
+    expect((published.body as ImpactBody).dependents.map((d) => [d.module, d.range])).toEqual([
+      ['inventory-service', '^2.0.0'],
+    ]);
+    expect((published.body as ImpactBody).runningOn.nodes).toEqual([]);
+
     await deploy('payment-processor', '2.0.0');
     await deploy('inventory-service', '1.4.0');
     // The mirror follows the event log; an explicit rebuild makes the test independent of its timing

@@ -13,9 +13,12 @@ import { TraversalService } from './traversal/traversal.service';
 export const TOPOLOGY_SYNC_TASK = 'graph-topology-sync';
 /** How often the leader checks the event log and refreshes the topology mirror (DR-19). */
 const TOPOLOGY_SYNC_INTERVAL_MS = 5_000;
+/** Every this many ticks the leader rebuilds even without new events (node status changes emit none). */
+const FULL_REBUILD_EVERY = 12;
 
 class TopologySync implements OnApplicationBootstrap {
   private readonly logger = new Logger('TopologySync');
+  private ticks = 0;
 
   constructor(
     @Inject(LeaderScheduler) private readonly leader: LeaderScheduler,
@@ -25,7 +28,8 @@ class TopologySync implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.leader.every(TOPOLOGY_SYNC_TASK, TOPOLOGY_SYNC_INTERVAL_MS, async () => {
       try {
-        await this.mirror.syncIfBehind();
+        if (++this.ticks % FULL_REBUILD_EVERY === 0) await this.mirror.rebuild();
+        else await this.mirror.syncIfBehind();
       } catch (error) {
         this.logger.warn(`topology sync failed: ${error instanceof Error ? error.message : String(error)}`);
       }
