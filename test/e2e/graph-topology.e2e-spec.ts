@@ -54,7 +54,12 @@ describe('knowledge graph: the topology mirror and impact analysis on a real fle
     const res = await request(t.server)
       .post('/api/v1/deployments')
       .set(...bearer(admin))
-      .send({ moduleName, version, targetEnvironment: 'Development' });
+      .send({
+        moduleName,
+        version,
+        targetEnvironment: 'Development',
+        strategyParams: { verifyWindowSeconds: 0 },
+      });
     expect(res.status).toBe(202);
     const id = (res.body as { id: string }).id;
     const started = Date.now();
