@@ -104,6 +104,18 @@ describe('knowledge graph API', () => {
         },
       });
     expect(schema.status).toBe(201);
+    const older = await api()
+      .post('/api/v1/graph/schemas')
+      .set(...bearer(admin))
+      .send({ version: '0.9.0', definition: {} });
+    expect(older.status).toBe(409);
+    expect(
+      (
+        await api()
+          .get('/api/v1/graph/schemas/7.7.7')
+          .set(...bearer(viewer))
+      ).status,
+    ).toBe(404);
     expect(
       (
         await api()
