@@ -70,6 +70,12 @@ export class GraphQueryEngine {
 
   validate(query: GraphQuery): void {
     const errors: FieldError[] = [...checkTypeName(query.entityType, 'entityType')];
+    if (query.filters.length > QUERY_LIMITS.filters) {
+      errors.push({ field: 'filters', message: `at most ${QUERY_LIMITS.filters} filters` });
+    }
+    if (query.relationshipPatterns.length > QUERY_LIMITS.patterns) {
+      errors.push({ field: 'relationshipPatterns', message: `at most ${QUERY_LIMITS.patterns} patterns` });
+    }
     query.filters.forEach((f, i) => errors.push(...checkFilter(f, `filters.${i}`)));
     query.relationshipPatterns.forEach((p, i) => {
       errors.push(...checkTypeName(p.type, `relationshipPatterns.${i}.type`));

@@ -47,6 +47,8 @@ export interface GraphQuery {
 }
 
 export const QUERY_LIMITS = {
+  filters: 32,
+  patterns: 4,
   maxDepth: 5,
   pageSize: 200,
   defaultPageSize: 50,
