@@ -7,8 +7,9 @@ import { ConfigModule, type AppConfig } from '@hotswap/config';
 import type { Clock } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
-import { DeploymentsModule } from '@hotswap/deployments';
+import { DEPLOYMENT_IMPACT, DeploymentsModule } from '@hotswap/deployments';
 import { EventsModule } from '@hotswap/events';
+import { ImpactService, KnowledgeGraphModule } from '@hotswap/knowledge-graph';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { FleetInventoryModule } from './fleet-inventory.module';
@@ -27,7 +28,11 @@ export interface AppModuleOptions extends ObservabilityOptions {
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     // One instance, imported by the approvals feature too (its scheduler and service).
-    const deployments = DeploymentsModule.forRoot(approvalGateWiring());
+    const gate = approvalGateWiring();
+    const deployments = DeploymentsModule.forRoot({
+      imports: [...gate.imports, KnowledgeGraphModule],
+      providers: [...gate.providers, { provide: DEPLOYMENT_IMPACT, useExisting: ImpactService }],
+    });
     return {
       module: AppModule,
       imports: [
@@ -41,6 +46,7 @@ export class AppModule {
         CoordinationModule.forRoot(),
         ClustersModule,
         FleetInventoryModule,
+        KnowledgeGraphModule,
         deployments,
         ApprovalsModule.forRoot({ deployments }),
         ...(options.imports ?? []),

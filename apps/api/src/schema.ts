@@ -13,6 +13,7 @@ import type { SchemaDefinition } from '@hotswap/database';
 import { EVENT_ENTITIES } from '@hotswap/events';
 import { MODULE_ENTITIES } from '@hotswap/modules';
 import { DEPLOYMENT_ENTITIES } from '@hotswap/deployments';
+import { GRAPH_ENTITIES } from '@hotswap/knowledge-graph';
 import { MIGRATIONS } from './migrations';
 
 /** Every entity of the application and the migrations that create their tables. */
@@ -31,6 +32,7 @@ export const SCHEMA: SchemaDefinition = {
     IdempotencyKeyEntity,
     ...CLUSTER_ENTITIES,
     ...APPROVAL_ENTITIES,
+    ...GRAPH_ENTITIES,
   ],
   migrations: MIGRATIONS,
 };

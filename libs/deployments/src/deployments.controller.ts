@@ -5,6 +5,7 @@ import {
   HttpCode,
   HttpStatus,
   Inject,
+  Optional,
   Param,
   ParseUUIDPipe,
   Post,
@@ -24,6 +25,7 @@ import { ListDeploymentsQueryDto, RollbackRequestDto } from './dto/deployment-qu
 import { DeploymentPageDto, DeploymentPlanDto, DeploymentResponseDto } from './dto/deployment.response.dto';
 import { DeploymentsService } from './deployments.service';
 import { ManualRollback } from './manual-rollback';
+import { DEPLOYMENT_IMPACT, type DeploymentImpactPort } from './ports';
 
 const uuid = new ParseUUIDPipe({ version: '4', errorHttpStatusCode: HttpStatus.NOT_FOUND });
 
@@ -34,6 +36,7 @@ export class DeploymentsController {
     @Inject(DeploymentsService) private readonly deployments: DeploymentsService,
     @Inject(DeploymentQueries) private readonly queries: DeploymentQueries,
     @Inject(ManualRollback) private readonly rollbacks: ManualRollback,
+    @Optional() @Inject(DEPLOYMENT_IMPACT) private readonly impact?: DeploymentImpactPort,
   ) {}
 
   @Post()
@@ -69,7 +72,10 @@ export class DeploymentsController {
   @ApiProblems(400, 415, 422)
   async plan(@Body(CreateDeploymentPipe) body: ParsedDeploymentRequest): Promise<DeploymentPlanDto> {
     const plan = await this.deployments.preview(body.request, body.errors);
-    return toPlan(plan, await this.queries.conflicts(plan));
+    const dto = toPlan(plan, await this.queries.conflicts(plan));
+    return this.impact === undefined
+      ? dto
+      : { ...dto, impact: await this.impact.impactOf(plan.moduleName, plan.version) };
   }
 
   @Get()

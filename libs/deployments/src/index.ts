@@ -32,6 +32,8 @@ export {
   type NodeOperationRequest,
   type StrategyName,
   type TargetNode,
+  DEPLOYMENT_IMPACT,
+  type DeploymentImpactPort,
 } from './ports';
 
 /** Entities of the deployment engine, for the application's schema. */

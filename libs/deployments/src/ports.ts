@@ -118,3 +118,12 @@ export interface DeploymentScheduler {
   schedule(deploymentId: string, at?: Date): Promise<void>;
 }
 export const DEPLOYMENT_SCHEDULER = Symbol('DeploymentScheduler');
+
+/**
+ * Optional: what else a change of the module affects (the knowledge graph's impact analysis). When
+ * bound, `POST /deployments/plan` includes it.
+ */
+export interface DeploymentImpactPort {
+  impactOf(moduleName: string, version: string | null): Promise<object>;
+}
+export const DEPLOYMENT_IMPACT = Symbol('DeploymentImpactPort');

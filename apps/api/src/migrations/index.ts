@@ -5,6 +5,7 @@ import { IdentityAndAudit1796026890508 } from './1796026890508-IdentityAndAudit'
 import { Coordination1796027066929 } from './1796027066929-Coordination';
 import { Fleet1796028220168 } from './1796028220168-Fleet';
 import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine';
+import { KnowledgeGraph1796031000000 } from './1796031000000-KnowledgeGraph';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
@@ -15,5 +16,6 @@ export const MIGRATIONS: MigrationClass[] = [
   Coordination1796027066929,
   Fleet1796028220168,
   DeploymentEngine1796029949379,
+  KnowledgeGraph1796031000000,
   Approvals1796160255228,
 ];

@@ -134,4 +134,11 @@ export class DeploymentPlanDto {
   @ApiProperty() estimatedDurationSeconds: number;
   @ApiProperty({ type: [String], description: 'Active deployments that would block this one' })
   conflicts: string[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the change affects (knowledge graph impact: where it runs, dependents, active deployments)',
+  })
+  impact?: object;
 }
