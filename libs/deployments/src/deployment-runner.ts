@@ -226,20 +226,6 @@ export class DeploymentRunner {
         DeploymentStatus.Cancelled,
         `Aborted by an operator before ${policy.name} changed`,
       );
-    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
-    const selfRunning = deployment.status === DeploymentStatus.Running ? 1 : 0;
-    if (running - selfRunning >= policy.maxConcurrentDeployments) {
-      if (deployment.status !== DeploymentStatus.Queued) {
-        await this.database.transaction(() =>
-          this.setStatus(
-            deployment,
-            DeploymentStatus.Queued,
-            `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
-          ),
-        );
-      }
-      return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
-    }
     const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
     if (
       deployment.kind === 'deploy' &&
@@ -258,7 +244,23 @@ export class DeploymentRunner {
       );
       return { kind: 'continue' };
     }
-    await this.database.transaction(() => this.repository.updateStage(stage.id, { phase: 'gate' }));
+    // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
+    const claimed = await this.database.transaction(async () => {
+      await this.repository.lockEnvironmentSlots(policy.name);
+      const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
+      if (running >= policy.maxConcurrentDeployments) {
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Queued,
+          `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
+        );
+        return false;
+      }
+      await this.repository.updateStage(stage.id, { phase: 'gate' });
+      await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
+      return true;
+    });
+    if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
     return { kind: 'continue' };
   }
 

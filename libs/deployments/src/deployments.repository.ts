@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { lockKey } from '@hotswap/coordination';
 import { Database } from '@hotswap/database';
 import { In, type QueryDeepPartialEntity } from 'typeorm';
 import { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
@@ -114,7 +115,10 @@ export class DeploymentsRepository {
       .getMany();
   }
 
-  /** How many deployments are running (not queued, not finished) in an environment's current stage. */
+  /**
+   * How many deployments hold a slot of an environment: in `statuses` (running) with their current
+   * stage in that environment and past its entry (a deployment still at the entry holds no slot).
+   */
   async runningIn(environment: string, statuses: readonly string[]): Promise<number> {
     return this.database
       .repository(DeploymentEntity)
@@ -122,7 +126,15 @@ export class DeploymentsRepository {
       .innerJoin(DeploymentStageEntity, 's', 's.deployment_id = d.id AND s.position = d.current_stage')
       .where('d.status IN (:...statuses)', { statuses })
       .andWhere('s.environment = :environment', { environment })
+      .andWhere("s.phase <> 'start'")
       .getCount();
+  }
+
+  /** Serializes the slot claims of one environment until the caller's transaction ends. */
+  async lockEnvironmentSlots(environment: string): Promise<void> {
+    await this.database
+      .manager()
+      .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:slots:${environment}`).toString()]);
   }
 
   // ---- node-operation log ----
