@@ -52,10 +52,11 @@ export class SimulatedNodeDriver implements NodeDriver {
     const report = await this.reader.health(node, moduleName);
     if (moduleName === undefined) return report;
     const module = await this.nodes.findModule(node.id, moduleName);
+    // The probe covers the active slot and a staged (green) one: a faulted version fails it in either.
     const fault = this.fleet.currentFaults.find(
       (f) =>
         f.moduleName === moduleName &&
-        f.version === module?.activeVersion &&
+        (f.version === module?.activeVersion || f.version === module?.standbyVersion) &&
         f.unhealthyAfterInstall === true,
     );
     if (fault === undefined) return report;
