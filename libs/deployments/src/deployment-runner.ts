@@ -696,28 +696,41 @@ export class DeploymentRunner {
     }
     const parallelism = 100;
     const outcomes: { nodeId: string; ok: boolean; error?: string }[] = [];
+    const requestFor = (node: TargetNode) => ({
+      node,
+      kind,
+      moduleName: deployment.moduleName,
+      version: kind === 'rollback' ? node.previousVersion : deployment.version,
+    });
+    const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let i = 0; i < toRun.length; i += parallelism) {
       const chunk = toRun.slice(i, i + parallelism);
+      if (this.fleet.executeMany !== undefined) {
+        // One batch per chunk: the driver answers the chunk with a few round trips, not a few per node.
+        const answers = await this.fleet
+          .executeMany(chunk.map(requestFor))
+          .catch((error: unknown) => chunk.map(() => ({ ok: false, error: failure(error) })));
+        chunk.forEach((node, k) => {
+          const outcome = answers[k] ?? { ok: false, error: `${kind} failed` };
+          outcomes.push({
+            nodeId: node.id,
+            ok: outcome.ok,
+            ...(outcome.ok ? {} : { error: outcome.error ?? `${kind} failed` }),
+          });
+        });
+        continue;
+      }
       const answers = await Promise.all(
         chunk.map(async (node) => {
           try {
-            const outcome = await this.fleet.execute({
-              node,
-              kind,
-              moduleName: deployment.moduleName,
-              version: kind === 'rollback' ? node.previousVersion : deployment.version,
-            });
+            const outcome = await this.fleet.execute(requestFor(node));
             return {
               nodeId: node.id,
               ok: outcome.ok,
               ...(outcome.ok ? {} : { error: outcome.error ?? `${kind} failed` }),
             };
           } catch (error) {
-            return {
-              nodeId: node.id,
-              ok: false,
-              error: error instanceof Error ? error.message : String(error),
-            };
+            return { nodeId: node.id, ok: false, error: failure(error) };
           }
         }),
       );
