@@ -466,7 +466,8 @@ export class DeploymentRunner {
     ) {
       return { kind: 'wait', until: stage.waitUntil };
     }
-    const nodes = stage.plannedNodes.filter((n) => stage.updatedNodeIds.includes(n.id));
+    const updated = new Set(stage.updatedNodeIds);
+    const nodes = stage.plannedNodes.filter((n) => updated.has(n.id));
     const health = await this.fleet.health(
       nodes.map((n) => n.id),
       deployment.moduleName,
@@ -642,11 +643,12 @@ export class DeploymentRunner {
     moduleName: string,
     ids: readonly string[],
   ): Promise<TargetNode[]> {
+    const wanted = new Set(ids);
     const current = new Map(
       (await this.fleet.nodesOf(stage.environment ?? '', moduleName)).map((n) => [n.id, n]),
     );
     return stage.plannedNodes
-      .filter((p) => ids.includes(p.id))
+      .filter((p) => wanted.has(p.id))
       .map((p) => current.get(p.id) ?? departedNode(p.id, p.name));
   }
 

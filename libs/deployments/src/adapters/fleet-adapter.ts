@@ -7,7 +7,6 @@ import {
   type NodeOperationItem,
   type NodeOperationResult,
   type NodeRef,
-  type NodeView,
 } from '@hotswap/clusters';
 import type { MetricSample } from '../analysis/canary-analysis';
 import type {
@@ -19,7 +18,6 @@ import type {
   TargetNode,
 } from '../ports';
 
-const PAGE = 1_000;
 /** Statuses in which a node can take an operation at all. */
 const UNREACHABLE = new Set(['Unknown', 'Stopped']);
 
@@ -53,33 +51,24 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
   }
 
   async nodesOf(environment: string, moduleName: string): Promise<TargetNode[]> {
-    const views: NodeView[] = [];
-    let after: { name: string; id: string } | undefined;
-    for (;;) {
-      const page = await this.nodes.list({ environment }, after, PAGE);
-      views.push(...page);
-      const last = page[page.length - 1];
-      if (page.length < PAGE || last === undefined) break;
-      after = { name: last.node.name, id: last.node.id };
-    }
-    return views
-      .filter((v) => v.node.status !== 'Draining')
-      .map((v) => {
-        this.refs.set(v.node.id, {
-          id: v.node.id,
-          name: v.node.name,
-          kind: v.node.kind,
-          environmentId: v.node.environmentId,
+    const rows = await this.nodes.withModule(environment, moduleName);
+    return rows
+      .filter((r) => r.node.status !== 'Draining')
+      .map(({ node, module, healthy }) => {
+        this.refs.set(node.id, {
+          id: node.id,
+          name: node.name,
+          kind: node.kind,
+          environmentId: node.environmentId,
         });
-        const slot = v.modules.find((m) => m.moduleName === moduleName);
         return {
-          id: v.node.id,
-          name: v.node.name,
-          reachable: !UNREACHABLE.has(v.node.status),
-          healthy: v.healthy,
-          activeVersion: slot?.activeVersion ?? null,
-          standbyVersion: slot?.standbyVersion ?? null,
-          previousVersion: slot?.previousVersion ?? null,
+          id: node.id,
+          name: node.name,
+          reachable: !UNREACHABLE.has(node.status),
+          healthy,
+          activeVersion: module?.activeVersion ?? null,
+          standbyVersion: module?.standbyVersion ?? null,
+          previousVersion: module?.previousVersion ?? null,
         };
       });
   }
