@@ -1,7 +1,7 @@
 /**
  * P3 and P2 (docs: performance.md) — the deployment engine at fleet scale, and creating deployments.
  *
- *   npm run bench -- rollout [--nodes 10000] [--rate 200] [--seconds 10] [--no-pin]
+ *   npm run bench -- rollout [--nodes 10000] [--rate 200] [--seconds 10] [--only p2|p3] [--no-pin]
  *
  * Runs the compiled API on scratch databases of the PostgreSQL server at BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres).
@@ -470,6 +470,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       nodes: { type: 'string', default: '10000' },
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '10' },
+      only: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
     },
   });
@@ -482,31 +483,40 @@ export async function run(args: string[]): Promise<BenchResult> {
   await admin.connect();
   try {
     log(`rollout: ${nodes} simulated nodes; ${pinning.description}`);
-    const fleet = await fleetScale(adminUrl, admin, nodes, pinning.children);
-    const creates = await createLatency(adminUrl, admin, rate, seconds, pinning.children);
+    if (values.only !== undefined && values.only !== 'p2' && values.only !== 'p3')
+      throw new Error('--only takes p2 or p3');
+    const fleet =
+      values.only === 'p2' ? undefined : await fleetScale(adminUrl, admin, nodes, pinning.children);
+    const creates =
+      values.only === 'p3'
+        ? undefined
+        : await createLatency(adminUrl, admin, rate, seconds, pinning.children);
     const perSecond = (r: RolloutFigures) => (nodes / r.wallMs) * 1000;
+    const p3 = (f: NonNullable<typeof fleet>) => [
+      atMost(
+        'P3 Direct orchestration overhead (wall − baseline)',
+        (f.direct.wallMs - f.baselineMs) / 1000,
+        10,
+        's',
+      ),
+      atMost(
+        'P3 Canary orchestration overhead (wall − baseline)',
+        (f.canary.wallMs - f.baselineMs) / 1000,
+        10,
+        's',
+      ),
+      atLeast('P3 Direct node updates persisted per second', perSecond(f.direct), 2_000, '/s'),
+      atLeast('P3 Canary node updates persisted per second', perSecond(f.canary), 2_000, '/s'),
+    ];
+    const p2 = (c: NonNullable<typeof creates>) => [
+      atMost(`P2 create p99 at ${rate} req/s`, c.p99, 25, 'ms'),
+      atLeast('P2 creates vs pgbench (equivalent SQL)', c.ratio, 0.3, '×'),
+      atMost('P2 create answers other than 202', c.errors, 0, ''),
+    ];
     return {
       name: 'rollout',
-      figures: [...fleet.figures, ...creates.figures],
-      budgets: [
-        atMost(
-          'P3 Direct orchestration overhead (wall − baseline)',
-          (fleet.direct.wallMs - fleet.baselineMs) / 1000,
-          10,
-          's',
-        ),
-        atMost(
-          'P3 Canary orchestration overhead (wall − baseline)',
-          (fleet.canary.wallMs - fleet.baselineMs) / 1000,
-          10,
-          's',
-        ),
-        atLeast('P3 Direct node updates persisted per second', perSecond(fleet.direct), 2_000, '/s'),
-        atLeast('P3 Canary node updates persisted per second', perSecond(fleet.canary), 2_000, '/s'),
-        atMost(`P2 create p99 at ${rate} req/s`, creates.p99, 25, 'ms'),
-        atLeast('P2 creates vs pgbench (equivalent SQL)', creates.ratio, 0.3, '×'),
-        atMost('P2 create answers other than 202', creates.errors, 0, ''),
-      ],
+      figures: [...(fleet?.figures ?? []), ...(creates?.figures ?? [])],
+      budgets: [...(fleet === undefined ? [] : p3(fleet)), ...(creates === undefined ? [] : p2(creates))],
       notes: [
         pinning.description,
         `database: PostgreSQL server (${new URL(adminUrl).host}), scratch databases per part`,
