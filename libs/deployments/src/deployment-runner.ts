@@ -338,10 +338,10 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.status !== DeploymentStatus.Running)
-          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
         if (deployment.startedAt === null)
           await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        if (deployment.status !== DeploymentStatus.Running)
+          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
       });
     }
     if (
@@ -534,9 +534,9 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
         if (deployment.startedAt === null)
           await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
       });
       stage.plannedNodes = planned;
     }
@@ -818,8 +818,8 @@ export class DeploymentRunner {
         message: null,
       });
       if (deployment.status === DeploymentStatus.Queued) {
-        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
         await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
       }
     });
   }
@@ -902,22 +902,47 @@ export class DeploymentRunner {
         pauseRequested: false,
         promoteRequested: false,
       });
-      await this.setStatus(deployment, status, reason);
+      const from = await this.changeStatus(deployment, status, reason);
       await this.emit(deployment, 'deployment.completed', {
         status,
         durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
         rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
       });
+      if (from !== null) await this.auditStatus(deployment, from, status, reason);
     });
     this.logger.log({ msg: 'deployment finished', deploymentId: deployment.id, status, reason });
     return { kind: 'stop' };
   }
 
+  /**
+   * A status transition: row, event and audit record. Callers make it the last write of their
+   * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
+   */
   private async setStatus(deployment: DeploymentEntity, to: Status, reason: string): Promise<void> {
+    const from = await this.changeStatus(deployment, to, reason);
+    if (from !== null) await this.auditStatus(deployment, from, to, reason);
+  }
+
+  /** The row and the event of a transition; the previous status, or null when there was none. */
+  private async changeStatus(
+    deployment: DeploymentEntity,
+    to: Status,
+    reason: string,
+  ): Promise<string | null> {
     const from = deployment.status;
-    if (from === to) return;
+    if (from === to) return null;
     await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
+    deployment.status = to;
+    return from;
+  }
+
+  private async auditStatus(
+    deployment: DeploymentEntity,
+    from: string,
+    to: Status,
+    reason: string,
+  ): Promise<void> {
     await this.audit.record({
       category: 'deployments',
       action: 'deployment.status',
@@ -926,7 +951,6 @@ export class DeploymentRunner {
       resource: { type: 'deployment', id: deployment.id },
       details: { from, to, reason },
     });
-    deployment.status = to;
   }
 
   private async emit<T extends EventType>(
