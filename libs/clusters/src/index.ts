@@ -22,6 +22,7 @@ export {
   type MetricsWindow,
   type NodeDriver,
   type NodeHealthReport,
+  type NodeOperationItem,
   type NodeOperationResult,
   type NodeRef,
   type NodeWindowMetrics,

@@ -103,6 +103,16 @@ export class NodesRepository {
     return this.database.repository(NodeEntity).findOneBy({ id });
   }
 
+  /** The nodes with these ids that exist (one query). */
+  findByIds(ids: readonly string[]): Promise<NodeEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.database
+      .repository(NodeEntity)
+      .createQueryBuilder('n')
+      .where('n.id = ANY(:ids::uuid[])', { ids })
+      .getMany();
+  }
+
   findByCredentialHash(credentialHash: string): Promise<NodeEntity | null> {
     return this.database.repository(NodeEntity).findOneBy({ credentialHash });
   }
@@ -256,6 +266,17 @@ export class NodesRepository {
       .where('m.node_id = ANY(:ids::uuid[])', { ids: nodeIds })
       .orderBy('m.node_id')
       .addOrderBy('m.module_name')
+      .getMany();
+  }
+
+  /** One module's slots on many nodes (one query); nodes without the module are absent. */
+  modulesNamed(nodeIds: readonly string[], moduleName: string): Promise<NodeModuleEntity[]> {
+    if (nodeIds.length === 0) return Promise.resolve([]);
+    return this.database
+      .repository(NodeModuleEntity)
+      .createQueryBuilder('m')
+      .where('m.node_id = ANY(:ids::uuid[])', { ids: nodeIds })
+      .andWhere('m.module_name = :moduleName', { moduleName })
       .getMany();
   }
 

@@ -70,6 +70,34 @@ export class NodesService {
     return this.views(rows);
   }
 
+  /**
+   * Every node of an environment (by name, then id) with one module's slots and its health, in two
+   * queries: what the deployment engine reads at each step, for fleets of any size.
+   */
+  async withModule(
+    environment: string,
+    moduleName: string,
+  ): Promise<{ node: NodeEntity; module: NodeModuleEntity | null; healthy: boolean }[]> {
+    const environmentId = (await this.environments.get(environment)).id;
+    const rows = await this.nodes.inEnvironment(environmentId);
+    rows.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    const modules = new Map(
+      (
+        await this.nodes.modulesNamed(
+          rows.map((r) => r.id),
+          moduleName,
+        )
+      ).map((m) => [m.nodeId, m]),
+    );
+    return rows.map((node) => ({
+      node,
+      module: modules.get(node.id) ?? null,
+      healthy: this.health(node).healthy,
+    }));
+  }
+
   async views(rows: NodeEntity[]): Promise<NodeView[]> {
     const modules = await this.nodes.modulesOf(rows.map((r) => r.id));
     const byNode = new Map<string, NodeModuleEntity[]>();

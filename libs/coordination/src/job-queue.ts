@@ -20,6 +20,12 @@ const MAX_QUEUE_NAME_BYTES = 50 - DEAD_LETTER_SUFFIX.length;
 export interface QueuePolicy extends Partial<RetryPolicy> {
   /** How long one attempt may run before it counts as failed (and the job is retried elsewhere). */
   readonly timeoutSeconds?: number;
+  /**
+   * Handlers of this queue's jobs refresh a heartbeat every half of this (≥ 10 s); an attempt whose
+   * heartbeat stops (its process died) is failed, and so retried elsewhere, by the next supervise
+   * pass — long before `timeoutSeconds` for long-running jobs.
+   */
+  readonly heartbeatSeconds?: number;
 }
 
 /** A named queue whose jobs carry payloads of type `T`. Declare one per kind of job, once. */
@@ -377,6 +383,9 @@ export class JobQueue {
       retryBackoff: true,
       retryDelayMax: Math.max(1, Math.round(policy.retryDelayMaxSeconds)),
       expireInSeconds: Math.max(1, Math.round(policy.timeoutSeconds)),
+      ...(queue.policy.heartbeatSeconds === undefined
+        ? {}
+        : { heartbeatSeconds: Math.max(10, Math.round(queue.policy.heartbeatSeconds)) }),
       deadLetter: queue.deadLetterName,
       notify: !this.settings.embedded,
     };

@@ -24,7 +24,7 @@ import { DeploymentsService } from './deployments.service';
 import type { DeploymentResponseDto } from './dto/deployment.response.dto';
 import { ManualRollback } from './manual-rollback';
 import { APPROVAL_GATE, DEPLOYMENT_SCHEDULER, ENVIRONMENTS, NODE_FLEET, type GateDecision } from './ports';
-import { FakeEnvironments, FakeFleetPort, RecordingScheduler } from './testing/fake-ports';
+import { FakeEnvironments, FakeFleetPort, RecordingScheduler, testEnvironments } from './testing/fake-ports';
 
 const DEPLOYER: Principal = { id: 'u-dave', kind: 'user', username: 'dave', roles: ['Deployer'] };
 const MODULE = 'payment-processor';
@@ -113,9 +113,9 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     version: string,
     signed: boolean,
     dependencies?: Record<string, string>,
+    name = MODULE,
   ): Promise<string> {
     const registry = app.get(ModuleRegistry);
-    const name = `${MODULE}`;
     const manifest = { version, ...(dependencies ? { dependencies } : {}) };
     const artifact = Buffer.from(
       `module.exports = { health() { return { status: 'healthy' }; } }; // ${version} ${published++}`,
@@ -297,6 +297,86 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const done = await drive((await app.get(ManualRollback).start(original.id, older, DEPLOYER)).id);
     expect(done.status).toBe('Succeeded');
     expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === older)).toBe(true);
+  });
+
+  describe('environment cap (maxConcurrentDeployments): excess deployments wait as Queued', () => {
+    const MODULES = [MODULE, 'inventory-service', 'order-service'];
+    /** Canary that stays Running in its first wave's observation for 10 minutes. */
+    const SLOW = { steps: [50, 100], stepWaitSeconds: 600, minSamples: 0, verifyWindowSeconds: 0 };
+
+    beforeEach(() => {
+      environments.environments = testEnvironments({ Development: { maxConcurrentDeployments: 1 } });
+    });
+
+    /** Runs the deployment until it waits for later than now (or stops); returns its state. */
+    async function runUntilWaiting(id: string): Promise<DeploymentResponseDto> {
+      const runner = app.get(DeploymentRunner);
+      for (let i = 0; i < 50; i++) {
+        const next = await runner.advance(id);
+        if (next === null || next.getTime() > clock.at) break;
+      }
+      return app.get(DeploymentQueries).detail(id);
+    }
+
+    async function create(moduleName: string, version: string): Promise<string> {
+      await publish(version, false, undefined, moduleName);
+      fleet.fleet('Development', moduleName, 2, '1.0.0');
+      const created = await app.get(DeploymentsService).create(
+        {
+          moduleName,
+          version,
+          targetEnvironment: 'Development',
+          strategy: 'Canary',
+          strategyParams: SLOW,
+        },
+        DEPLOYER,
+      );
+      return created.id;
+    }
+
+    it('queues a deployment while the cap is reached and starts it when the slot frees', async () => {
+      const first = await create(MODULES[0] ?? '', '3.0.0');
+      const running = await runUntilWaiting(first);
+      expect(running.status).toBe('Running');
+      const second = await create(MODULES[1] ?? '', '3.0.0');
+      const queued = await runUntilWaiting(second);
+      expect(queued.status).toBe('Queued');
+      expect(queued.statusReason).toContain('Development is at its limit of 1 concurrent deployments');
+      expect(queued.stages.find((s) => s.environment === 'Development')?.status).toBe('Pending');
+      expect(fleet.fleet('Development', MODULES[1] ?? '').journal).toEqual([]);
+      // Still queued on every look while the first one runs.
+      clock.at += 60_000;
+      expect((await runUntilWaiting(second)).status).toBe('Queued');
+      expect(fleet.fleet('Development', MODULES[1] ?? '').journal).toEqual([]);
+      // The first one finishes: the slot frees and the queued one starts on its next look.
+      expect((await drive(first)).status).toBe('Succeeded');
+      const started = await runUntilWaiting(second);
+      expect(started.status).toBe('Running');
+      expect(fleet.fleet('Development', MODULES[1] ?? '').journal.length).toBeGreaterThan(0);
+      expect((await drive(second)).status).toBe('Succeeded');
+    });
+
+    it('never lets deployments entering the environment at the same moment exceed the cap', async () => {
+      const ids = [];
+      for (const moduleName of MODULES) ids.push(await create(moduleName, '3.1.0'));
+      await Promise.all(ids.map((id) => runUntilWaiting(id)));
+      const states = await Promise.all(ids.map((id) => app.get(DeploymentQueries).detail(id)));
+      const deploying = states.filter(
+        (d) => d.stages.find((s) => s.environment === 'Development')?.status === 'Running',
+      );
+      expect(deploying).toHaveLength(1);
+      expect(states.filter((d) => d.status === 'Queued')).toHaveLength(2);
+      // Each one gets its turn as the previous finishes, one at a time.
+      const remaining = [...ids];
+      while (remaining.length > 0) {
+        const looks = [];
+        for (const id of remaining) looks.push(await runUntilWaiting(id));
+        const turn = looks.filter((d) => d.status === 'Running');
+        expect(turn).toHaveLength(1);
+        expect((await drive(turn[0]?.id ?? '')).status).toBe('Succeeded');
+        remaining.splice(remaining.indexOf(turn[0]?.id ?? ''), 1);
+      }
+    });
   });
 
   it('resumes a step cut short by a crash without repeating or skipping a node operation', async () => {

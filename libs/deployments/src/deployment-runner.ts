@@ -226,20 +226,6 @@ export class DeploymentRunner {
         DeploymentStatus.Cancelled,
         `Aborted by an operator before ${policy.name} changed`,
       );
-    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
-    const selfRunning = deployment.status === DeploymentStatus.Running ? 1 : 0;
-    if (running - selfRunning >= policy.maxConcurrentDeployments) {
-      if (deployment.status !== DeploymentStatus.Queued) {
-        await this.database.transaction(() =>
-          this.setStatus(
-            deployment,
-            DeploymentStatus.Queued,
-            `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
-          ),
-        );
-      }
-      return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
-    }
     const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
     if (
       deployment.kind === 'deploy' &&
@@ -258,7 +244,23 @@ export class DeploymentRunner {
       );
       return { kind: 'continue' };
     }
-    await this.database.transaction(() => this.repository.updateStage(stage.id, { phase: 'gate' }));
+    // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
+    const claimed = await this.database.transaction(async () => {
+      await this.repository.lockEnvironmentSlots(policy.name);
+      const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
+      if (running >= policy.maxConcurrentDeployments) {
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Queued,
+          `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
+        );
+        return false;
+      }
+      await this.repository.updateStage(stage.id, { phase: 'gate' });
+      await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
+      return true;
+    });
+    if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
     return { kind: 'continue' };
   }
 
@@ -336,10 +338,10 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.status !== DeploymentStatus.Running)
-          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
         if (deployment.startedAt === null)
           await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        if (deployment.status !== DeploymentStatus.Running)
+          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
       });
     }
     if (
@@ -464,7 +466,8 @@ export class DeploymentRunner {
     ) {
       return { kind: 'wait', until: stage.waitUntil };
     }
-    const nodes = stage.plannedNodes.filter((n) => stage.updatedNodeIds.includes(n.id));
+    const updated = new Set(stage.updatedNodeIds);
+    const nodes = stage.plannedNodes.filter((n) => updated.has(n.id));
     const health = await this.fleet.health(
       nodes.map((n) => n.id),
       deployment.moduleName,
@@ -531,9 +534,9 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
         if (deployment.startedAt === null)
           await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
       });
       stage.plannedNodes = planned;
     }
@@ -640,11 +643,12 @@ export class DeploymentRunner {
     moduleName: string,
     ids: readonly string[],
   ): Promise<TargetNode[]> {
+    const wanted = new Set(ids);
     const current = new Map(
       (await this.fleet.nodesOf(stage.environment ?? '', moduleName)).map((n) => [n.id, n]),
     );
     return stage.plannedNodes
-      .filter((p) => ids.includes(p.id))
+      .filter((p) => wanted.has(p.id))
       .map((p) => current.get(p.id) ?? departedNode(p.id, p.name));
   }
 
@@ -694,28 +698,41 @@ export class DeploymentRunner {
     }
     const parallelism = 100;
     const outcomes: { nodeId: string; ok: boolean; error?: string }[] = [];
+    const requestFor = (node: TargetNode) => ({
+      node,
+      kind,
+      moduleName: deployment.moduleName,
+      version: kind === 'rollback' ? node.previousVersion : deployment.version,
+    });
+    const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let i = 0; i < toRun.length; i += parallelism) {
       const chunk = toRun.slice(i, i + parallelism);
+      if (this.fleet.executeMany !== undefined) {
+        // One batch per chunk: the driver answers the chunk with a few round trips, not a few per node.
+        const answers = await this.fleet
+          .executeMany(chunk.map(requestFor))
+          .catch((error: unknown) => chunk.map(() => ({ ok: false, error: failure(error) })));
+        chunk.forEach((node, k) => {
+          const outcome = answers[k] ?? { ok: false, error: `${kind} failed` };
+          outcomes.push({
+            nodeId: node.id,
+            ok: outcome.ok,
+            ...(outcome.ok ? {} : { error: outcome.error ?? `${kind} failed` }),
+          });
+        });
+        continue;
+      }
       const answers = await Promise.all(
         chunk.map(async (node) => {
           try {
-            const outcome = await this.fleet.execute({
-              node,
-              kind,
-              moduleName: deployment.moduleName,
-              version: kind === 'rollback' ? node.previousVersion : deployment.version,
-            });
+            const outcome = await this.fleet.execute(requestFor(node));
             return {
               nodeId: node.id,
               ok: outcome.ok,
               ...(outcome.ok ? {} : { error: outcome.error ?? `${kind} failed` }),
             };
           } catch (error) {
-            return {
-              nodeId: node.id,
-              ok: false,
-              error: error instanceof Error ? error.message : String(error),
-            };
+            return { nodeId: node.id, ok: false, error: failure(error) };
           }
         }),
       );
@@ -801,8 +818,8 @@ export class DeploymentRunner {
         message: null,
       });
       if (deployment.status === DeploymentStatus.Queued) {
-        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
         await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
+        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
       }
     });
   }
@@ -885,22 +902,47 @@ export class DeploymentRunner {
         pauseRequested: false,
         promoteRequested: false,
       });
-      await this.setStatus(deployment, status, reason);
+      const from = await this.changeStatus(deployment, status, reason);
       await this.emit(deployment, 'deployment.completed', {
         status,
         durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
         rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
       });
+      if (from !== null) await this.auditStatus(deployment, from, status, reason);
     });
     this.logger.log({ msg: 'deployment finished', deploymentId: deployment.id, status, reason });
     return { kind: 'stop' };
   }
 
+  /**
+   * A status transition: row, event and audit record. Callers make it the last write of their
+   * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
+   */
   private async setStatus(deployment: DeploymentEntity, to: Status, reason: string): Promise<void> {
+    const from = await this.changeStatus(deployment, to, reason);
+    if (from !== null) await this.auditStatus(deployment, from, to, reason);
+  }
+
+  /** The row and the event of a transition; the previous status, or null when there was none. */
+  private async changeStatus(
+    deployment: DeploymentEntity,
+    to: Status,
+    reason: string,
+  ): Promise<string | null> {
     const from = deployment.status;
-    if (from === to) return;
+    if (from === to) return null;
     await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
+    deployment.status = to;
+    return from;
+  }
+
+  private async auditStatus(
+    deployment: DeploymentEntity,
+    from: string,
+    to: Status,
+    reason: string,
+  ): Promise<void> {
     await this.audit.record({
       category: 'deployments',
       action: 'deployment.status',
@@ -909,7 +951,6 @@ export class DeploymentRunner {
       resource: { type: 'deployment', id: deployment.id },
       details: { from, to, reason },
     });
-    deployment.status = to;
   }
 
   private async emit<T extends EventType>(

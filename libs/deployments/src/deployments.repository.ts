@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { lockKey } from '@hotswap/coordination';
 import { Database } from '@hotswap/database';
-import { In, type QueryDeepPartialEntity } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm';
 import { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
 import { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import { DeploymentEntity } from './entities/deployment.entity';
@@ -114,7 +115,10 @@ export class DeploymentsRepository {
       .getMany();
   }
 
-  /** How many deployments are running (not queued, not finished) in an environment's current stage. */
+  /**
+   * How many deployments hold a slot of an environment: in `statuses` (running) with their current
+   * stage in that environment and past its entry (a deployment still at the entry holds no slot).
+   */
   async runningIn(environment: string, statuses: readonly string[]): Promise<number> {
     return this.database
       .repository(DeploymentEntity)
@@ -122,7 +126,15 @@ export class DeploymentsRepository {
       .innerJoin(DeploymentStageEntity, 's', 's.deployment_id = d.id AND s.position = d.current_stage')
       .where('d.status IN (:...statuses)', { statuses })
       .andWhere('s.environment = :environment', { environment })
+      .andWhere("s.phase <> 'start'")
       .getCount();
+  }
+
+  /** Serializes the slot claims of one environment until the caller's transaction ends. */
+  async lockEnvironmentSlots(environment: string): Promise<void> {
+    await this.database
+      .manager()
+      .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:slots:${environment}`).toString()]);
   }
 
   // ---- node-operation log ----
@@ -134,9 +146,13 @@ export class DeploymentsRepository {
     nodeIds: readonly string[],
   ): Promise<NodeOperationEntity[]> {
     if (nodeIds.length === 0) return Promise.resolve([]);
+    // One array parameter, whatever the number of nodes (an IN list of 10,000 parameters is slow to build).
     return this.database
       .repository(NodeOperationEntity)
-      .findBy({ stageId, step, kind, nodeId: In([...nodeIds]) });
+      .createQueryBuilder('o')
+      .where('o.stage_id = :stageId AND o.step = :step AND o.kind = :kind', { stageId, step, kind })
+      .andWhere('o.node_id = ANY(:ids::uuid[])', { ids: nodeIds })
+      .getMany();
   }
 
   /** Records operations as pending before they are sent; existing rows are kept as they are. */
@@ -144,19 +160,29 @@ export class DeploymentsRepository {
     rows: Omit<NodeOperationEntity, 'id' | 'createdAt' | 'status' | 'error' | 'finishedAt'>[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    for (let i = 0; i < rows.length; i += 1000) {
-      await this.database
-        .manager()
-        .createQueryBuilder()
-        .insert()
-        .into(NodeOperationEntity)
-        .values(
-          rows
-            .slice(i, i + 1000)
-            .map((row) => ({ ...row, id: randomUUID(), status: 'pending', error: null, finishedAt: null })),
-        )
-        .orIgnore()
-        .execute();
+    for (let i = 0; i < rows.length; i += 5_000) {
+      const batch = rows.slice(i, i + 5_000);
+      await this.database.manager().query(
+        `INSERT INTO deployment_node_operations
+           (id, deployment_id, stage_id, environment, node_id, node_name, kind, step, from_version, to_version,
+            status, error, finished_at)
+         SELECT v.*, 'pending', NULL, NULL
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[]) AS v
+         ON CONFLICT DO NOTHING`,
+        [
+          batch.map(() => randomUUID()),
+          batch.map((r) => r.deploymentId),
+          batch.map((r) => r.stageId),
+          batch.map((r) => r.environment),
+          batch.map((r) => r.nodeId),
+          batch.map((r) => r.nodeName),
+          batch.map((r) => r.kind),
+          batch.map((r) => r.step),
+          batch.map((r) => r.fromVersion),
+          batch.map((r) => r.toVersion),
+        ],
+      );
     }
   }
 
@@ -168,17 +194,20 @@ export class DeploymentsRepository {
   ): Promise<void> {
     const now = new Date();
     const ok = results.filter((r) => r.ok).map((r) => r.nodeId);
-    const repository = this.database.repository(NodeOperationEntity);
-    for (let i = 0; i < ok.length; i += 1000) {
-      await repository.update(
-        { stageId, step, kind, nodeId: In(ok.slice(i, i + 1000)) },
-        { status: 'succeeded', finishedAt: now },
+    const failed = results.filter((r) => !r.ok);
+    if (ok.length > 0) {
+      await this.database.manager().query(
+        `UPDATE deployment_node_operations SET status = 'succeeded', finished_at = $5
+         WHERE stage_id = $1 AND step = $2 AND kind = $3 AND node_id = ANY($4::uuid[])`,
+        [stageId, step, kind, ok, now],
       );
     }
-    for (const failed of results.filter((r) => !r.ok)) {
-      await repository.update(
-        { stageId, step, kind, nodeId: failed.nodeId },
-        { status: 'failed', error: failed.error ?? 'failed', finishedAt: now },
+    if (failed.length > 0) {
+      await this.database.manager().query(
+        `UPDATE deployment_node_operations o SET status = 'failed', error = f.error, finished_at = $6
+         FROM unnest($4::uuid[], $5::text[]) AS f(node_id, error)
+         WHERE o.stage_id = $1 AND o.step = $2 AND o.kind = $3 AND o.node_id = f.node_id`,
+        [stageId, step, kind, failed.map((f) => f.nodeId), failed.map((f) => f.error ?? 'failed'), now],
       );
     }
   }

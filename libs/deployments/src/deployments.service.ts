@@ -123,6 +123,8 @@ export class DeploymentsService {
           requestedBy: deployment.requestedBy,
         },
       );
+      // The job before the audit record: the audit chain's lock is then held only until the commit.
+      await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',
         action: options.retryOf === undefined ? 'deployment.create' : 'deployment.retry',
@@ -136,7 +138,6 @@ export class DeploymentsService {
           retryOf: options.retryOf ?? null,
         },
       });
-      await this.scheduler.schedule(id);
       return deployment;
     });
   }
@@ -218,6 +219,8 @@ export class DeploymentsService {
           });
           break;
       }
+      // The job before the audit record: the audit chain's lock is then held only until the commit.
+      await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',
         action: `deployment.${action}`,
@@ -226,7 +229,6 @@ export class DeploymentsService {
         resource: { type: 'deployment', id },
         details: { from: deployment.status },
       });
-      await this.scheduler.schedule(id);
       const updated = await this.repository.find(id);
       if (updated === null) throw deploymentNotFound(id);
       return updated;

@@ -219,6 +219,8 @@ export class ManualRollback {
           requestedBy: deployment.requestedBy,
         },
       );
+      // The job before the audit record: the audit chain's lock is then held only until the commit.
+      await this.scheduler.schedule(newId);
       await this.audit.record({
         category: 'deployments',
         action: 'deployment.rollback',
@@ -231,7 +233,6 @@ export class ManualRollback {
           environments: ranked.map((e) => e.name),
         },
       });
-      await this.scheduler.schedule(newId);
       return deployment;
     });
   }

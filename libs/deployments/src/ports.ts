@@ -38,6 +38,11 @@ export interface NodeFleetPort {
   /** The nodes of an environment with their state for one module. */
   nodesOf(environment: string, moduleName: string): Promise<TargetNode[]>;
   execute(request: NodeOperationRequest): Promise<NodeOperationOutcome>;
+  /**
+   * Optional batch form of {@link execute}: the same operations with the same semantics, outcomes in
+   * the order of `requests`; the engine uses it when present (fewer round trips per node).
+   */
+  executeMany?(requests: readonly NodeOperationRequest[]): Promise<NodeOperationOutcome[]>;
   /** Heartbeat freshness + thresholds + the module's own health probe, per node id. */
   health(
     nodeIds: readonly string[],

@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NodeKind } from '../node-status';
 import { AgentNodeDriver } from './agent-node-driver';
-import type { MetricsWindow, NodeDriver, NodeRef, NodeWindowMetrics, RollbackOptions } from './node-driver';
+import type { SlotOperation } from '../module-slots';
+import type {
+  MetricsWindow,
+  NodeDriver,
+  NodeHealthReport,
+  NodeOperationItem,
+  NodeOperationResult,
+  NodeRef,
+  NodeWindowMetrics,
+  RollbackOptions,
+} from './node-driver';
 import { SimulatedNodeDriver } from './simulated-node-driver';
 
 /**
@@ -47,8 +57,77 @@ export class FleetNodeDriver implements NodeDriver {
     return this.of(node).health(node, moduleName);
   }
 
+  /** Each kind's share of the batch goes to its driver: as one batch where it has one, else one by one. */
+  async operateMany(moduleName: string, items: readonly NodeOperationItem[]): Promise<NodeOperationResult[]> {
+    const results: NodeOperationResult[] = new Array<NodeOperationResult>(items.length);
+    await Promise.all(
+      groupByKind(items, (i) => i.node).map(async ([kind, indexes]) => {
+        const driver = this.drivers[kind];
+        const mine = indexes.map((i) => items[i] as NodeOperationItem);
+        const answers =
+          driver.operateMany === undefined
+            ? await Promise.all(mine.map((i) => single(driver, i.node, moduleName, i.operation)))
+            : await driver.operateMany(moduleName, mine);
+        indexes.forEach((index, k) => (results[index] = answers[k] as NodeOperationResult));
+      }),
+    );
+    return results;
+  }
+
+  async healthMany(nodes: readonly NodeRef[], moduleName?: string): Promise<NodeHealthReport[]> {
+    const results: NodeHealthReport[] = new Array<NodeHealthReport>(nodes.length);
+    await Promise.all(
+      groupByKind(nodes, (n) => n).map(async ([kind, indexes]) => {
+        const driver = this.drivers[kind];
+        const mine = indexes.map((i) => nodes[i] as NodeRef);
+        const answers =
+          driver.healthMany === undefined
+            ? await Promise.all(mine.map((n) => driver.health(n, moduleName)))
+            : await driver.healthMany(mine, moduleName);
+        indexes.forEach((index, k) => (results[index] = answers[k] as NodeHealthReport));
+      }),
+    );
+    return results;
+  }
+
   /** Window metrics are read from stored samples whatever the kind: one query for the whole set. */
   metrics(nodes: readonly NodeRef[], window: MetricsWindow): Promise<NodeWindowMetrics[]> {
     return this.drivers.agent.metrics(nodes, window);
+  }
+}
+
+/** Indexes of `items` per node kind. */
+function groupByKind<T>(items: readonly T[], nodeOf: (item: T) => NodeRef): [NodeKind, number[]][] {
+  const groups = new Map<NodeKind, number[]>();
+  items.forEach((item, index) => {
+    const kind = nodeOf(item).kind;
+    const list = groups.get(kind) ?? [];
+    list.push(index);
+    groups.set(kind, list);
+  });
+  return [...groups];
+}
+
+function single(
+  driver: NodeDriver,
+  node: NodeRef,
+  moduleName: string,
+  operation: SlotOperation,
+): Promise<NodeOperationResult> {
+  switch (operation.op) {
+    case 'install':
+      return driver.install(node, moduleName, operation.version);
+    case 'stage':
+      return driver.stage(node, moduleName, operation.version);
+    case 'activate':
+      return driver.activate(node, moduleName);
+    case 'unstage':
+      return driver.unstage(node, moduleName);
+    case 'rollback':
+      return driver.rollback(
+        node,
+        moduleName,
+        operation.fromVersion === undefined ? {} : { fromVersion: operation.fromVersion },
+      );
   }
 }

@@ -1,4 +1,4 @@
-import type { ModuleSlots } from '../module-slots';
+import type { ModuleSlots, SlotOperation } from '../module-slots';
 import type { NodeKind, NodeMetrics, NodeStatus } from '../node-status';
 
 /** The node an operation is for (what the deployment engine holds about it). */
@@ -45,6 +45,12 @@ export interface RollbackOptions {
   readonly fromVersion?: string;
 }
 
+/** One operation of a batch: the node and what to do with the module's slots there. */
+export interface NodeOperationItem {
+  readonly node: NodeRef;
+  readonly operation: SlotOperation;
+}
+
 /**
  * The node operations of deployments spec §3, the port the deployment engine calls. Every operation
  * is idempotent in its effect (desired-state model): repeating it after a crash never applies a
@@ -65,6 +71,14 @@ export interface NodeDriver {
   health(node: NodeRef, moduleName?: string): Promise<NodeHealthReport>;
   /** Mean metrics per node over the window, from stored heartbeat samples (any replica). */
   metrics(nodes: readonly NodeRef[], window: MetricsWindow): Promise<NodeWindowMetrics[]>;
+  /**
+   * Optional batch form: the operations of many nodes for one module at once, with exactly the
+   * semantics of calling them one by one (results in the order of `items`). A driver implements it
+   * when it can do the batch with fewer round trips (the simulated fleet: one read and one write).
+   */
+  operateMany?(moduleName: string, items: readonly NodeOperationItem[]): Promise<NodeOperationResult[]>;
+  /** Optional batch form of {@link health} (results in the order of `nodes`). */
+  healthMany?(nodes: readonly NodeRef[], moduleName?: string): Promise<NodeHealthReport[]>;
 }
 
 /** DI token of the fleet's {@link NodeDriver}, which dispatches to the driver of each node's kind. */

@@ -72,6 +72,28 @@ export class FaultProfileDto {
   @Max(1000)
   latencyMultiplier?: number;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    description: 'Relative change of cpu (1.4 = +40 %), applied before cpuDelta.',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  cpuMultiplier?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    description: 'Relative change of memory (1.41 = +41 %), applied before memoryDelta.',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  memoryMultiplier?: number;
+
   @ApiPropertyOptional({ minimum: -100, maximum: 100, description: 'Percentage points.' })
   @IsOptional()
   @IsNumber()

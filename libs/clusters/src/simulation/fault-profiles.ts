@@ -8,6 +8,9 @@ export interface FaultProfile {
   readonly unhealthyAfterInstall?: boolean;
   readonly errorRateMultiplier?: number;
   readonly latencyMultiplier?: number;
+  /** Relative change of cpu / memory (1.4 = +40 %), applied before the deltas. */
+  readonly cpuMultiplier?: number;
+  readonly memoryMultiplier?: number;
   /** Percentage points added to cpu / memory. */
   readonly cpuDelta?: number;
   readonly memoryDelta?: number;

@@ -26,6 +26,14 @@ describe('simulated metrics', () => {
     expect(baselineMetrics(2, NODES[0] ?? '')).not.toEqual(baselineMetrics(1, NODES[0] ?? ''));
   });
 
+  it('keeps the nodes of a fleet within ±2 % of each other, so a healthy canary looks like its baseline', () => {
+    const many = Array.from({ length: 500 }, (_, i) => `sim-production-${String(i + 1).padStart(5, '0')}`);
+    for (const metric of ['cpuPercent', 'memoryPercent', 'latencyP95Ms', 'errorRate'] as const) {
+      const values = many.map((n) => baselineMetrics(1, n)[metric]);
+      expect(Math.max(...values) / Math.min(...values)).toBeLessThanOrEqual(1.02 / 0.98 + 1e-9);
+    }
+  });
+
   it('is a pure function of seed, node, heartbeat number, versions and faults', () => {
     const run = () =>
       NODES.map((n, i) => simulatedMetrics(42, n, i * 3, on(i % 2 ? '2.1.0' : '2.0.0'), triple));
@@ -73,6 +81,16 @@ describe('simulated metrics', () => {
       'memoryDelta',
       { moduleName: 'payment-processor', version: '2.1.0', memoryDelta: 30 },
       (p, f) => expect(f[1]).toBeCloseTo((p[1] ?? 0) + 30, 2),
+    ],
+    [
+      'cpuMultiplier',
+      { moduleName: 'payment-processor', version: '2.1.0', cpuMultiplier: 1.4 },
+      (p, f) => expect(f[0]).toBeCloseTo((p[0] ?? 0) * 1.4, 2),
+    ],
+    [
+      'memoryMultiplier',
+      { moduleName: 'payment-processor', version: '2.1.0', memoryMultiplier: 1.41 },
+      (p, f) => expect(f[1]).toBeCloseTo((p[1] ?? 0) * 1.41, 2),
     ],
     [
       'unhealthyAfterInstall',

@@ -24,14 +24,25 @@ const round3 = (v: number) => Math.round(v * 1000) / 1000;
 const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
 const between = (u: number, min: number, max: number) => min + u * (max - min);
 
-/** A node's stable baseline: the same node name and seed give the same baseline on every run. */
+/** How far one node's baseline is from the fleet's (±2 %): replicas of one service look alike. */
+export const NODE_BASELINE_SPREAD = 0.04;
+
+/**
+ * A node's stable baseline: the fleet's level of each metric (from the seed) within ±2 % per node.
+ * The same node name and seed give the same baseline on every run. Nodes are this alike on purpose:
+ * canary analysis compares canary nodes with the other nodes of the environment, so a healthy
+ * canary must look like its baseline, and a fault profile's shift must be what tells them apart.
+ */
 export function baselineMetrics(seed: number, nodeName: string): NodeMetrics {
+  const level = (metric: string, min: number, max: number) =>
+    between(unit(seed, 'fleet', metric), min, max) *
+    (1 + (unit(seed, nodeName, metric) - 0.5) * NODE_BASELINE_SPREAD);
   return {
-    cpuPercent: between(unit(seed, nodeName, 'cpu'), 15, 45),
-    memoryPercent: between(unit(seed, nodeName, 'mem'), 25, 55),
-    latencyP95Ms: between(unit(seed, nodeName, 'lat'), 20, 80),
-    errorRate: between(unit(seed, nodeName, 'err'), 0.1, 1),
-    requestsPerSecond: between(unit(seed, nodeName, 'rps'), 50, 200),
+    cpuPercent: level('cpu', 15, 45),
+    memoryPercent: level('mem', 25, 55),
+    latencyP95Ms: level('lat', 20, 80),
+    errorRate: level('err', 0.1, 1),
+    requestsPerSecond: level('rps', 50, 200),
   };
 }
 
@@ -62,8 +73,8 @@ export function simulatedMetrics(
     if (fault === undefined) continue;
     errorRate *= fault.errorRateMultiplier ?? 1;
     latency *= fault.latencyMultiplier ?? 1;
-    cpu += fault.cpuDelta ?? 0;
-    memory += fault.memoryDelta ?? 0;
+    cpu = cpu * (fault.cpuMultiplier ?? 1) + (fault.cpuDelta ?? 0);
+    memory = memory * (fault.memoryMultiplier ?? 1) + (fault.memoryDelta ?? 0);
     if (fault.unhealthyAfterInstall === true) errorRate = Math.max(errorRate, UNHEALTHY_ERROR_RATE);
   }
   return {

@@ -4,8 +4,9 @@ import {
   NODE_DRIVER,
   NodesService,
   type NodeDriver,
+  type NodeOperationItem,
+  type NodeOperationResult,
   type NodeRef,
-  type NodeView,
 } from '@hotswap/clusters';
 import type { MetricSample } from '../analysis/canary-analysis';
 import type {
@@ -17,7 +18,6 @@ import type {
   TargetNode,
 } from '../ports';
 
-const PAGE = 1_000;
 /** Statuses in which a node can take an operation at all. */
 const UNREACHABLE = new Set(['Unknown', 'Stopped']);
 
@@ -51,92 +51,121 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
   }
 
   async nodesOf(environment: string, moduleName: string): Promise<TargetNode[]> {
-    const views: NodeView[] = [];
-    let after: { name: string; id: string } | undefined;
-    for (;;) {
-      const page = await this.nodes.list({ environment }, after, PAGE);
-      views.push(...page);
-      const last = page[page.length - 1];
-      if (page.length < PAGE || last === undefined) break;
-      after = { name: last.node.name, id: last.node.id };
-    }
-    return views
-      .filter((v) => v.node.status !== 'Draining')
-      .map((v) => {
-        this.refs.set(v.node.id, {
-          id: v.node.id,
-          name: v.node.name,
-          kind: v.node.kind,
-          environmentId: v.node.environmentId,
+    const rows = await this.nodes.withModule(environment, moduleName);
+    return rows
+      .filter((r) => r.node.status !== 'Draining')
+      .map(({ node, module, healthy }) => {
+        this.refs.set(node.id, {
+          id: node.id,
+          name: node.name,
+          kind: node.kind,
+          environmentId: node.environmentId,
         });
-        const slot = v.modules.find((m) => m.moduleName === moduleName);
         return {
-          id: v.node.id,
-          name: v.node.name,
-          reachable: !UNREACHABLE.has(v.node.status),
-          healthy: v.healthy,
-          activeVersion: slot?.activeVersion ?? null,
-          standbyVersion: slot?.standbyVersion ?? null,
-          previousVersion: slot?.previousVersion ?? null,
+          id: node.id,
+          name: node.name,
+          reachable: !UNREACHABLE.has(node.status),
+          healthy,
+          activeVersion: module?.activeVersion ?? null,
+          standbyVersion: module?.standbyVersion ?? null,
+          previousVersion: module?.previousVersion ?? null,
         };
       });
   }
 
-  private ref(node: { id: string; name: string }): NodeRef {
-    const known = this.refs.get(node.id);
-    if (known === undefined) throw new Error(`node ${node.name} is not part of a listed environment`);
-    return known;
+  async execute(request: NodeOperationRequest): Promise<NodeOperationOutcome> {
+    const [outcome] = await this.executeMany([request]);
+    return outcome ?? { ok: false, error: `${request.kind} failed` };
   }
 
-  async execute(request: NodeOperationRequest): Promise<NodeOperationOutcome> {
-    const node = this.ref(request.node);
-    const version = request.version;
-    let result;
-    switch (request.kind) {
-      case 'install':
-        if (version === null) return { ok: false, error: 'no version to install' };
-        result = await this.driver.install(node, request.moduleName, version);
-        break;
-      case 'stage':
-        if (version === null) return { ok: false, error: 'no version to stage' };
-        result = await this.driver.stage(node, request.moduleName, version);
-        break;
-      case 'activate':
-        result = await this.driver.activate(node, request.moduleName);
-        break;
-      case 'unstage':
-        result = await this.driver.unstage(node, request.moduleName);
-        break;
-      case 'rollback':
-        // Guarded by the version being replaced, so a rollback resumed after a crash is a no-op.
-        result = await this.driver.rollback(
-          node,
-          request.moduleName,
-          request.node.activeVersion === null ? {} : { fromVersion: request.node.activeVersion },
-        );
-        break;
+  /** Operations of one module on many nodes: one batch for the node driver. */
+  async executeMany(requests: readonly NodeOperationRequest[]): Promise<NodeOperationOutcome[]> {
+    const outcomes: NodeOperationOutcome[] = requests.map(() => ({ ok: false, error: 'not run' }));
+    const byModule = new Map<string, { index: number; item: NodeOperationItem }[]>();
+    requests.forEach((request, index) => {
+      const known = this.refs.get(request.node.id);
+      if (known === undefined) {
+        outcomes[index] = {
+          ok: false,
+          error: `node ${request.node.name} is not part of a listed environment`,
+        };
+        return;
+      }
+      const operation = slotOperation(request);
+      if (typeof operation === 'string') {
+        outcomes[index] = { ok: false, error: operation };
+        return;
+      }
+      const list = byModule.get(request.moduleName) ?? [];
+      list.push({ index, item: { node: known, operation } });
+      byModule.set(request.moduleName, list);
+    });
+    for (const [moduleName, entries] of byModule) {
+      const results = await this.batch(
+        moduleName,
+        entries.map((e) => e.item),
+      );
+      entries.forEach((entry, k) => {
+        const result = results[k];
+        outcomes[entry.index] =
+          result === undefined
+            ? { ok: false, error: 'no answer from the node driver' }
+            : result.ok
+              ? { ok: true }
+              : { ok: false, error: result.error ?? `${entry.item.operation.op} failed` };
+      });
     }
-    return result.ok ? { ok: true } : { ok: false, error: result.error ?? `${request.kind} failed` };
+    return outcomes;
+  }
+
+  private batch(moduleName: string, items: NodeOperationItem[]): Promise<NodeOperationResult[]> {
+    if (this.driver.operateMany !== undefined) return this.driver.operateMany(moduleName, items);
+    return Promise.all(
+      items.map(({ node, operation }) => {
+        switch (operation.op) {
+          case 'install':
+            return this.driver.install(node, moduleName, operation.version);
+          case 'stage':
+            return this.driver.stage(node, moduleName, operation.version);
+          case 'activate':
+            return this.driver.activate(node, moduleName);
+          case 'unstage':
+            return this.driver.unstage(node, moduleName);
+          case 'rollback':
+            return this.driver.rollback(
+              node,
+              moduleName,
+              operation.fromVersion === undefined ? {} : { fromVersion: operation.fromVersion },
+            );
+        }
+      }),
+    );
   }
 
   async health(
     nodeIds: readonly string[],
     moduleName: string,
   ): Promise<Map<string, { healthy: boolean; reason?: string }>> {
-    const reports = await Promise.all(
-      nodeIds.map(async (id) => {
-        const ref = this.refs.get(id);
-        if (ref === undefined) return [id, { healthy: false, reason: 'node no longer listed' }] as const;
-        const report = await this.driver.health(ref, moduleName);
-        return [
-          id,
-          report.healthy
-            ? { healthy: true }
-            : { healthy: false, reason: report.reasons.join('; ') || report.status },
-        ] as const;
-      }),
-    );
-    return new Map(reports);
+    const out = new Map<string, { healthy: boolean; reason?: string }>();
+    const refs: NodeRef[] = [];
+    for (const id of nodeIds) {
+      const ref = this.refs.get(id);
+      if (ref === undefined) out.set(id, { healthy: false, reason: 'node no longer listed' });
+      else refs.push(ref);
+    }
+    const reports =
+      this.driver.healthMany === undefined
+        ? await Promise.all(refs.map((ref) => this.driver.health(ref, moduleName)))
+        : await this.driver.healthMany(refs, moduleName);
+    for (const report of reports) {
+      out.set(
+        report.nodeId,
+        report.healthy
+          ? { healthy: true }
+          : { healthy: false, reason: report.reasons.join('; ') || report.status },
+      );
+    }
+    return out;
   }
 
   async metrics(nodeIds: readonly string[], from: Date, to: Date): Promise<MetricSample[]> {
@@ -152,5 +181,25 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
         memoryPercent: m.memoryPercent,
       })),
     );
+  }
+}
+
+/** The slot operation a request asks for, or why it cannot be sent. */
+function slotOperation(request: NodeOperationRequest): NodeOperationItem['operation'] | string {
+  switch (request.kind) {
+    case 'install':
+    case 'stage':
+      return request.version === null
+        ? `no version to ${request.kind}`
+        : { op: request.kind, version: request.version };
+    case 'activate':
+      return { op: 'activate' };
+    case 'unstage':
+      return { op: 'unstage' };
+    case 'rollback':
+      // Guarded by the version being replaced, so a rollback resumed after a crash is a no-op.
+      return request.node.activeVersion === null
+        ? { op: 'rollback' }
+        : { op: 'rollback', fromVersion: request.node.activeVersion };
   }
 }

@@ -6,10 +6,13 @@ import type { DeploymentScheduler } from '../ports';
 
 /**
  * One job = one run of the runner for one deployment. A step cut short by a crash is retried by
- * whichever replica picks the job up again (after the attempt timeout).
+ * whichever replica picks the job up again: the running attempt heartbeats, so a replica that dies
+ * (SIGKILL, OOM) has its attempt failed and retried elsewhere within the heartbeat interval plus one
+ * supervise pass, rather than after the attempt timeout.
  */
 export const DEPLOYMENT_QUEUE = defineQueue<{ deploymentId: string }>('deployments.advance', {
   timeoutSeconds: 120,
+  heartbeatSeconds: 10,
   retryLimit: 20,
   retryDelaySeconds: 1,
   retryDelayMaxSeconds: 10,

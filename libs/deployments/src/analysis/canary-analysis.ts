@@ -96,10 +96,10 @@ export interface AnalysisInput {
  * guess); any metric over its threshold → fail; otherwise pass. Decreases always pass.
  */
 export function analyseCanary(input: AnalysisInput): AnalysisResult {
-  const canaryByNode = samplesPerNode(input.canary.filter((s) => input.canaryNodeIds.includes(s.nodeId)));
-  const baselineByNode = samplesPerNode(
-    input.baseline.filter((s) => input.baselineNodeIds.includes(s.nodeId)),
-  );
+  const canaryIds = new Set(input.canaryNodeIds);
+  const baselineIds = new Set(input.baselineNodeIds);
+  const canaryByNode = samplesPerNode(input.canary.filter((s) => canaryIds.has(s.nodeId)));
+  const baselineByNode = samplesPerNode(input.baseline.filter((s) => baselineIds.has(s.nodeId)));
   const short = [
     ...input.canaryNodeIds.filter((id) => (canaryByNode.get(id)?.length ?? 0) < input.minSamples),
     ...input.baselineNodeIds.filter((id) => (baselineByNode.get(id)?.length ?? 0) < input.minSamples),

@@ -194,6 +194,9 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
             state: { ...next, phase: 'paused' },
             message: `Wave ${wave + 1} of ${waves.length} done; waiting for resume or promote`,
           };
+        // No observation time: analyse in this step rather than spending two more on an empty wait.
+        if (params.stepWaitSeconds === 0)
+          return this.analyse(context, params, { ...next, phase: 'analyze' }, waves.length);
         return {
           type: 'continue',
           state: { ...next, phase: 'wait', waitUntilMs: now + params.stepWaitSeconds * 1000 },

@@ -156,6 +156,19 @@ describe('Canary', () => {
     expect(Object.values(fleet.versions()).every((v) => v === NEW)).toBe(true);
   });
 
+  it('with no observation time analyses each wave in the step that installed it', async () => {
+    const fleet = new FakeFleet(20);
+    const run = await runStrategy(canary, cp({ stepWaitSeconds: 0, minSamples: 3 }), fleet, NEW);
+    expect(run.final.type).toBe('succeeded');
+    // One step per wave; three analyses (every wave but the last), all passing.
+    expect(run.steps).toHaveLength(4);
+    expect(run.analyses.map((a) => [a.wave, a.result.verdict])).toEqual([
+      [1, 'pass'],
+      [2, 'pass'],
+      [3, 'pass'],
+    ]);
+  });
+
   it.each([
     ['error rate ×2', { ...HEALTHY_METRICS, errorRate: 2 }],
     ['latency ×2.5', { ...HEALTHY_METRICS, latencyP95Ms: 250 }],
