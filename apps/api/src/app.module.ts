@@ -11,6 +11,7 @@ import { EventsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { FleetInventoryModule } from './fleet-inventory.module';
+import { NodeCredentialsModule } from './node-credentials.module';
 import { SCHEMA } from './schema';
 
 export interface AppModuleOptions extends ObservabilityOptions {
@@ -38,6 +39,7 @@ export class AppModule {
         CoordinationModule.forRoot(),
         ClustersModule,
         FleetInventoryModule,
+        NodeCredentialsModule,
         DeploymentsModule.forRoot(),
         ...(options.imports ?? []),
       ],

@@ -26,6 +26,7 @@ import {
 import { Role, type Principal } from '@hotswap/contracts';
 import {
   AcceptsContent,
+  AcceptsNodeCredential,
   ApiProblems,
   CurrentPrincipal,
   DEFAULT_PAGE_SIZE,
@@ -191,10 +192,13 @@ export class ModulesController {
 
   @Get(':name/versions/:version/artifact')
   @Roles(Role.Viewer)
+  @AcceptsNodeCredential()
   @ApiProduces('application/octet-stream')
   @ApiOperation({
     operationId: 'downloadModuleArtifact',
     summary: 'The artifact bytes; the digest is in `Repr-Digest` (RFC 9530) and `X-Content-SHA256`.',
+    description:
+      'For users and API tokens with Viewer, and for enrolled nodes with their node credential (`Bearer hsnc_…`), which is accepted on no other route.',
   })
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   @ApiProblems(400, 404)
