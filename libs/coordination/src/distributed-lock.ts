@@ -11,6 +11,25 @@ const CONNECT_GRACE_MS = 1_000;
 /** PostgreSQL's SQLSTATE for a lock wait cut short by `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
+/*
+ * Session-lock statements go as simple queries with the key inlined (a bigint computed here, never
+ * caller text): one message, one round trip, no statement to prepare — prepared statements would be
+ * shared, and collide, on embedded PostgreSQL, where every connection is one session.
+ */
+const tryLock = (key: bigint) => ({
+  text: `SELECT pg_try_advisory_lock('${key}'::bigint)`,
+  rowMode: 'array' as const,
+});
+/** `set_config(…, true)` lasts for this statement's implicit transaction; the CTE runs it first. */
+const waitLock = (key: bigint, waitMs: number) => ({
+  text: `WITH t AS MATERIALIZED (SELECT set_config('lock_timeout', '${waitMs}ms', true)) SELECT pg_advisory_lock('${key}'::bigint) FROM t`,
+  rowMode: 'array' as const,
+});
+const unlock = (key: bigint) => ({
+  text: `SELECT pg_advisory_unlock('${key}'::bigint)`,
+  rowMode: 'array' as const,
+});
+
 export interface AcquireOptions {
   /** How long to wait for the lock; 0 (the default) tries once. */
   readonly timeoutMs?: number;
@@ -77,7 +96,7 @@ class SessionLock implements LockHandle {
     let failure: Error | undefined;
     if (wasHeld) {
       try {
-        await this.client.query('SELECT pg_advisory_unlock($1)', [this.key.toString()]);
+        await this.client.query(unlock(this.key));
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
       }
@@ -246,22 +265,23 @@ export class DistributedLock {
     return client;
   }
 
-  /** Tries the lock, then (time permitting) waits for it with a server-side `lock_timeout`. */
+  /**
+   * One round trip either way: a try-once acquire asks `pg_try_advisory_lock`; an acquire that may wait
+   * asks `pg_advisory_lock` under a statement-local `lock_timeout` (granted at once when free; a wait
+   * cut short by the timeout fails with 55P03, and the setting ends with the statement).
+   */
   private async lockOn(client: PoolClient, key: bigint, timeoutMs: number): Promise<boolean> {
-    const id = key.toString();
-    const tried = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [id]);
-    if (tried.rows[0]?.ok === true) return true;
     const waitMs = Math.floor(timeoutMs);
-    if (waitMs <= 0) return false;
-    await client.query("SELECT set_config('lock_timeout', $1, false)", [`${waitMs}ms`]);
+    if (waitMs <= 0) {
+      const tried = await client.query<[boolean]>(tryLock(key));
+      return tried.rows[0]?.[0] === true;
+    }
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [id]);
+      await client.query(waitLock(key, waitMs));
       return true;
     } catch (error) {
       if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
       throw error;
-    } finally {
-      await client.query("SELECT set_config('lock_timeout', '0', false)").catch(() => undefined);
     }
   }
 }
