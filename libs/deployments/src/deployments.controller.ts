@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role, type Principal } from '@hotswap/contracts';
-import { Idempotent } from '@hotswap/coordination';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import type { Response } from 'express';
 import { CreateDeploymentPipe, type ParsedDeploymentRequest } from './create-deployment.pipe';
@@ -58,6 +58,7 @@ export class DeploymentsController {
   }
 
   @Post('plan')
+  @IdempotencyExempt('a dry run: it computes a plan and changes nothing, so repeating it is harmless')
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiBody({ type: CreateDeploymentDto })
@@ -94,6 +95,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/pause')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'pauseDeployment', summary: 'Hold the rollout at its next step.' })
@@ -108,6 +110,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/resume')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'resumeDeployment', summary: 'Continue a paused deployment.' })
@@ -122,6 +125,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/promote')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -139,6 +143,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/abort')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -156,6 +161,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/retry')
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -175,6 +181,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/rollback')
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles(Role.Deployer)
   @ApiOperation({

@@ -23,6 +23,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import {
   AcceptsContent,
@@ -124,6 +125,9 @@ export class ModulesController {
   }
 
   @Post(':name/versions')
+  @IdempotencyExempt(
+    'multipart upload: the body is parsed after the idempotency check and cannot be fingerprinted; publishing an existing version is refused with 409, so a retry cannot publish twice',
+  )
   @Roles(Role.Deployer)
   @AcceptsContent('multipart/form-data')
   @UseInterceptors(FileInterceptor('artifact'))
@@ -218,6 +222,7 @@ export class ModulesController {
   }
 
   @Post(':name/versions/:version/yank')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'yankModuleVersion', summary: 'Withdraw a version from new deployments.' })
@@ -234,6 +239,7 @@ export class ModulesController {
   }
 
   @Post(':name/versions/:version/unyank')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'unyankModuleVersion', summary: 'Make a yanked version deployable again.' })
