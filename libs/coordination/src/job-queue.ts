@@ -146,6 +146,8 @@ export class JobQueue {
   private boss: PgBoss | undefined;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly known = new Map<string, QueueDefinition<object>>();
+  /** Queues created (with their dead-letter queues) by this process. */
+  private readonly registered = new Set<string>();
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly schedules = new Map<string, NodeJS.Timeout>();
   /** Sends outside a transaction waiting for their queue's next insert, by queue. */
@@ -212,10 +214,15 @@ export class JobQueue {
   register<T extends object>(queue: QueueDefinition<T>): Promise<void> {
     const existing = this.queues.get(queue.name);
     if (existing !== undefined) return existing;
-    const created = this.createQueue(queue).catch((error: unknown) => {
-      this.queues.delete(queue.name);
-      throw error;
-    });
+    const created = this.createQueue(queue).then(
+      () => {
+        this.registered.add(queue.name);
+      },
+      (error: unknown) => {
+        this.queues.delete(queue.name);
+        throw error;
+      },
+    );
     this.queues.set(queue.name, created);
     this.known.set(queue.name, queue);
     return created;
@@ -234,7 +241,8 @@ export class JobQueue {
     options: SendJobOptions = {},
   ): Promise<string | null> {
     const boss = this.requireRunning();
-    await this.register(queue);
+    // Once the queue exists, a send joins the pending batch without yielding first.
+    if (!this.registered.has(queue.name)) await this.register(queue);
     const startAfter =
       options.startAfterMs === undefined ? undefined : new Date(Date.now() + options.startAfterMs);
     const db = this.transactionDb();
