@@ -80,7 +80,8 @@ class SessionLock implements LockHandle {
     readonly resource: string,
     readonly key: bigint,
     private readonly client: PoolClient,
-    private readonly done: () => void,
+    /** Takes the connection back (to keep, or to destroy with the failure) and forgets the handle. */
+    private readonly done: (client: PoolClient, failure: Error | undefined) => void,
   ) {
     client.on('error', this.onError);
   }
@@ -105,8 +106,7 @@ class SessionLock implements LockHandle {
     }
     this.client.off('error', this.onError);
     // A connection that failed to unlock is destroyed, not reused: closing the session frees the lock.
-    this.client.release(failure);
-    this.done();
+    this.done(this.client, failure);
   }
 }
 
@@ -124,6 +124,13 @@ class SessionLock implements LockHandle {
 export class DistributedLock {
   private readonly local = new LocalMutex();
   private readonly held = new Set<LockHandle>();
+  /**
+   * Lock connections between holds. A connection is checked out of the pool once and then kept for
+   * the next acquire (no pool round trip, no timer per acquire); one that failed is destroyed.
+   */
+  private readonly idle: PoolClient[] = [];
+  /** Connections with this lock's error listener (the pool removes its own while one is checked out). */
+  private readonly adopted = new WeakSet<PoolClient>();
   private closed = false;
 
   constructor(
@@ -163,7 +170,7 @@ export class DistributedLock {
       }
       const granted = await this.lockOn(client, key, remaining());
       if (!granted) {
-        client.release();
+        this.giveBack(client, undefined);
         this.local.release(localKey);
         outcome(false);
         return null;
@@ -175,7 +182,8 @@ export class DistributedLock {
     }
     outcome(true);
     this.metrics.locksHeld.inc();
-    const handle: LockHandle = new SessionLock(resource, key, client, () => {
+    const handle: LockHandle = new SessionLock(resource, key, client, (connection, failure) => {
+      this.giveBack(connection, failure);
       this.held.delete(handle);
       this.metrics.locksHeld.dec();
       this.local.release(localKey);
@@ -244,21 +252,46 @@ export class DistributedLock {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.held].map((handle) => handle.release()));
+    for (const client of this.idle.splice(0)) client.release();
     await this.pool.end();
   }
 
-  /** A pooled connection within `timeoutMs`, or undefined; a late connection goes back to the pool. */
+  /** Keeps a healthy connection for the next acquire; destroys a failed one (ending its session). */
+  private giveBack(client: PoolClient, failure: Error | undefined): void {
+    if (failure !== undefined || this.closed) client.release(failure);
+    else this.idle.push(client);
+  }
+
+  /**
+   * Listens for the connection's errors for as long as this lock uses it: an error while it is kept
+   * idle destroys it (a held lock learns of it through its handle; a query in progress fails).
+   */
+  private adopt(client: PoolClient): PoolClient {
+    if (this.adopted.has(client)) return client;
+    this.adopted.add(client);
+    client.on('error', (error: Error) => {
+      const index = this.idle.indexOf(client);
+      if (index < 0) return;
+      this.idle.splice(index, 1);
+      client.release(error);
+    });
+    return client;
+  }
+
+  /** A lock connection within `timeoutMs`, or undefined; a late connection is kept for later. */
   private async connect(timeoutMs: number): Promise<PoolClient | undefined> {
+    const kept = this.idle.pop();
+    if (kept !== undefined) return kept;
     const pending = this.pool.connect();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), Math.max(0, timeoutMs));
     });
-    const client = await Promise.race([pending, expired]);
+    const client = await Promise.race([pending.then((c) => this.adopt(c)), expired]);
     clearTimeout(timer);
     if (client === undefined) {
       pending.then(
-        (late) => late.release(),
+        (late) => this.giveBack(this.adopt(late), undefined),
         () => undefined,
       );
     }
