@@ -13,6 +13,7 @@ import { ImpactService, KnowledgeGraphModule } from '@hotswap/knowledge-graph';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { FleetInventoryModule } from './fleet-inventory.module';
+import { NodeCredentialsModule } from './node-credentials.module';
 import { SCHEMA } from './schema';
 
 export interface AppModuleOptions extends ObservabilityOptions {
@@ -46,6 +47,7 @@ export class AppModule {
         CoordinationModule.forRoot(),
         ClustersModule,
         FleetInventoryModule,
+        NodeCredentialsModule,
         KnowledgeGraphModule,
         deployments,
         ApprovalsModule.forRoot({ deployments }),

@@ -17,6 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
 import { Role } from '@hotswap/contracts';
 import { ApiProblemResponse, Roles } from '@hotswap/http';
@@ -33,6 +34,7 @@ export class ApiTokensController {
   constructor(@Inject(ApiTokensService) private readonly tokens: ApiTokensService) {}
 
   @Post()
+  @IdempotencyExempt('the response carries the token secret, shown once: it must not be stored for replay')
   @ApiOperation({
     operationId: 'createApiToken',
     summary: "Creates an API token with a subset of the caller's roles; its value is shown only here.",
@@ -61,6 +63,7 @@ export class ApiTokensController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @ApiOperation({ operationId: 'revokeApiToken', summary: 'Revokes an API token at once.' })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked).' })

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
 import { Role } from '@hotswap/contracts';
 import { ApiProblemResponse, ApiRateLimitedResponse, Public, RateLimit, Roles } from '@hotswap/http';
@@ -26,6 +27,7 @@ export class AuthenticationController {
   constructor(@Inject(AuthenticationService) private readonly auth: AuthenticationService) {}
 
   @Post('login')
+  @IdempotencyExempt('exchanges credentials for new tokens, which must not be stored for replay')
   @HttpCode(200)
   @Public()
   @RateLimit('login')
@@ -42,6 +44,9 @@ export class AuthenticationController {
   }
 
   @Post('refresh')
+  @IdempotencyExempt(
+    'rotates a refresh token: the new tokens must not be stored for replay, and a reused refresh token is detected by the rotation',
+  )
   @HttpCode(200)
   @Public()
   @RateLimit('login')
@@ -58,6 +63,7 @@ export class AuthenticationController {
   }
 
   @Post('logout')
+  @Idempotent()
   @HttpCode(204)
   @Roles(Role.Viewer)
   @ApiOperation({ operationId: 'logout', summary: 'Ends the session of the access token used.' })
@@ -80,6 +86,7 @@ export class AuthenticationController {
   }
 
   @Post('password')
+  @IdempotencyExempt('the body carries a password: a fingerprint of it must not be stored for 24 h')
   @HttpCode(204)
   @Roles(Role.Viewer)
   @ApiOperation({

@@ -22,9 +22,29 @@ export interface Principal {
   readonly sessionId?: string;
 }
 
-export function principalOf(req: Request): Principal | undefined {
+/**
+ * An enrolled node calling with its node credential (`Bearer hsnc_…`). It exists only on routes marked
+ * `@AcceptsNodeCredential()` and has no roles; `id` is the node's id, `username` its name.
+ */
+export interface NodePrincipal {
+  readonly id: string;
+  readonly kind: 'node';
+  readonly username: string;
+  readonly roles: readonly [];
+}
+
+/** Whoever authenticated: a user or API token principal, or a node. */
+export type Caller = Principal | NodePrincipal;
+
+export function callerOf(req: Request): Caller | undefined {
   const user = (req as { user?: unknown }).user;
-  return typeof user === 'object' && user !== null && 'kind' in user ? (user as Principal) : undefined;
+  return typeof user === 'object' && user !== null && 'kind' in user ? (user as Caller) : undefined;
+}
+
+/** The user or API token principal of the request (never a node: nodes act for no user). */
+export function principalOf(req: Request): Principal | undefined {
+  const caller = callerOf(req);
+  return caller === undefined || caller.kind === 'node' ? undefined : caller;
 }
 
 export function auditActorOf(principal: Principal): AuditActor {

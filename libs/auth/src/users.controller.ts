@@ -17,6 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
 import { Clock, Role } from '@hotswap/contracts';
 import { ApiProblemResponse, Roles } from '@hotswap/http';
@@ -38,6 +39,7 @@ export class UsersController {
   ) {}
 
   @Post()
+  @IdempotencyExempt('the body carries a password: a fingerprint of it must not be stored for 24 h')
   @ApiOperation({ operationId: 'createUser', summary: 'Creates a user.' })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiProblemResponse(
@@ -73,6 +75,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @ApiOperation({ operationId: 'updateUser', summary: "Changes a user's roles, email or full name." })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiProblemResponse(400, 'Invalid id or fields, or a field that cannot be changed here.')
@@ -88,6 +91,7 @@ export class UsersController {
   }
 
   @Post(':id/disable')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'disableUser',
@@ -106,6 +110,7 @@ export class UsersController {
   }
 
   @Post(':id/enable')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ operationId: 'enableUser', summary: 'Enables a user (and clears a lockout).' })
   @ApiOkResponse({ type: UserResponseDto })
@@ -120,6 +125,7 @@ export class UsersController {
   }
 
   @Post(':id/password')
+  @IdempotencyExempt('the body carries a password: a fingerprint of it must not be stored for 24 h')
   @HttpCode(204)
   @ApiOperation({
     operationId: 'resetUserPassword',

@@ -27,6 +27,7 @@ import { MetricsRepository } from './metrics.repository';
 import { NodeTransitions } from './node-transitions';
 import { NodeWakeups } from './node-wakeups';
 import { NodesController } from './nodes.controller';
+import { FleetNodeCredentials } from './node-credential.authenticator';
 import { NodesRepository } from './nodes.repository';
 import { NodesService } from './nodes.service';
 import { SimulatedFleet } from './simulation/simulated-fleet';
@@ -64,6 +65,7 @@ import { SimulationFaultsRepository } from './simulation/simulation-faults.repos
     SimulatedNodeDriver,
     FleetNodeDriver,
     { provide: NODE_DRIVER, useExisting: FleetNodeDriver },
+    FleetNodeCredentials,
   ],
   exports: [
     NODE_DRIVER,
@@ -72,6 +74,7 @@ import { SimulationFaultsRepository } from './simulation/simulation-faults.repos
     HeartbeatIngestor,
     SimulatedFleet,
     DesiredStateService,
+    FleetNodeCredentials,
   ],
 })
 export class ClustersModule {}

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import {
@@ -43,6 +44,7 @@ export class EnvironmentsController {
   }
 
   @Post()
+  @Idempotent()
   @Roles(Role.Admin)
   @ApiOperation({
     operationId: 'createEnvironment',
@@ -58,6 +60,7 @@ export class EnvironmentsController {
   }
 
   @Patch(':name')
+  @Idempotent()
   @Roles(Role.Admin)
   @ApiOperation({
     operationId: 'updateEnvironment',
@@ -74,6 +77,7 @@ export class EnvironmentsController {
   }
 
   @Post(':name/freeze')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({
@@ -93,6 +97,7 @@ export class EnvironmentsController {
   }
 
   @Post(':name/unfreeze')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'unfreezeEnvironment', summary: 'Lift a freeze.' })
@@ -109,6 +114,9 @@ export class EnvironmentsController {
   }
 
   @Post(':name/enrollment-tokens')
+  @IdempotencyExempt(
+    'the response carries the enrollment token, shown once: it must not be stored for replay',
+  )
   @Roles(Role.Admin)
   @ApiOperation({
     operationId: 'createEnrollmentToken',

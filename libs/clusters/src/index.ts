@@ -61,6 +61,7 @@ export {
   type NodeMetrics,
   type NodeStatus,
 } from './node-status';
+export { FleetNodeCredentials } from './node-credential.authenticator';
 export { NodesService, type NodeView } from './nodes.service';
 export type { FaultProfile } from './simulation/fault-profiles';
 export { baselineMetrics, simulatedMetrics } from './simulation/sim-metrics';

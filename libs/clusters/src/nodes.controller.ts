@@ -19,6 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import {
   ApiProblems,
@@ -95,6 +96,9 @@ export class NodesController {
   }
 
   @Post('enroll')
+  @IdempotencyExempt(
+    'agent endpoint: the enrollment token is single-use and the response carries the node credential, shown once, which must not be stored for replay',
+  )
   @Public()
   @ApiOperation({
     operationId: 'enrollNode',
@@ -136,6 +140,7 @@ export class NodesController {
   }
 
   @Post(':id/drain')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'drainNode', summary: 'Take a node out of rotation (status Draining).' })
@@ -150,6 +155,7 @@ export class NodesController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'decommissionNode', summary: 'Remove a node; its credential stops working.' })

@@ -26,3 +26,9 @@ export {
   type RateLimitClass,
 } from './roles';
 export { Clock, ManualClock, SystemClock } from './clock';
+export {
+  NODE_CREDENTIAL_AUTHENTICATOR,
+  NODE_CREDENTIAL_ROUTE,
+  type AuthenticatedNode,
+  type NodeCredentialAuthenticator,
+} from './node-credential';

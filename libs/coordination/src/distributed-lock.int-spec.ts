@@ -123,6 +123,37 @@ describe('PostgreSQL server only', () => {
     await database?.drop();
   });
 
+  it('keeps lock connections between holds, and replaces one the server dropped while it was kept', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const pool = new Pool({ connectionString: database?.url, max: 1, application_name: 'int-lock-reuse' });
+    const locks = new DistributedLock(pool, app);
+    const holderPid = async (): Promise<number | undefined> => {
+      const rows = await app.dataSource.query<{ pid: number }[]>(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE application_name = 'int-lock-reuse')",
+      );
+      return rows[0]?.pid;
+    };
+    try {
+      const first = await locks.acquire('int:reuse:a');
+      const firstPid = await holderPid();
+      await first?.release();
+      const second = await locks.acquire('int:reuse:b');
+      // The same session: no new connection and no pool round trip for the second acquire.
+      expect(await holderPid()).toBe(firstPid);
+      await second?.release();
+      await app.dataSource.query('SELECT pg_terminate_backend($1)', [firstPid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const third = await locks.acquire('int:reuse:c', { timeoutMs: 2_000 });
+      expect(third?.held).toBe(true);
+      const thirdPid = await holderPid();
+      expect(thirdPid).toBeDefined();
+      expect(thirdPid).not.toBe(firstPid);
+      await third?.release();
+    } finally {
+      await locks.close();
+    }
+  });
+
   it('times out a transaction-level lock held by another transaction, rolling back', async () => {
     if (!server.available) return console.warn(`skipped: ${server.reason}`);
     const locks = new DistributedLock(new Pool({ connectionString: database?.url, max: 2 }), app);

@@ -11,6 +11,25 @@ const CONNECT_GRACE_MS = 1_000;
 /** PostgreSQL's SQLSTATE for a lock wait cut short by `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
+/*
+ * Session-lock statements go as simple queries with the key inlined (a bigint computed here, never
+ * caller text): one message, one round trip, no statement to prepare — prepared statements would be
+ * shared, and collide, on embedded PostgreSQL, where every connection is one session.
+ */
+const tryLock = (key: bigint) => ({
+  text: `SELECT pg_try_advisory_lock('${key}'::bigint)`,
+  rowMode: 'array' as const,
+});
+/** `set_config(…, true)` lasts for this statement's implicit transaction; the CTE runs it first. */
+const waitLock = (key: bigint, waitMs: number) => ({
+  text: `WITH t AS MATERIALIZED (SELECT set_config('lock_timeout', '${waitMs}ms', true)) SELECT pg_advisory_lock('${key}'::bigint) FROM t`,
+  rowMode: 'array' as const,
+});
+const unlock = (key: bigint) => ({
+  text: `SELECT pg_advisory_unlock('${key}'::bigint)`,
+  rowMode: 'array' as const,
+});
+
 export interface AcquireOptions {
   /** How long to wait for the lock; 0 (the default) tries once. */
   readonly timeoutMs?: number;
@@ -61,7 +80,8 @@ class SessionLock implements LockHandle {
     readonly resource: string,
     readonly key: bigint,
     private readonly client: PoolClient,
-    private readonly done: () => void,
+    /** Takes the connection back (to keep, or to destroy with the failure) and forgets the handle. */
+    private readonly done: (client: PoolClient, failure: Error | undefined) => void,
   ) {
     client.on('error', this.onError);
   }
@@ -77,7 +97,7 @@ class SessionLock implements LockHandle {
     let failure: Error | undefined;
     if (wasHeld) {
       try {
-        await this.client.query('SELECT pg_advisory_unlock($1)', [this.key.toString()]);
+        await this.client.query(unlock(this.key));
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
       }
@@ -86,8 +106,7 @@ class SessionLock implements LockHandle {
     }
     this.client.off('error', this.onError);
     // A connection that failed to unlock is destroyed, not reused: closing the session frees the lock.
-    this.client.release(failure);
-    this.done();
+    this.done(this.client, failure);
   }
 }
 
@@ -105,13 +124,26 @@ class SessionLock implements LockHandle {
 export class DistributedLock {
   private readonly local = new LocalMutex();
   private readonly held = new Set<LockHandle>();
+  /**
+   * Lock connections between holds. A connection is checked out of the pool once and then kept for
+   * the next acquire (no pool round trip, no timer per acquire); one that failed is destroyed.
+   */
+  private readonly idle: PoolClient[] = [];
+  /** Connections with this lock's error listener (the pool removes its own while one is checked out). */
+  private readonly adopted = new WeakSet<PoolClient>();
   private closed = false;
+  /** The session-lock wait histogram's two series, bound once (labelling per observation costs). */
+  private readonly waitAcquired;
+  private readonly waitTimedOut;
 
   constructor(
     private readonly pool: Pool,
     private readonly database: Database | undefined,
     private readonly metrics: CoordinationMetrics = CoordinationMetrics.standalone(),
-  ) {}
+  ) {
+    this.waitAcquired = metrics.lockWait.labels({ kind: 'session', outcome: 'acquired' });
+    this.waitTimedOut = metrics.lockWait.labels({ kind: 'session', outcome: 'timeout' });
+  }
 
   /** The lock on `resource`, or null when it was not free within `timeoutMs`. */
   async acquire(resource: string, options: AcquireOptions = {}): Promise<LockHandle | null> {
@@ -123,13 +155,11 @@ export class DistributedLock {
     const started = performance.now();
     const remaining = (): number => timeoutMs - (performance.now() - started);
     const outcome = (acquired: boolean): void => {
-      this.metrics.lockWait.observe(
-        { kind: 'session', outcome: acquired ? 'acquired' : 'timeout' },
-        (performance.now() - started) / 1000,
-      );
+      (acquired ? this.waitAcquired : this.waitTimedOut).observe((performance.now() - started) / 1000);
     };
 
-    if (!(await this.local.acquire(localKey, timeoutMs))) {
+    // A key free in this process is taken without waiting for a promise.
+    if (!this.local.tryAcquire(localKey) && !(await this.local.acquire(localKey, timeoutMs))) {
       outcome(false);
       return null;
     }
@@ -144,7 +174,7 @@ export class DistributedLock {
       }
       const granted = await this.lockOn(client, key, remaining());
       if (!granted) {
-        client.release();
+        this.giveBack(client, undefined);
         this.local.release(localKey);
         outcome(false);
         return null;
@@ -156,7 +186,8 @@ export class DistributedLock {
     }
     outcome(true);
     this.metrics.locksHeld.inc();
-    const handle: LockHandle = new SessionLock(resource, key, client, () => {
+    const handle: LockHandle = new SessionLock(resource, key, client, (connection, failure) => {
+      this.giveBack(connection, failure);
       this.held.delete(handle);
       this.metrics.locksHeld.dec();
       this.local.release(localKey);
@@ -225,43 +256,69 @@ export class DistributedLock {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.held].map((handle) => handle.release()));
+    for (const client of this.idle.splice(0)) client.release();
     await this.pool.end();
   }
 
-  /** A pooled connection within `timeoutMs`, or undefined; a late connection goes back to the pool. */
+  /** Keeps a healthy connection for the next acquire; destroys a failed one (ending its session). */
+  private giveBack(client: PoolClient, failure: Error | undefined): void {
+    if (failure !== undefined || this.closed) client.release(failure);
+    else this.idle.push(client);
+  }
+
+  /**
+   * Listens for the connection's errors for as long as this lock uses it: an error while it is kept
+   * idle destroys it (a held lock learns of it through its handle; a query in progress fails).
+   */
+  private adopt(client: PoolClient): PoolClient {
+    if (this.adopted.has(client)) return client;
+    this.adopted.add(client);
+    client.on('error', (error: Error) => {
+      const index = this.idle.indexOf(client);
+      if (index < 0) return;
+      this.idle.splice(index, 1);
+      client.release(error);
+    });
+    return client;
+  }
+
+  /** A lock connection within `timeoutMs`, or undefined; a late connection is kept for later. */
   private async connect(timeoutMs: number): Promise<PoolClient | undefined> {
+    const kept = this.idle.pop();
+    if (kept !== undefined) return kept;
     const pending = this.pool.connect();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), Math.max(0, timeoutMs));
     });
-    const client = await Promise.race([pending, expired]);
+    const client = await Promise.race([pending.then((c) => this.adopt(c)), expired]);
     clearTimeout(timer);
     if (client === undefined) {
       pending.then(
-        (late) => late.release(),
+        (late) => this.giveBack(this.adopt(late), undefined),
         () => undefined,
       );
     }
     return client;
   }
 
-  /** Tries the lock, then (time permitting) waits for it with a server-side `lock_timeout`. */
+  /**
+   * One round trip either way: a try-once acquire asks `pg_try_advisory_lock`; an acquire that may wait
+   * asks `pg_advisory_lock` under a statement-local `lock_timeout` (granted at once when free; a wait
+   * cut short by the timeout fails with 55P03, and the setting ends with the statement).
+   */
   private async lockOn(client: PoolClient, key: bigint, timeoutMs: number): Promise<boolean> {
-    const id = key.toString();
-    const tried = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [id]);
-    if (tried.rows[0]?.ok === true) return true;
     const waitMs = Math.floor(timeoutMs);
-    if (waitMs <= 0) return false;
-    await client.query("SELECT set_config('lock_timeout', $1, false)", [`${waitMs}ms`]);
+    if (waitMs <= 0) {
+      const tried = await client.query<[boolean]>(tryLock(key));
+      return tried.rows[0]?.[0] === true;
+    }
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [id]);
+      await client.query(waitLock(key, waitMs));
       return true;
     } catch (error) {
       if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
       throw error;
-    } finally {
-      await client.query("SELECT set_config('lock_timeout', '0', false)").catch(() => undefined);
     }
   }
 }

@@ -25,7 +25,10 @@ import {
 } from './idempotency-request';
 import { IdempotencyRepository, type StoredResponse } from './idempotency.repository';
 
-const IDEMPOTENT_ROUTE = Symbol('hotswap.idempotent');
+/** Route metadata set by {@link Idempotent}. */
+export const IDEMPOTENT_ROUTE = Symbol.for('hotswap.idempotent');
+/** Route metadata set by {@link IdempotencyExempt}: why the route does not honour `Idempotency-Key`. */
+export const IDEMPOTENCY_EXEMPT = Symbol.for('hotswap.idempotencyExempt');
 
 /**
  * Declares that a mutating route honours `Idempotency-Key`: a repeated request with the same key
@@ -45,6 +48,17 @@ export const Idempotent = () =>
     }),
     ApiConflictResponse({ description: 'A request with the same Idempotency-Key is still in progress.' }),
   );
+
+/**
+ * Declares that a mutating route deliberately does not honour `Idempotency-Key`, and why (for
+ * example: its response carries a secret shown once, which must not be stored for replay). Every
+ * POST, PUT, PATCH and DELETE route is either {@link Idempotent} or exempt with a reason; a test
+ * walks the application's routes to enforce it.
+ */
+export const IdempotencyExempt = (reason: string) => {
+  if (reason.trim().length === 0) throw new Error('IdempotencyExempt needs a reason');
+  return SetMetadata(IDEMPOTENCY_EXEMPT, reason);
+};
 
 /** Whoever the auth guard authenticated (set by the auth feature as `req.user`). */
 interface MaybeAuthenticated {

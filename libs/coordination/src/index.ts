@@ -19,7 +19,10 @@ export {
   requestFingerprint,
 } from './idempotency-request';
 export {
+  IDEMPOTENCY_EXEMPT,
+  IDEMPOTENT_ROUTE,
   Idempotent,
+  IdempotencyExempt,
   IdempotencyInterceptor,
   IdempotencyKeyReusedError,
   IdempotencyRequestInFlightError,

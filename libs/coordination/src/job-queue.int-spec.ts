@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createDataSource, Database, EmbeddedPostgres } from '@hotswap/database';
 import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { PgBoss } from 'pg-boss';
 import { Registry } from 'prom-client';
 import { SCHEMA } from '../../../apps/api/src/schema';
 import { CoordinationMetrics } from './coordination.metrics';
@@ -156,6 +157,74 @@ describe.each([
     expect(
       (await metrics.queueFailures.get()).values.find((v) => v.labels.queue === 'int-failing')?.value,
     ).toBe(3);
+  });
+
+  it('group-commits sends issued together: one insert, each caller its own answer', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ i: number }>('int-coalesced');
+    const handled: number[] = [];
+    await queue.work(
+      q,
+      async (job) => {
+        handled.push(job.data.i);
+        await Promise.resolve();
+      },
+      { concurrency: 20 },
+    );
+    const inserts = jest.spyOn(PgBoss.prototype, 'insert');
+    try {
+      const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => queue.send(q, { i })));
+      // 50 sends in one turn of the event loop: one statement, one commit.
+      expect(inserts).toHaveBeenCalledTimes(1);
+      expect(new Set(ids).size).toBe(50);
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+
+      // In one batch: a repeated caller-chosen id is answered null (the job exists once), a malformed
+      // id fails only its own send.
+      const fixedId = '00000000-0000-4000-8000-0000000000c1';
+      const outcomes = await Promise.allSettled([
+        queue.send(q, { i: 100 }, { id: fixedId }),
+        queue.send(q, { i: 101 }, { id: fixedId }),
+        queue.send(q, { i: 104 }, { id: 'not-a-uuid' }),
+        queue.send(q, { i: 105 }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const values = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'error'));
+      expect(values[0]).toBe(fixedId);
+      expect(values[1]).toBeNull();
+      expect(typeof values[3]).toBe('string');
+    } finally {
+      inserts.mockRestore();
+    }
+    const done = await waitFor(
+      () => handled.length,
+      (n) => n >= 52,
+      10_000,
+    );
+    expect(done).toBe(52);
+    expect([...handled].sort((a, b) => a - b)).toEqual([
+      ...Array.from({ length: 50 }, (_, i) => i),
+      100,
+      105,
+    ]);
+  });
+
+  it('stop() inserts the sends it already accepted before closing', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ n: number }>('int-stop-flush');
+    const other = new JobQueue(
+      { ...SETTINGS, url, embedded },
+      undefined,
+      CoordinationMetrics.standalone(new Registry()),
+    );
+    await other.start();
+    await other.register(q);
+    const pending = [other.send(q, { n: 1 }), other.send(q, { n: 2 })];
+    await other.stop(1_000);
+    const ids = await Promise.all(pending);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    await queue.register(q);
+    expect((await queue.depths())['int-stop-flush']).toEqual({ queued: 2, active: 0, deadLetter: 0 });
   });
 
   it('refuses queue names pg-boss cannot hold', () => {

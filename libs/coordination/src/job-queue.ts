@@ -1,13 +1,33 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import type { Database } from '@hotswap/database';
-import { PgBoss, type Db, type JobResult, type JobWithMetadata, type SendOptions } from 'pg-boss';
+import {
+  PgBoss,
+  type Db,
+  type JobInsert,
+  type JobResult,
+  type JobWithMetadata,
+  type SendOptions,
+} from 'pg-boss';
 import { DEFAULT_RETRY_POLICY, isLastAttempt, type RetryPolicy } from './backoff';
 import { CoordinationMetrics, type QueueDepths } from './coordination.metrics';
 import { nextOccurrence, occurrenceId } from './cron-schedule';
 
 /** setTimeout's longest delay; a later occurrence is waited for in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Most jobs one coalesced insert carries (see `JobQueue.send`). */
+const MAX_SEND_BATCH = 500;
+/** Coalesced inserts of one queue in flight at once; later sends wait and join the next one. */
+const MAX_SEND_FLUSHES = 2;
+
+/** A send waiting for the next coalesced insert of its queue. */
+interface PendingSend {
+  readonly job: JobInsert & { id: string };
+  readonly resolve: (id: string | null) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /** The schema pg-boss keeps its tables in (it creates and migrates them itself). */
 export const QUEUE_SCHEMA = 'pgboss';
@@ -132,8 +152,16 @@ export class JobQueue {
   private boss: PgBoss | undefined;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly known = new Map<string, QueueDefinition<object>>();
+  /** Queues created (with their dead-letter queues) by this process. */
+  private readonly registered = new Set<string>();
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly schedules = new Map<string, NodeJS.Timeout>();
+  /** Sends outside a transaction waiting for their queue's next insert, by queue. */
+  private readonly pendingSends = new Map<string, PendingSend[]>();
+  /** Coalesced inserts in flight, by queue. */
+  private readonly sendFlushes = new Map<string, number>();
+  private readonly scheduledFlushes = new Set<string>();
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly settings: JobQueueSettings,
@@ -182,6 +210,9 @@ export class JobQueue {
     for (const timer of this.schedules.values()) clearTimeout(timer);
     this.schedules.clear();
     this.metrics.setQueueDepthSource(undefined);
+    // Sends already accepted are inserted before the connections close.
+    for (const name of [...this.pendingSends.keys()]) this.flushSends(name);
+    await this.sendsSettled();
     await this.boss?.stop({ graceful: true, timeout: Math.max(1_000, timeoutMs), close: true });
   }
 
@@ -189,18 +220,26 @@ export class JobQueue {
   register<T extends object>(queue: QueueDefinition<T>): Promise<void> {
     const existing = this.queues.get(queue.name);
     if (existing !== undefined) return existing;
-    const created = this.createQueue(queue).catch((error: unknown) => {
-      this.queues.delete(queue.name);
-      throw error;
-    });
+    const created = this.createQueue(queue).then(
+      () => {
+        this.registered.add(queue.name);
+      },
+      (error: unknown) => {
+        this.queues.delete(queue.name);
+        throw error;
+      },
+    );
     this.queues.set(queue.name, created);
     this.known.set(queue.name, queue);
     return created;
   }
 
   /**
-   * Enqueues one job and returns its id (null when a singleton key suppressed it). Inside a
-   * `Database.transaction` the job is inserted in that transaction: it exists only if it commits.
+   * Enqueues one job and returns its id (null when a singleton key or an existing job with the same
+   * id suppressed it). Inside a `Database.transaction` the job is inserted in that transaction: it
+   * exists only if it commits. Outside one, sends are group-committed: those issued in the same turn
+   * of the event loop, or while the queue's previous inserts are still committing, go to PostgreSQL as
+   * one multi-row insert (one commit for all), and each caller learns its own outcome once it commits.
    */
   async send<T extends object>(
     queue: QueueDefinition<T>,
@@ -208,17 +247,30 @@ export class JobQueue {
     options: SendJobOptions = {},
   ): Promise<string | null> {
     const boss = this.requireRunning();
-    await this.register(queue);
-    const sendOptions: SendOptions = {};
-    if (options.startAfterMs !== undefined)
-      sendOptions.startAfter = new Date(Date.now() + options.startAfterMs);
-    if (options.singletonKey !== undefined) sendOptions.singletonKey = options.singletonKey;
-    if (options.id !== undefined) sendOptions.id = options.id;
+    // Once the queue exists, a send joins the pending batch without yielding first.
+    if (!this.registered.has(queue.name)) await this.register(queue);
+    const startAfter =
+      options.startAfterMs === undefined ? undefined : new Date(Date.now() + options.startAfterMs);
     const db = this.transactionDb();
-    if (db !== undefined) sendOptions.db = db;
-    const id = await boss.send(queue.name, data, sendOptions);
-    if (db === undefined) this.wakeLocalWorkers(queue.name);
-    return id;
+    if (db !== undefined) {
+      const sendOptions: SendOptions = { db };
+      if (startAfter !== undefined) sendOptions.startAfter = startAfter;
+      if (options.singletonKey !== undefined) sendOptions.singletonKey = options.singletonKey;
+      if (options.id !== undefined) sendOptions.id = options.id;
+      return boss.send(queue.name, data, sendOptions);
+    }
+    // Checked again: the queue may have stopped while registering.
+    this.requireRunning();
+    const job: JobInsert & { id: string } = { id: options.id ?? randomUUID(), data };
+    if (startAfter !== undefined) job.startAfter = startAfter;
+    if (options.singletonKey !== undefined) job.singletonKey = options.singletonKey;
+    return new Promise<string | null>((resolve, reject) => {
+      const pending = this.pendingSends.get(queue.name) ?? [];
+      this.pendingSends.set(queue.name, pending);
+      pending.push({ job, resolve, reject });
+      if (pending.length >= MAX_SEND_BATCH) this.flushSends(queue.name);
+      else this.scheduleFlush(queue.name);
+    });
   }
 
   /** Enqueues many jobs in one statement; returns their ids in order. */
@@ -449,6 +501,82 @@ export class JobQueue {
         return { rows: Array.isArray(rows) ? (rows as unknown[]) : [] };
       },
     };
+  }
+
+  /** Flushes `name`'s waiting sends after the current turn of the event loop (once per turn). */
+  private scheduleFlush(name: string): void {
+    if (this.scheduledFlushes.has(name)) return;
+    this.scheduledFlushes.add(name);
+    setImmediate(() => {
+      this.scheduledFlushes.delete(name);
+      this.flushSends(name);
+    });
+  }
+
+  /**
+   * Inserts `name`'s waiting sends as one statement, unless `MAX_SEND_FLUSHES` inserts are already in
+   * flight: the next one to finish flushes them then, so a slow commit gathers a bigger batch.
+   */
+  private flushSends(name: string): void {
+    const pending = this.pendingSends.get(name);
+    if (pending === undefined || pending.length === 0) return;
+    const active = this.sendFlushes.get(name) ?? 0;
+    if (active >= MAX_SEND_FLUSHES) return;
+    const batch = pending.splice(0, MAX_SEND_BATCH);
+    // Ids must be unique within one insert: a repeated caller-chosen id waits for the next one.
+    const seen = new Set<string>();
+    const now: PendingSend[] = [];
+    for (const send of batch) {
+      if (seen.has(send.job.id)) pending.push(send);
+      else {
+        seen.add(send.job.id);
+        now.push(send);
+      }
+    }
+    if (pending.length === 0) this.pendingSends.delete(name);
+    this.sendFlushes.set(name, active + 1);
+    void this.insertBatch(name, now).finally(() => {
+      const left = (this.sendFlushes.get(name) ?? 1) - 1;
+      if (left === 0) this.sendFlushes.delete(name);
+      else this.sendFlushes.set(name, left);
+      if (this.pendingSends.has(name)) this.flushSends(name);
+      else if (this.sendFlushes.size === 0 && this.pendingSends.size === 0) {
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      }
+    });
+  }
+
+  /** One insert for the batch; if it fails, each job is sent on its own so each caller gets its own answer. */
+  private async insertBatch(name: string, batch: readonly PendingSend[]): Promise<void> {
+    const boss = this.boss;
+    if (boss === undefined) {
+      for (const send of batch) send.reject(new QueueStoppedError());
+      return;
+    }
+    try {
+      const ids = await boss.insert(
+        name,
+        batch.map((send) => send.job),
+        { returnId: true },
+      );
+      const inserted = new Set(ids ?? []);
+      for (const send of batch) send.resolve(inserted.has(send.job.id) ? send.job.id : null);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // Nothing of the failed statement was stored: retry one by one to isolate the culprit.
+      await Promise.all(batch.map((send) => this.insertBatch(name, [send])));
+      return;
+    }
+    this.wakeLocalWorkers(name);
+  }
+
+  /** Resolves once no coalesced send is waiting or in flight. */
+  private sendsSettled(): Promise<void> {
+    if (this.sendFlushes.size === 0 && this.pendingSends.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Local workers of `name` fetch now instead of at their next poll. */

@@ -43,4 +43,17 @@ describe('LocalMutex', () => {
     mutex.release('nothing');
     expect(mutex.isHeld('nothing')).toBe(false);
   });
+
+  it('tryAcquire takes a free key at once and never a held one, leaving waiters their turn', async () => {
+    const mutex = new LocalMutex();
+    expect(mutex.tryAcquire('k')).toBe(true);
+    expect(mutex.tryAcquire('k')).toBe(false);
+    const waiting = mutex.acquire('k', 1_000);
+    mutex.release('k');
+    // Handed to the waiter, so still held: a newcomer cannot jump the queue.
+    expect(mutex.tryAcquire('k')).toBe(false);
+    await expect(waiting).resolves.toBe(true);
+    mutex.release('k');
+    expect(mutex.tryAcquire('k')).toBe(true);
+  });
 });

@@ -8,6 +8,13 @@ export class LocalMutex {
   private readonly waiters = new Map<string, (() => void)[]>();
   private readonly held = new Set<string>();
 
+  /** Takes `key` if it is free; false (and nothing changes) when it is held. */
+  tryAcquire(key: string): boolean {
+    if (this.held.has(key)) return false;
+    this.held.add(key);
+    return true;
+  }
+
   /** Resolves true once `key` is taken, or false after `timeoutMs` (0: do not wait). */
   acquire(key: string, timeoutMs: number): Promise<boolean> {
     if (!this.held.has(key)) {

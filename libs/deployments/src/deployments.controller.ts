@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role, type Principal } from '@hotswap/contracts';
-import { Idempotent } from '@hotswap/coordination';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import type { Response } from 'express';
 import { CreateDeploymentPipe, type ParsedDeploymentRequest } from './create-deployment.pipe';
@@ -61,6 +61,7 @@ export class DeploymentsController {
   }
 
   @Post('plan')
+  @IdempotencyExempt('a dry run: it computes a plan and changes nothing, so repeating it is harmless')
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiBody({ type: CreateDeploymentDto })
@@ -100,6 +101,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/pause')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'pauseDeployment', summary: 'Hold the rollout at its next step.' })
@@ -114,6 +116,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/resume')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'resumeDeployment', summary: 'Continue a paused deployment.' })
@@ -128,6 +131,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/promote')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -145,6 +149,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/abort')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -162,6 +167,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/retry')
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles(Role.Deployer)
   @ApiOperation({
@@ -181,6 +187,7 @@ export class DeploymentsController {
   }
 
   @Post(':id/rollback')
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles(Role.Deployer)
   @ApiOperation({

@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import {
+  NODE_CREDENTIAL_ROUTE,
   PROBLEM_CONTENT_TYPE,
   PUBLIC_ROUTE,
   RATE_LIMIT_CLASS,
@@ -39,3 +40,10 @@ export const Roles = (...roles: [Role, ...Role[]]) =>
 
 /** The rate-limit budget of a route (by default: `mutating` for writes, `reads` otherwise). */
 export const RateLimit = (budget: RateLimitClass) => SetMetadata(RATE_LIMIT_CLASS, budget);
+
+/**
+ * Also reachable with a node credential (`Bearer hsnc_…`, see docs/agent-protocol.md), in addition to
+ * the route's `@Roles(...)` for users and API tokens. A node gets no other HTTP access: on routes
+ * without this marker its credential authenticates nothing (401).
+ */
+export const AcceptsNodeCredential = () => SetMetadata(NODE_CREDENTIAL_ROUTE, true);

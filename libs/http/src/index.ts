@@ -23,4 +23,11 @@ export {
 } from './pagination';
 export { CurrentPrincipal } from './principal.decorator';
 export { ApiProblems } from './api-problems';
-export { ApiProblemResponse, ApiRateLimitedResponse, Public, RateLimit, Roles } from './access';
+export {
+  AcceptsNodeCredential,
+  ApiProblemResponse,
+  ApiRateLimitedResponse,
+  Public,
+  RateLimit,
+  Roles,
+} from './access';

@@ -23,9 +23,11 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import {
   AcceptsContent,
+  AcceptsNodeCredential,
   ApiProblems,
   CurrentPrincipal,
   DEFAULT_PAGE_SIZE,
@@ -123,6 +125,9 @@ export class ModulesController {
   }
 
   @Post(':name/versions')
+  @IdempotencyExempt(
+    'multipart upload: the body is parsed after the idempotency check and cannot be fingerprinted; publishing an existing version is refused with 409, so a retry cannot publish twice',
+  )
   @Roles(Role.Deployer)
   @AcceptsContent('multipart/form-data')
   @UseInterceptors(FileInterceptor('artifact'))
@@ -191,10 +196,13 @@ export class ModulesController {
 
   @Get(':name/versions/:version/artifact')
   @Roles(Role.Viewer)
+  @AcceptsNodeCredential()
   @ApiProduces('application/octet-stream')
   @ApiOperation({
     operationId: 'downloadModuleArtifact',
     summary: 'The artifact bytes; the digest is in `Repr-Digest` (RFC 9530) and `X-Content-SHA256`.',
+    description:
+      'For users and API tokens with Viewer, and for enrolled nodes with their node credential (`Bearer hsnc_…`), which is accepted on no other route.',
   })
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   @ApiProblems(400, 404)
@@ -214,6 +222,7 @@ export class ModulesController {
   }
 
   @Post(':name/versions/:version/yank')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'yankModuleVersion', summary: 'Withdraw a version from new deployments.' })
@@ -230,6 +239,7 @@ export class ModulesController {
   }
 
   @Post(':name/versions/:version/unyank')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'unyankModuleVersion', summary: 'Make a yanked version deployable again.' })

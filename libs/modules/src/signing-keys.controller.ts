@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import { RegisterSigningKeyDto, SigningKeyIdParams, SigningKeyResponseDto } from './dto/signing-key.dto';
@@ -12,6 +13,7 @@ export class SigningKeysController {
   constructor(@Inject(SigningKeysService) private readonly keys: SigningKeysService) {}
 
   @Post()
+  @Idempotent()
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'registerSigningKey', summary: 'Trust a public key for module signatures.' })
   @ApiCreatedResponse({ type: SigningKeyResponseDto })
@@ -44,6 +46,7 @@ export class SigningKeysController {
   }
 
   @Post(':id/revoke')
+  @Idempotent()
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Admin)
   @ApiOperation({

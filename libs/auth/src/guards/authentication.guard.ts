@@ -1,24 +1,42 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  NODE_CREDENTIAL_AUTHENTICATOR,
+  NODE_CREDENTIAL_ROUTE,
+  type NodeCredentialAuthenticator,
+} from '@hotswap/contracts';
 import type { Request, Response } from 'express';
 import { ApiTokenAuthenticator, looksLikeApiToken } from '../api-token.authenticator';
 import { JwtStrategy } from '../jwt.strategy';
-import type { Principal } from '../principal';
+import type { Caller, NodePrincipal, Principal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
 export const MAX_BEARER_LENGTH = 8 * 1024;
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 
+/** Node credentials (issued at enrollment) start with this; see docs/agent-protocol.md. */
+const NODE_CREDENTIAL_PREFIX = 'hsnc_';
+
+function looksLikeNodeCredential(value: string): boolean {
+  return value.startsWith(NODE_CREDENTIAL_PREFIX);
+}
+
 /**
  * First global guard: turns a bearer token into `req.user`. It never refuses by itself, so the rate
  * limiter that runs next can key on the user when there is one and on the IP otherwise; the
- * authorization guard after it answers 401/403.
+ * authorization guard after it answers 401/403. A node credential is checked only on routes marked
+ * `@AcceptsNodeCredential()`; elsewhere it authenticates nothing.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   constructor(
     @Inject(JwtStrategy) private readonly jwt: JwtStrategy,
     @Inject(ApiTokenAuthenticator) private readonly apiTokens: ApiTokenAuthenticator,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Optional()
+    @Inject(NODE_CREDENTIAL_AUTHENTICATOR)
+    private readonly nodes: NodeCredentialAuthenticator | null = null,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,15 +48,21 @@ export class AuthenticationGuard implements CanActivate {
     const principal =
       header.length > MAX_BEARER_LENGTH + 7
         ? undefined
-        : await this.authenticate(header, req, http.getResponse<Response>());
-    (req as { user?: Principal }).user = principal;
+        : await this.authenticate(header, req, http.getResponse<Response>(), context);
+    (req as { user?: Caller }).user = principal;
     return true;
   }
 
-  private async authenticate(header: string, req: Request, res: Response): Promise<Principal | undefined> {
+  private async authenticate(
+    header: string,
+    req: Request,
+    res: Response,
+    context: ExecutionContext,
+  ): Promise<Caller | undefined> {
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
+    if (looksLikeNodeCredential(token)) return this.authenticateNode(token, context);
     return new Promise<Principal | undefined>((resolve) => {
       const authenticate = this.jwt
         .getPassportInstance()
@@ -47,5 +71,19 @@ export class AuthenticationGuard implements CanActivate {
         ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
       authenticate(req, res, () => resolve(undefined));
     });
+  }
+
+  private async authenticateNode(
+    credential: string,
+    context: ExecutionContext,
+  ): Promise<NodePrincipal | undefined> {
+    const accepted = this.reflector.getAllAndOverride<boolean | undefined>(NODE_CREDENTIAL_ROUTE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (accepted !== true || this.nodes === null) return undefined;
+    const node = await this.nodes.authenticate(credential);
+    if (node === null) return undefined;
+    return { id: node.id, kind: 'node', username: node.name, roles: [] };
   }
 }

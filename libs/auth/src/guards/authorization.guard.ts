@@ -1,6 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
+  NODE_CREDENTIAL_ROUTE,
   PlatformErrorCode,
   PUBLIC_ROUTE,
   REQUIRED_ROLES,
@@ -9,7 +10,7 @@ import {
 } from '@hotswap/contracts';
 import { DomainError } from '@hotswap/http';
 import type { Request, Response } from 'express';
-import { principalOf } from '../principal';
+import { callerOf } from '../principal';
 
 /** The one answer for every authentication failure: it never says which check failed. */
 export function unauthenticated(): DomainError {
@@ -33,9 +34,15 @@ export class AuthorizationGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets) === true) return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const principal = principalOf(req);
+    const principal = callerOf(req);
     if (principal === undefined) {
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="hotswap"');
+      throw unauthenticated();
+    }
+    if (principal.kind === 'node') {
+      // Nodes have no roles: they reach exactly the routes that accept node credentials.
+      if (this.reflector.getAllAndOverride<boolean | undefined>(NODE_CREDENTIAL_ROUTE, targets) === true)
+        return true;
       throw unauthenticated();
     }
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);

@@ -12,7 +12,7 @@ import { AppConfig } from '@hotswap/config';
 import { RATE_LIMIT_CLASS, type RateLimitClass } from '@hotswap/contracts';
 import { RateLimitedError } from '@hotswap/http';
 import type { Request, Response } from 'express';
-import { principalOf } from '../principal';
+import { callerOf } from '../principal';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -26,9 +26,9 @@ export function rateLimitClassOf(context: ExecutionContext, reflector: Reflector
   return WRITE_METHODS.has(context.switchToHttp().getRequest<Request>().method) ? 'mutating' : 'reads';
 }
 
-/** Who a budget belongs to: the user or API token once authenticated, the client IP otherwise. */
+/** Who a budget belongs to: the user, API token or node once authenticated, the client IP otherwise. */
 export function trackerOf(req: Request): string {
-  const principal = principalOf(req);
+  const principal = callerOf(req);
   // req.ip honours X-Forwarded-For only from TRUST_PROXY (Express `trust proxy`).
   return principal === undefined ? `ip:${req.ip ?? 'unknown'}` : `${principal.kind}:${principal.id}`;
 }

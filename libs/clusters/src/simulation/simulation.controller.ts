@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '@hotswap/coordination';
 import { Role, type Principal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { ApiProblems, CurrentPrincipal, RequestValidationError, Roles } from '@hotswap/http';
@@ -34,6 +35,7 @@ export class SimulationController {
   }
 
   @Put()
+  @Idempotent()
   @Roles(Role.Admin)
   @ApiOperation({
     operationId: 'setSimulationFaults',
@@ -58,6 +60,7 @@ export class SimulationController {
   }
 
   @Delete()
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @Roles(Role.Admin)
   @ApiOperation({ operationId: 'clearSimulationFaults', summary: 'Remove every fault profile.' })
