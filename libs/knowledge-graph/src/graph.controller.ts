@@ -19,7 +19,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Role, type Principal } from '@hotswap/contracts';
-import { Idempotent } from '@hotswap/coordination';
+import { Idempotent, IdempotencyExempt } from '@hotswap/coordination';
 import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import {
   AllPathsQueryDto,
@@ -103,6 +103,7 @@ export class GraphController {
   }
 
   @Patch('entities/:id')
+  @Idempotent()
   @Roles(Role.Deployer)
   @ApiOperation({
     operationId: 'updateGraphEntity',
@@ -119,6 +120,7 @@ export class GraphController {
   }
 
   @Delete('entities/:id')
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'deleteGraphEntity', summary: 'Delete an entity and its relationships.' })
@@ -201,6 +203,7 @@ export class GraphController {
   }
 
   @Delete('relationships/:id')
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @Roles(Role.Deployer)
   @ApiOperation({ operationId: 'deleteGraphRelationship', summary: 'Delete a relationship.' })
@@ -285,6 +288,7 @@ export class GraphController {
   }
 
   @Post('query')
+  @IdempotencyExempt('a read: the query changes nothing, and answers must reflect the current graph')
   @HttpCode(HttpStatus.OK)
   @Roles(Role.Viewer)
   @ApiOperation({
