@@ -20,6 +20,7 @@ interface DeploymentBody {
   status: string;
   statusReason: string | null;
   stages: StageBody[];
+  approvals: { environment: string; status: string; approvals: number; decisions: { decision: string }[] }[];
 }
 interface GateBody {
   id: string;
@@ -247,12 +248,21 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     expect(again.body.code).toBe('approval_already_decided');
     // A rejection by the same user is a second decision too.
     expect((await decide(t.server, admin, id, 'reject', { reason: 'changed my mind' })).status).toBe(409);
-    expect((await waitFor(t.server, viewer, id, () => true)).status).toBe('PendingApproval');
+    const waiting = await waitFor(t.server, viewer, id, () => true);
+    expect(waiting.status).toBe('PendingApproval');
+    // The deployment itself shows its approval state (deployments spec §8).
+    expect(waiting.approvals).toEqual([
+      expect.objectContaining({ environment: 'Development', status: 'Pending', quorum: 2, approvals: 1 }),
+    ]);
+    expect(waiting.approvals[0]?.decisions).toEqual([expect.objectContaining({ decision: 'approved' })]);
 
     const second = await decide(t.server, alice, id, 'approve');
     expect(second.status).toBe(200);
     expect(second.body).toEqual(expect.objectContaining({ status: 'Approved', approvals: 2 }));
-    expect((await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status))).status).toBe('Succeeded');
+    const done = await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status));
+    expect(done.status).toBe('Succeeded');
+    expect(done.approvals).toEqual([expect.objectContaining({ status: 'Approved', approvals: 2 })]);
+    expect(done.approvals[0]?.decisions).toHaveLength(2);
   });
 
   it('simultaneous approvals are each counted once: quorum 3 reached by three approvals sent at once', async () => {

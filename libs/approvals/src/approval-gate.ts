@@ -6,6 +6,8 @@ import {
   DeploymentsService,
   type ApprovalGatePort,
   type ApprovalPolicy,
+  type DeploymentApprovalsPort,
+  type DeploymentApprovalView,
   type GateDecision,
 } from '@hotswap/deployments';
 import { ApprovalMetrics } from './approval.metrics';
@@ -28,7 +30,7 @@ export function rejectionMessage(
  * expiry sweep wakes it at once.
  */
 @Injectable()
-export class ApprovalGate implements ApprovalGatePort {
+export class ApprovalGate implements ApprovalGatePort, DeploymentApprovalsPort {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(ApprovalsRepository) private readonly repository: ApprovalsRepository,
@@ -113,5 +115,33 @@ export class ApprovalGate implements ApprovalGatePort {
           reason: `Approval for ${gate.environment} cancelled: ${gate.closeReason ?? 'the gate was closed'}`,
         };
     }
+  }
+
+  /** Every gate of a deployment with its decisions, oldest first (`GET /deployments/{id}`). */
+  async approvalsOf(deploymentId: string): Promise<readonly DeploymentApprovalView[]> {
+    const gates = await this.repository.ofDeployment(deploymentId);
+    if (gates.length === 0) return [];
+    const decisions = await this.repository.decisionsOf(gates.map((g) => g.id));
+    return gates.map((g) => {
+      const mine = decisions.filter((d) => d.requestId === g.id);
+      return {
+        environment: g.environment,
+        status: g.status,
+        quorum: g.quorum,
+        approvals: new Set(mine.filter((d) => d.decision === 'approved').map((d) => d.decidedBy)).size,
+        approverRoles: [...g.approverRoles],
+        requestedAt: g.requestedAt,
+        expiresAt: g.expiresAt,
+        closedAt: g.closedAt,
+        closedBy: g.closedBy,
+        closeReason: g.closeReason,
+        decisions: mine.map((d) => ({
+          by: d.decidedBy,
+          decision: d.decision,
+          reason: d.reason,
+          at: d.decidedAt,
+        })),
+      };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ClustersModule } from '@hotswap/clusters';
 import { AppConfig } from '@hotswap/config';
-import { APPROVAL_GATE, type DeploymentsModuleOptions } from '@hotswap/deployments';
+import { APPROVAL_GATE, DEPLOYMENT_APPROVALS, type DeploymentsModuleOptions } from '@hotswap/deployments';
 import { ApprovalGate } from './approval-gate';
 import { ApprovalMetrics, approvalsCounter, approvalWaitHistogram } from './approval.metrics';
 import { ApprovalQueries } from './approval-queries';
@@ -50,7 +50,11 @@ export class ApprovalsCoreModule {}
  * policy-only gate). The gate lives in the engine's module so it can read the deployment it gates.
  */
 export function approvalGateWiring(): Required<Pick<DeploymentsModuleOptions, 'imports' | 'providers'>> {
-  const providers: Provider[] = [ApprovalGate, { provide: APPROVAL_GATE, useExisting: ApprovalGate }];
+  const providers: Provider[] = [
+    ApprovalGate,
+    { provide: APPROVAL_GATE, useExisting: ApprovalGate },
+    { provide: DEPLOYMENT_APPROVALS, useExisting: ApprovalGate },
+  ];
   return { imports: [ApprovalsCoreModule], providers };
 }
 

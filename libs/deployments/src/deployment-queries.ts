@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, RequestValidationError } from '@hotswap/http';
 import type { DeploymentPlan } from './deployment-planner';
 import { DeploymentStatus } from './deployment-state';
@@ -7,21 +7,26 @@ import { toDetail, toSummary } from './deployment.mapper';
 import { DeploymentsRepository } from './deployments.repository';
 import type { ListDeploymentsQueryDto } from './dto/deployment-queries.dto';
 import type { DeploymentPageDto, DeploymentResponseDto } from './dto/deployment.response.dto';
+import { DEPLOYMENT_APPROVALS, type DeploymentApprovalsPort } from './ports';
 
 /** Read side: lists and the full view of one deployment. */
 @Injectable()
 export class DeploymentQueries {
-  constructor(@Inject(DeploymentsRepository) private readonly repository: DeploymentsRepository) {}
+  constructor(
+    @Inject(DeploymentsRepository) private readonly repository: DeploymentsRepository,
+    @Optional() @Inject(DEPLOYMENT_APPROVALS) private readonly approvals?: DeploymentApprovalsPort,
+  ) {}
 
   async detail(id: string): Promise<DeploymentResponseDto> {
     const deployment = await this.repository.find(id);
     if (deployment === null) throw deploymentNotFound(id);
-    const [stages, measurements, operations] = await Promise.all([
+    const [stages, measurements, operations, approvals] = await Promise.all([
       this.repository.stagesOf(id),
       this.repository.measurementsOf(id),
       this.repository.operationsOfDeployment(id),
+      this.approvals?.approvalsOf(id) ?? [],
     ]);
-    return toDetail(deployment, stages, measurements, operations);
+    return toDetail(deployment, stages, measurements, operations, approvals);
   }
 
   async list(query: ListDeploymentsQueryDto): Promise<DeploymentPageDto> {

@@ -9,6 +9,7 @@ import type { CanaryMeasurementEntity } from './entities/canary-measurement.enti
 import type { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import type { DeploymentEntity } from './entities/deployment.entity';
 import type { NodeOperationEntity } from './entities/node-operation.entity';
+import type { DeploymentApprovalView } from './ports';
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 const duration = (from: Date | null, to: Date | null) =>
@@ -38,6 +39,7 @@ export function toDetail(
   stages: readonly DeploymentStageEntity[],
   measurements: readonly CanaryMeasurementEntity[],
   operations: readonly NodeOperationEntity[],
+  approvals: readonly DeploymentApprovalView[] = [],
 ): DeploymentResponseDto {
   return {
     ...toSummary(d),
@@ -85,6 +87,24 @@ export function toDetail(
       toVersion: o.toVersion,
       status: o.status,
       error: o.error,
+    })),
+    approvals: approvals.map((a) => ({
+      environment: a.environment,
+      status: a.status,
+      quorum: a.quorum,
+      approvals: a.approvals,
+      approverRoles: [...a.approverRoles],
+      requestedAt: a.requestedAt.toISOString(),
+      expiresAt: a.expiresAt.toISOString(),
+      closedAt: iso(a.closedAt),
+      closedBy: a.closedBy,
+      closeReason: a.closeReason,
+      decisions: a.decisions.map((x) => ({
+        by: x.by,
+        decision: x.decision,
+        reason: x.reason,
+        at: x.at.toISOString(),
+      })),
     })),
     allowedActions: allowedActions(d.status as DeploymentStatus),
     rollbackOf: d.rollbackOf,

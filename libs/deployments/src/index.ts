@@ -33,6 +33,9 @@ export {
   type StrategyName,
   type TargetNode,
   DEPLOYMENT_IMPACT,
+  DEPLOYMENT_APPROVALS,
+  type DeploymentApprovalsPort,
+  type DeploymentApprovalView,
   type DeploymentImpactPort,
 } from './ports';
 

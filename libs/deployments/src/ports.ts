@@ -132,3 +132,30 @@ export interface DeploymentImpactPort {
   impactOf(moduleName: string, version: string | null): Promise<object>;
 }
 export const DEPLOYMENT_IMPACT = Symbol('DeploymentImpactPort');
+
+/** One approval gate of a deployment, as `GET /deployments/{id}` shows it (deployments spec §8). */
+export interface DeploymentApprovalView {
+  readonly environment: string;
+  readonly status: string;
+  readonly quorum: number;
+  /** Distinct users who approved. */
+  readonly approvals: number;
+  readonly approverRoles: readonly string[];
+  readonly requestedAt: Date;
+  readonly expiresAt: Date;
+  readonly closedAt: Date | null;
+  readonly closedBy: string | null;
+  readonly closeReason: string | null;
+  readonly decisions: readonly {
+    readonly by: string;
+    readonly decision: string;
+    readonly reason: string | null;
+    readonly at: Date;
+  }[];
+}
+
+/** Optional: the approval state of a deployment (the approvals feature binds it). */
+export interface DeploymentApprovalsPort {
+  approvalsOf(deploymentId: string): Promise<readonly DeploymentApprovalView[]>;
+}
+export const DEPLOYMENT_APPROVALS = Symbol('DeploymentApprovalsPort');

@@ -53,6 +53,27 @@ export class CanaryMeasurementDto {
   @ApiProperty({ type: String, format: 'date-time' }) at: string;
 }
 
+export class DeploymentApprovalDecisionDto {
+  @ApiProperty() by: string;
+  @ApiProperty({ enum: ['approved', 'rejected'] }) decision: string;
+  @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty({ format: 'date-time' }) at: string;
+}
+
+export class DeploymentApprovalDto {
+  @ApiProperty() environment: string;
+  @ApiProperty({ description: 'Pending, Approved, Rejected, Expired or Cancelled' }) status: string;
+  @ApiProperty() quorum: number;
+  @ApiProperty({ description: 'Distinct users who approved' }) approvals: number;
+  @ApiProperty({ type: [String] }) approverRoles: string[];
+  @ApiProperty({ format: 'date-time' }) requestedAt: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) closedBy: string | null;
+  @ApiProperty({ type: String, nullable: true }) closeReason: string | null;
+  @ApiProperty({ type: [DeploymentApprovalDecisionDto] }) decisions: DeploymentApprovalDecisionDto[];
+}
+
 export class NodeResultDto {
   @ApiProperty() nodeId: string;
   @ApiProperty() nodeName: string;
@@ -91,6 +112,8 @@ export class DeploymentResponseDto extends DeploymentSummaryDto {
   @ApiProperty({ type: [DeploymentStageDto] }) stages: DeploymentStageDto[];
   @ApiProperty({ type: [CanaryMeasurementDto] }) canaryMeasurements: CanaryMeasurementDto[];
   @ApiProperty({ type: [NodeResultDto], description: 'The node-operation log' }) nodeResults: NodeResultDto[];
+  @ApiProperty({ type: [DeploymentApprovalDto], description: 'Approval gates opened so far, in order' })
+  approvals: DeploymentApprovalDto[];
   @ApiProperty({ type: [String], description: 'Operator actions the current state allows' })
   allowedActions: string[];
   @ApiPropertyOptional({
