@@ -90,9 +90,9 @@ describe('deployment scenarios on the simulated fleet, failures from fault profi
     await t.close();
   });
 
-  async function publish(version: string): Promise<string> {
+  async function publish(version: string, moduleName = MODULE): Promise<string> {
     const res = await request(t.server)
-      .post(`/api/v1/modules/${MODULE}/versions`)
+      .post(`/api/v1/modules/${moduleName}/versions`)
       .set(...bearer(admin))
       .field('manifest', JSON.stringify({ version }))
       .attach('artifact', Buffer.from(`module.exports = {}; // ${version}`), {
@@ -124,12 +124,13 @@ describe('deployment scenarios on the simulated fleet, failures from fault profi
     version: string,
     strategy: string,
     params: Record<string, unknown>,
+    moduleName = MODULE,
   ): Promise<string> {
     const res = await request(t.server)
       .post('/api/v1/deployments')
       .set(...bearer(admin))
       .send({
-        moduleName: MODULE,
+        moduleName,
         version,
         targetEnvironment: environment,
         promotion: 'target-only',
@@ -259,6 +260,23 @@ describe('deployment scenarios on the simulated fleet, failures from fault profi
 
   describe('acceptance 4: BlueGreen on 4 nodes', () => {
     const params = { smokeTestTimeoutSeconds: 1, scaleDownDelaySeconds: 30 };
+
+    it('a first rollout (nothing active yet) → the smoke test probes the staged green slot, then activates it', async () => {
+      const fresh = 'ledger-service';
+      await publish('1.0.0', fresh);
+      const done = await settle(await deploy('Staging', '1.0.0', 'BlueGreen', params, fresh));
+      expect(done.status).toBe('Succeeded');
+      const activated = done.nodeResults.filter(
+        (r) => r.operation === 'activate' && r.status === 'succeeded',
+      );
+      expect(activated).toHaveLength(4);
+      const nodes = await request(t.server)
+        .get('/api/v1/nodes?environment=Staging&limit=200')
+        .set(...bearer(admin));
+      for (const node of nodes.body.items as { modules: { moduleName: string; activeVersion: string }[] }[]) {
+        expect(node.modules.find((m) => m.moduleName === fresh)?.activeVersion).toBe('1.0.0');
+      }
+    });
 
     it('a staging failure → green unstaged everywhere, no active version ever changed', async () => {
       const before = await activeVersions('Staging');

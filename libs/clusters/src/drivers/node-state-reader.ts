@@ -52,7 +52,10 @@ export class NodeStateReader {
     const { healthy, reasons } = this.nodesService.health(row);
     const all = [...reasons];
     if (moduleName !== undefined) {
-      if (module === null || module.activeVersion === null) all.push(`${moduleName} is not running`);
+      // A staged green slot counts: the first Blue-Green rollout of a module probes it before any
+      // version is active, and its probe result is the slot's state.
+      if (module === null || (module.activeVersion === null && module.standbyVersion === null))
+        all.push(`${moduleName} is not running`);
       else if (module.state === 'Failed')
         all.push(`${moduleName} probe failed: ${module.lastError ?? 'failed'}`);
     }
