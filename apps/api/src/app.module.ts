@@ -7,7 +7,7 @@ import type { Clock } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
 import { DeploymentsModule } from '@hotswap/deployments';
-import { EventsModule } from '@hotswap/events';
+import { EventsModule, EventStreamsModule } from '@hotswap/events';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
 import { FleetInventoryModule } from './fleet-inventory.module';
@@ -39,6 +39,7 @@ export class AppModule {
         ClustersModule,
         FleetInventoryModule,
         DeploymentsModule.forRoot(),
+        EventStreamsModule.forRoot({ imports: [AuthModule] }),
         ...(options.imports ?? []),
       ],
     };

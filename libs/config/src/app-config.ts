@@ -85,6 +85,22 @@ export interface CoordinationSettings {
   };
 }
 
+export interface EventSettings {
+  /** Events older than this are pruned (a client cursor behind them gets `resync`). */
+  readonly retentionDays: number;
+  readonly retentionIntervalMs: number;
+  /** The relay's catch-up poll, covering lost notifications and reconnects. */
+  readonly pollIntervalMs: number;
+  /** Idle streams get a heartbeat this often. */
+  readonly heartbeatMs: number;
+  /** A client with more than this many bytes waiting to be sent is disconnected with `overflow`. */
+  readonly clientBufferBytes: number;
+  /** Open streams (SSE connections and WebSocket subscriptions) per user on one replica. */
+  readonly maxStreamsPerUser: number;
+  /** A WebSocket that has not authenticated within this time is closed. */
+  readonly wsAuthTimeoutMs: number;
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -107,6 +123,7 @@ export class AppConfig {
   readonly rateLimit: RateLimitSettings;
   readonly audit: AuditSettings;
   readonly coordination: CoordinationSettings;
+  readonly events: EventSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -186,6 +203,15 @@ export class AppConfig {
         inFlightTimeoutMs: raw.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
         pruneIntervalMs: raw.IDEMPOTENCY_PRUNE_INTERVAL_MS,
       },
+    };
+    this.events = {
+      retentionDays: raw.EVENTS_RETENTION_DAYS,
+      retentionIntervalMs: raw.EVENTS_RETENTION_INTERVAL_MS,
+      pollIntervalMs: raw.EVENTS_POLL_INTERVAL_MS,
+      heartbeatMs: raw.EVENTS_HEARTBEAT_MS,
+      clientBufferBytes: raw.EVENTS_CLIENT_BUFFER_BYTES,
+      maxStreamsPerUser: raw.EVENTS_MAX_STREAMS_PER_USER,
+      wsAuthTimeoutMs: raw.EVENTS_WS_AUTH_TIMEOUT_MS,
     };
   }
 

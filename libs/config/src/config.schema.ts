@@ -155,6 +155,15 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(1, 720).default(24),
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
   IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+
+  // Event log and live streams (events spec).
+  EVENTS_RETENTION_DAYS: int(1, 3_650).default(7),
+  EVENTS_RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+  EVENTS_POLL_INTERVAL_MS: int(20, 60_000).default(500),
+  EVENTS_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  EVENTS_CLIENT_BUFFER_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
+  EVENTS_MAX_STREAMS_PER_USER: int(1, 10_000).default(20),
+  EVENTS_WS_AUTH_TIMEOUT_MS: int(100, 600_000).default(5_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

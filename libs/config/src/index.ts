@@ -4,6 +4,7 @@ export {
   type AuthSettings,
   type CoordinationSettings,
   type DatabaseSettings,
+  type EventSettings,
   type FleetSettings,
   type RateLimitSettings,
 } from './app-config';

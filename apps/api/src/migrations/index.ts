@@ -5,6 +5,7 @@ import { IdentityAndAudit1796026890508 } from './1796026890508-IdentityAndAudit'
 import { Coordination1796027066929 } from './1796027066929-Coordination';
 import { Fleet1796028220168 } from './1796028220168-Fleet';
 import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine';
+import { EventRelay1796031200000 } from './1796031200000-EventRelay';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationClass[] = [
   Coordination1796027066929,
   Fleet1796028220168,
   DeploymentEngine1796029949379,
+  EventRelay1796031200000,
 ];
