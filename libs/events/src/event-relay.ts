@@ -39,7 +39,7 @@ export class EventRelay {
     private readonly options: EventRelayOptions,
     private readonly metrics?: EventMetrics,
   ) {
-    this.batchSize = options.batchSize ?? 1_000;
+    this.batchSize = options.batchSize ?? 250;
   }
 
   /** The seq up to which every event has been handed to listeners. */

@@ -59,6 +59,8 @@ export interface StreamSink {
   resync(): void;
   /** Final message, then the stream closes. */
   overflow(): void;
+  /** The server is stopping: close the stream. */
+  shutdown(): void;
 }
 
 export interface OpenStream {
@@ -120,7 +122,17 @@ export class StreamSubscription {
       { transport: this.sink.transport },
       (Date.now() - event.event.at.getTime()) / 1000,
     );
-    if (this.sink.buffered() > this.maxBuffered) this.overflow();
+  }
+
+  /**
+   * Checked before each batch (a batch is written in one tick and may pass the bound by itself): a
+   * client still holding more than the bound then has not been reading since the last batch.
+   */
+  checkBuffer(): boolean {
+    if (this.closed) return false;
+    if (this.sink.buffered() <= this.maxBuffered) return true;
+    this.overflow();
+    return false;
   }
 
   overflow(): void {
@@ -165,7 +177,10 @@ export class EventStreams {
 
   stop(): void {
     this.unsubscribe?.();
-    for (const s of [...this.subscriptions]) s.close();
+    for (const s of [...this.subscriptions]) {
+      s.sink.shutdown();
+      s.close();
+    }
   }
 
   get size(): number {
@@ -217,6 +232,7 @@ export class EventStreams {
             deploymentId: subscription.filter.deploymentId,
             environment: subscription.filter.environment,
           });
+          if (!subscription.checkBuffer()) return;
           for (const event of page) subscription.emit(new WireEvent(event));
           const last = page[page.length - 1];
           if (last !== undefined) cursor = last.seq;
@@ -233,6 +249,7 @@ export class EventStreams {
 
   private fanOut(batch: readonly RecordedEvent[]): void {
     if (this.subscriptions.size === 0) return;
+    for (const subscription of [...this.subscriptions]) subscription.checkBuffer();
     for (const event of batch) {
       const wire = new WireEvent(event);
       for (const subscription of this.subscriptions) {

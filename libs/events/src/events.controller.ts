@@ -60,9 +60,11 @@ function seqParam(field: string, value: string | undefined, errors: FieldError[]
   return value;
 }
 
+/** A query parameter's one value (the first when repeated); anything else counts as invalid text. */
 function single(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : String(value);
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '\u0000';
 }
 
 @ApiTags('events')

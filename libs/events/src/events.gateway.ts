@@ -60,6 +60,10 @@ class WsSubscriptionSink implements StreamSink {
     this.socket.close(WsCloseCode.Overflow, 'overflow');
   }
 
+  shutdown(): void {
+    // The gateway closes the socket itself when the server stops.
+  }
+
   private message(value: unknown): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(value));
   }
@@ -256,14 +260,16 @@ export class EventsGateway
     if (connection.subscriptions.has(id)) return fail('conflict', `subscription '${id}' exists`);
     if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_SOCKET)
       return fail('too_many_streams', `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket`);
+    const text = (v: unknown): string =>
+      typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '\u0000';
     const types =
       message.types === undefined
         ? undefined
         : Array.isArray(message.types)
-          ? message.types.map(String)
-          : [String(message.types)];
-    const optional = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
-    const since = message.since === undefined || message.since === null ? undefined : String(message.since);
+          ? message.types.map(text)
+          : [text(message.types)];
+    const optional = (v: unknown) => (v === undefined || v === null ? undefined : text(v));
+    const since = message.since === undefined || message.since === null ? undefined : text(message.since);
     if (since !== undefined && !/^\d{1,19}$/.test(since))
       return fail('validation_failed', 'since must be an event seq', {
         errors: [{ field: 'since', message: 'must be an event seq' }],

@@ -73,6 +73,11 @@ export class SseSink implements StreamSink {
     this.end();
   }
 
+  shutdown(): void {
+    this.end();
+    this.res.socket?.destroy();
+  }
+
   /** Ends the stream (if it started) and stops its timers. */
   end(): void {
     if (this.ended) return;
