@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { EventPayloads, EventSubject, EventType } from '@hotswap/contracts';
-import { Database } from '@hotswap/database';
+import { type Database } from '@hotswap/database';
 import { currentRequestContext } from '@hotswap/observability';
 import type { QueryDeepPartialEntity } from 'typeorm';
 import { EventLogStateEntity } from './event-log-state.entity';
 import { EventEntity } from './event.entity';
-import { InProcessWakeups } from './wakeups';
+import { type InProcessWakeups } from './wakeups';
 
 export interface RecordedEvent<T extends EventType = EventType> {
   readonly seq: string;
@@ -32,19 +31,44 @@ export interface EventQuery {
  * Rows whose transaction is older than every transaction still running: `seq >> 20` is the writer's
  * xid, so this is one range bound on the primary key. Every row below it is committed (or gone for
  * good), so a reader that advances its cursor only over such rows never skips one committed later.
+ * This form uses the snapshot's xmin, which counts every transaction of the whole server.
  */
 export const SETTLED_BOUND_SQL = '(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)';
+
+/**
+ * The same bound counting only transactions of this database (only they can insert rows here), so
+ * a long transaction in another database of a shared server does not hold the stream back. Read in
+ * a statement of its own before the rows: the snapshot's xmax is taken first, the running xids
+ * after it, so every xid below the result had finished before the (later) statement reading rows.
+ */
+const DATABASE_BOUND_SQL = `SELECT (least(
+    (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity WHERE datname = current_database()),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint) << 20)::text AS bound`;
+
+/** How the settled part of the log is bounded (DR-19). */
+export type SettledBound = 'database' | 'snapshot';
 
 /**
  * Writes events in the caller's transaction, so an event exists exactly when the change it reports
  * was committed (and a failed request leaves none), and reads back the settled part of the log.
  */
-@Injectable()
 export class EventLog {
   constructor(
-    @Inject(Database) private readonly database: Database,
-    @Inject(InProcessWakeups) private readonly wakeups: InProcessWakeups,
+    private readonly database: Database,
+    private readonly wakeups: InProcessWakeups,
+    /** `snapshot` on the embedded database (one session: nothing runs concurrently anyway). */
+    private readonly bound: SettledBound = 'database',
   ) {}
+
+  /** `seq < <this>` selects the settled rows; for `database`, a literal read just before. */
+  private async settledBound(): Promise<string> {
+    if (this.bound === 'snapshot') return SETTLED_BOUND_SQL;
+    const rows: unknown = await this.database.manager().query(DATABASE_BOUND_SQL);
+    const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
+    const value = typeof first === 'object' && first !== null && 'bound' in first ? String(first.bound) : '';
+    if (!/^\d{1,19}$/.test(value)) throw new Error('could not read the settled bound of the event log');
+    return value;
+  }
 
   async append<T extends EventType>(
     type: T,
@@ -111,11 +135,12 @@ export class EventLog {
 
   /** Settled events after `sinceSeq`, in seq order. */
   async since(sinceSeq: string, limit = 1_000, query: EventQuery = {}): Promise<RecordedEvent[]> {
+    const bound = await this.settledBound();
     const qb = this.database
       .repository(EventEntity)
       .createQueryBuilder('e')
       .where('e.seq > :since', { since: sinceSeq })
-      .andWhere(`e.seq < ${SETTLED_BOUND_SQL}`);
+      .andWhere(`e.seq < ${bound}`);
     if (query.types !== undefined) qb.andWhere('e.type IN (:...types)', { types: [...query.types, ''] });
     if (query.deploymentId !== undefined)
       qb.andWhere('e.deploymentId = :deploymentId', { deploymentId: query.deploymentId });
@@ -127,10 +152,11 @@ export class EventLog {
 
   /** The highest settled seq (or the pruned watermark for an empty log): where a new reader starts. */
   async settledHead(): Promise<string> {
+    const bound = await this.settledBound();
     const rows: unknown = await this.database
       .manager()
       .query(
-        `SELECT coalesce(max(seq), (SELECT pruned_through FROM event_log_state WHERE id = 1), 0)::text AS head FROM events WHERE seq < ${SETTLED_BOUND_SQL}`,
+        `SELECT coalesce(max(seq), (SELECT pruned_through FROM event_log_state WHERE id = 1), 0)::text AS head FROM events WHERE seq < ${bound}`,
       );
     const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
     return typeof first === 'object' && first !== null && 'head' in first ? String(first.head) : '0';

@@ -38,50 +38,54 @@ describe('event relay on PostgreSQL', () => {
     await database.drop();
   });
 
-  it('delivers every committed event exactly once in seq order while writers commit out of seq order', async () => {
-    const relay = new EventRelay(log, new PgListenWakeSource(database.url), { pollIntervalMs: 200 });
-    const delivered: RecordedEvent[] = [];
-    relay.subscribe((batch) => delivered.push(...batch));
-    await relay.start();
-    const committed: string[] = [];
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    // Each transaction takes its xid first and holds it open for a random while, so seqs are drawn
-    // and committed in different orders across writers; a tenth roll back.
-    const writer = async (w: number): Promise<void> => {
-      for (let i = 0; i < 25; i++) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          await client.query('SELECT pg_current_xact_id()');
-          await sleep(Math.floor(Math.random() * 15));
-          const seqs: string[] = [];
-          const n = 1 + ((w + i) % 3);
-          for (let k = 0; k < n; k++) {
-            const res = await client.query<{ seq: string }>(INSERT, [JSON.stringify({ w, i, k })]);
-            seqs.push(res.rows[0]!.seq);
-            await sleep(Math.floor(Math.random() * 5));
+  it.each(['database', 'snapshot'] as const)(
+    'delivers every committed event exactly once in seq order while writers commit out of seq order (%s bound)',
+    async (bound) => {
+      const relayLog = new EventLog(new Database(dataSource), new InProcessWakeups(), bound);
+      const relay = new EventRelay(relayLog, new PgListenWakeSource(database.url), { pollIntervalMs: 200 });
+      const delivered: RecordedEvent[] = [];
+      relay.subscribe((batch) => delivered.push(...batch));
+      await relay.start();
+      const committed: string[] = [];
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      // Each transaction takes its xid first and holds it open for a random while, so seqs are drawn
+      // and committed in different orders across writers; a tenth roll back.
+      const writer = async (w: number): Promise<void> => {
+        for (let i = 0; i < 25; i++) {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            await client.query('SELECT pg_current_xact_id()');
+            await sleep(Math.floor(Math.random() * 15));
+            const seqs: string[] = [];
+            const n = 1 + ((w + i) % 3);
+            for (let k = 0; k < n; k++) {
+              const res = await client.query<{ seq: string }>(INSERT, [JSON.stringify({ w, i, k })]);
+              seqs.push(res.rows[0]!.seq);
+              await sleep(Math.floor(Math.random() * 5));
+            }
+            if ((w * 31 + i) % 10 === 0) {
+              await client.query('ROLLBACK');
+            } else {
+              await client.query('COMMIT');
+              committed.push(...seqs);
+            }
+          } finally {
+            client.release();
           }
-          if ((w * 31 + i) % 10 === 0) {
-            await client.query('ROLLBACK');
-          } else {
-            await client.query('COMMIT');
-            committed.push(...seqs);
-          }
-        } finally {
-          client.release();
         }
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
-    await waitFor(() => delivered.length >= committed.length);
-    await new Promise((r) => setTimeout(r, 300));
-    await relay.stop();
+      };
+      await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+      await waitFor(() => delivered.length >= committed.length);
+      await new Promise((r) => setTimeout(r, 300));
+      await relay.stop();
 
-    const seqs = delivered.map((e) => BigInt(e.seq));
-    for (let i = 1; i < seqs.length; i++) expect(seqs[i]! > seqs[i - 1]!).toBe(true);
-    const expected = [...committed].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    expect(seqs).toEqual(expected);
-  });
+      const seqs = delivered.map((e) => BigInt(e.seq));
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i]! > seqs[i - 1]!).toBe(true);
+      const expected = [...committed].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(seqs).toEqual(expected);
+    },
+  );
 
   it('sends at most one NOTIFY per committing transaction, carrying its highest seq', async () => {
     const listener = new Client({ connectionString: database.url });

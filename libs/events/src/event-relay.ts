@@ -13,7 +13,9 @@ export interface EventRelayOptions {
 
 /** After a read that found events, one more read this soon (commits that raced the notifier). */
 const TRAILING_READ_MS = 5;
-const FIRST_RETRY_MS = 5;
+const FIRST_RETRY_MS = 2;
+/** Waiting for an older transaction of this database to end: retries back off up to this. */
+const MAX_RETRY_MS = 50;
 
 /**
  * One per replica. Keeps a cursor into the settled part of the log (DR-19), reads past it whenever
@@ -106,9 +108,9 @@ export class EventRelay {
     if (!this.running) return;
     clearTimeout(this.followUp);
     if (this.target > this.position) {
-      // Notified but not settled yet: an older transaction is still running. Back off up to the poll.
+      // Notified but not settled yet: an older transaction of this database is still running.
       this.followUp = setTimeout(() => void this.drain(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, this.options.pollIntervalMs);
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS, this.options.pollIntervalMs);
     } else {
       this.retryMs = FIRST_RETRY_MS;
       if (found) this.followUp = setTimeout(() => void this.drain(), TRAILING_READ_MS);

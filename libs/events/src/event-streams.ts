@@ -10,8 +10,9 @@ import type { EventMetrics, StreamTransport } from './events.metrics';
  * subscribers: `data` is the subject ids plus the catalogue payload.
  */
 export class WireEvent {
-  private sseFrame: string | undefined;
+  private sseFrame: Buffer | undefined;
   private jsonTail: string | undefined;
+  private readonly wsFrames = new Map<string, Buffer>();
   readonly seqNumber: bigint;
 
   constructor(readonly event: RecordedEvent) {
@@ -39,14 +40,22 @@ export class WireEvent {
     return this.jsonTail;
   }
 
-  get sse(): string {
-    this.sseFrame ??= `id: ${this.event.seq}\nevent: ${this.event.type}\ndata: {${this.tail}\n\n`;
+  /** The SSE frame, encoded once for every subscriber. */
+  get sse(): Buffer {
+    this.sseFrame ??= Buffer.from(
+      `id: ${this.event.seq}\nevent: ${this.event.type}\ndata: {${this.tail}\n\n`,
+    );
     return this.sseFrame;
   }
 
-  /** The WebSocket message for subscription `id` (events spec §3). */
-  ws(id: string): string {
-    return `{"op":"event","subscription":${JSON.stringify(id)},${this.tail}`;
+  /** The WebSocket message for subscription `id` (events spec §3), encoded once per distinct id. */
+  ws(id: string): Buffer {
+    let frame = this.wsFrames.get(id);
+    if (frame === undefined) {
+      frame = Buffer.from(`{"op":"event","subscription":${JSON.stringify(id)},${this.tail}`);
+      if (this.wsFrames.size < 64) this.wsFrames.set(id, frame);
+    }
+    return frame;
   }
 }
 

@@ -40,7 +40,7 @@ class WsSubscriptionSink implements StreamSink {
   ) {}
 
   send(event: WireEvent): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(event.ws(this.id));
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(event.ws(this.id), { binary: false });
   }
 
   buffered(): number {

@@ -4,6 +4,7 @@ export { EventStreamTicketEntity } from './event-stream-ticket.entity';
 export {
   EventLog,
   SETTLED_BOUND_SQL,
+  type SettledBound,
   type EventEntry,
   type EventQuery,
   type RecordedEvent,
