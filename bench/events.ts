@@ -161,6 +161,8 @@ async function relayLatency(url: string, rate: number, seconds: number): Promise
 
 interface FanOut {
   readonly latencies: number[];
+  readonly sse?: number[];
+  readonly ws?: number[];
   readonly expected: number;
   readonly delivered: number;
   readonly seconds: number;
@@ -249,18 +251,22 @@ async function hotswapFanOut(
     const token = ((await login.json()) as { accessToken: string }).accessToken;
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
+    const sse: number[] = [];
+    const ws: number[] = [];
     let delivered = 0;
-    const onSeq = (seq: string) => {
+    const onSeq = (into: number[]) => (seq: string) => {
       const t = sentAt.get(seq);
       if (t === undefined) return;
       delivered++;
-      latencies.push(now() - t);
+      const latency = now() - t;
+      latencies.push(latency);
+      into.push(latency);
     };
     for (let i = 0; i < clients; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, clients - i) }, async () => {
-          await openSse(api.port, token, onSeq);
-          await openWs(api.port, token, onSeq);
+          await openSse(api.port, token, onSeq(sse));
+          await openWs(api.port, token, onSeq(ws));
         }),
       );
     }
@@ -296,7 +302,7 @@ async function hotswapFanOut(
     while (delivered < expected && performance.now() < deadline) await delay(50);
     const rss = memoryOf(api.pid)?.rss ?? 0;
     await db.end();
-    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
+    return { latencies, sse, ws, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
   } finally {
     await api.stop(10_000);
   }
@@ -408,6 +414,16 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'relay only, commit→hand-off p99', value: percentile(relayOnly, 99), unit: 'ms' },
         { label: 'HotSwap commit→client p50', value: p(ours, 50), unit: 'ms' },
         { label: 'HotSwap commit→client p99', value: p(ours, 99), unit: 'ms' },
+        {
+          label: 'HotSwap SSE p50 / p99',
+          value: percentile(ours.sse ?? [], 50),
+          unit: `ms / ${percentile(ours.sse ?? [], 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'HotSwap WebSocket p50 / p99',
+          value: percentile(ours.ws ?? [], 50),
+          unit: `ms / ${percentile(ours.ws ?? [], 99).toFixed(1)} ms`,
+        },
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: 'HotSwap API RSS', value: ours.rss / 1048576, unit: 'MB' },
