@@ -35,7 +35,10 @@ export class SseSink implements StreamSink {
     this.res.status(200);
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache, no-transform');
-    this.res.setHeader('Connection', 'keep-alive');
+    // A close-delimited body instead of chunked encoding: each event is one plain write, no chunk
+    // framing for the server to add or the client to parse; the connection is the stream anyway.
+    (this.res as unknown as { useChunkedEncodingByDefault: boolean }).useChunkedEncodingByDefault = false;
+    this.res.setHeader('Connection', 'close');
     this.res.setHeader('X-Accel-Buffering', 'no');
     this.res.flushHeaders();
     this.res.socket?.setNoDelay(true);
