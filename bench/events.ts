@@ -238,6 +238,10 @@ async function hotswapFanOut(
       RATE_LIMIT_STREAMS: '1000000',
       RATE_LIMIT_LOGIN: '1000',
       EVENTS_MAX_STREAMS_PER_USER: String(4 * clients),
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile the API under this load.
+      ...(process.env.BENCH_API_NODE_OPTIONS !== undefined
+        ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
+        : {}),
     },
     cpus,
     timeoutMs: 60_000,
