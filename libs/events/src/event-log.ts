@@ -1,7 +1,7 @@
 import type { EventPayloads, EventSubject, EventType } from '@hotswap/contracts';
 import { type Database } from '@hotswap/database';
 import { currentRequestContext } from '@hotswap/observability';
-import type { QueryDeepPartialEntity } from 'typeorm';
+import type { EntitySubscriberInterface, QueryDeepPartialEntity } from 'typeorm';
 import { EventLogStateEntity } from './event-log-state.entity';
 import { EventEntity } from './event.entity';
 import { type InProcessWakeups } from './wakeups';
@@ -53,12 +53,35 @@ export type SettledBound = 'database' | 'snapshot';
  * was committed (and a failed request leaves none), and reads back the settled part of the log.
  */
 export class EventLog {
+  /** Transactions (by query runner) that appended events and have not committed yet. */
+  private readonly appending = new WeakSet<object>();
+
   constructor(
     private readonly database: Database,
     private readonly wakeups: InProcessWakeups,
     /** `snapshot` on the embedded database (one session: nothing runs concurrently anyway). */
     private readonly bound: SettledBound = 'database',
-  ) {}
+  ) {
+    // The in-process wake-up fires once the appending transaction has committed, not at the append
+    // (a read before the commit would find nothing and nothing would wake the relay again).
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: (event) => {
+        if (this.appending.has(event.queryRunner)) {
+          this.appending.delete(event.queryRunner);
+          this.wakeups.appended();
+        }
+      },
+      afterTransactionRollback: (event) => {
+        this.appending.delete(event.queryRunner);
+      },
+    };
+    database.dataSource.subscribers.push(subscriber);
+  }
+
+  private appended(): void {
+    const runner = this.database.manager().queryRunner;
+    if (runner !== undefined) this.appending.add(runner);
+  }
 
   /** `seq < <this>` selects the settled rows; for `database`, a literal read just before. */
   private async settledBound(): Promise<string> {
@@ -94,7 +117,7 @@ export class EventLog {
       } as QueryDeepPartialEntity<EventEntity>)
       .returning(['seq'])
       .execute();
-    this.wakeups.appended();
+    this.appended();
     const raw: unknown = result.raw;
     const first: unknown = Array.isArray(raw) ? raw[0] : undefined;
     return typeof first === 'object' && first !== null && 'seq' in first ? String(first.seq) : '';
@@ -130,7 +153,7 @@ export class EventLog {
         .values(rows as QueryDeepPartialEntity<EventEntity>[])
         .execute();
     }
-    this.wakeups.appended();
+    this.appended();
   }
 
   /** Settled events after `sinceSeq`, in seq order. */

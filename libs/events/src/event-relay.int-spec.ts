@@ -30,6 +30,7 @@ describe('event relay on PostgreSQL', () => {
     await dataSource.initialize();
     log = new EventLog(new Database(dataSource), new InProcessWakeups());
     pool = new Pool({ connectionString: database.url, max: 24 });
+    pool.on('error', () => undefined);
   });
 
   afterAll(async () => {

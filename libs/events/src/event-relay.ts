@@ -33,6 +33,7 @@ export class EventRelay {
   private poll: NodeJS.Timeout | undefined;
   private followUp: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
+  private inFlight: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
 
   constructor(
@@ -63,6 +64,8 @@ export class EventRelay {
     clearInterval(this.poll);
     clearTimeout(this.followUp);
     await this.wakeSource.stop();
+    // A read still running finishes before the caller closes the database.
+    await this.inFlight;
   }
 
   subscribe(listener: RelayListener): () => void {
@@ -79,13 +82,18 @@ export class EventRelay {
     void this.drain();
   }
 
-  private async drain(): Promise<void> {
-    if (!this.running) return;
+  private drain(): Promise<void> {
+    if (!this.running) return Promise.resolve();
     if (this.reading) {
       this.again = true;
-      return;
+      return this.inFlight;
     }
     this.reading = true;
+    this.inFlight = this.read();
+    return this.inFlight;
+  }
+
+  private async read(): Promise<void> {
     let found = false;
     try {
       do {

@@ -1,12 +1,12 @@
 /**
  * In-process wake-up of the relay. On the embedded database LISTEN/NOTIFY does not cross
- * connections, so the event log nudges the relay itself; PGlite runs one transaction at a time, so
- * the relay's read queues behind the appending transaction and sees its rows once committed.
+ * connections, so the event log nudges the relay itself once a transaction that appended events
+ * has committed.
  */
 export class InProcessWakeups {
   private listener: (() => void) | undefined;
 
-  /** Called by the event log after each append. */
+  /** Called by the event log after a transaction that appended events committed. */
   appended(): void {
     this.listener?.();
   }
