@@ -2,6 +2,8 @@ import {
   Inject,
   Injectable,
   Module,
+  type MiddlewareConsumer,
+  type NestModule,
   type BeforeApplicationShutdown,
   type DynamicModule,
   type ModuleMetadata,
@@ -17,6 +19,7 @@ import { EventsController } from './events.controller';
 import { EventsGateway } from './events.gateway';
 import { eventMetricProviders, EventMetrics } from './events.metrics';
 import { StreamTickets } from './stream-auth';
+import { StreamTicketMiddleware } from './stream-ticket.middleware';
 import { InProcessWakeSource, PgListenWakeSource } from './wake-source';
 import { InProcessWakeups } from './wakeups';
 
@@ -49,7 +52,11 @@ export interface EventStreamsModuleOptions {
  * passes the module that verifies bearer tokens (platform libs do not depend on features).
  */
 @Module({})
-export class EventStreamsModule {
+export class EventStreamsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(StreamTicketMiddleware).forRoutes(EventsController);
+  }
+
   static forRoot(options: EventStreamsModuleOptions): DynamicModule {
     return {
       module: EventStreamsModule,
@@ -90,6 +97,7 @@ export class EventStreamsModule {
             ),
         },
         StreamTickets,
+        StreamTicketMiddleware,
         EventsGateway,
         EventRetentionJob,
         EventStreamsLifecycle,

@@ -17,7 +17,6 @@ import {
   ApiProblems,
   CurrentPrincipal,
   DomainError,
-  Public,
   RateLimit,
   RateLimitedError,
   RequestValidationError,
@@ -144,13 +143,14 @@ export class EventsController {
   }
 
   @Get('stream')
-  @Public()
+  @Roles(Role.Viewer)
   @RateLimit('streams')
   @ApiOperation({
     operationId: 'streamEvents',
     summary:
       'Server-Sent Events: `id: <seq>`, replay after `Last-Event-ID` / `since`, `resync` beyond retention, ' +
-      'heartbeat comments, `overflow` and close for clients that do not keep up. Bearer token or `ticket`.',
+      'heartbeat comments, `overflow` and close for clients that do not keep up. Bearer token, or `ticket` ' +
+      '(from `POST /events/tickets`) for clients that cannot send headers.',
   })
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'types', required: false, type: String, description: 'e.g. `deployment.*,approval.*`' })
@@ -159,7 +159,7 @@ export class EventsController {
   @ApiQuery({ name: 'since', required: false, type: String })
   @ApiQuery({ name: 'ticket', required: false, type: String })
   @ApiOkResponse({ description: 'An event stream.', content: { 'text/event-stream': {} } })
-  @ApiProblems(400, 401, 403, 429)
+  @ApiProblems(400)
   async stream(
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventId: string | undefined,
