@@ -8,7 +8,7 @@ import type { Clock } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
 import { DatabaseModule } from '@hotswap/database';
 import { DEPLOYMENT_IMPACT, DeploymentsModule } from '@hotswap/deployments';
-import { EventsModule } from '@hotswap/events';
+import { EventsModule, EventStreamsModule } from '@hotswap/events';
 import { ImpactService, KnowledgeGraphModule } from '@hotswap/knowledge-graph';
 import { ModulesModule } from '@hotswap/modules';
 import { ObservabilityModule, type ObservabilityOptions } from '@hotswap/observability';
@@ -51,6 +51,7 @@ export class AppModule {
         KnowledgeGraphModule,
         deployments,
         ApprovalsModule.forRoot({ deployments }),
+        EventStreamsModule.forRoot({ imports: [AuthModule] }),
         ...(options.imports ?? []),
       ],
     };

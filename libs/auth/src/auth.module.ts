@@ -5,6 +5,7 @@ import { ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler'
 import { AppConfig } from '@hotswap/config';
 import { Clock, type RateLimitClass } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
+import { StreamAuthenticator } from '@hotswap/events';
 import { ApiTokenAuthenticator } from './api-token.authenticator';
 import { ApiTokensController } from './api-tokens.controller';
 import { ApiTokensRepository } from './api-tokens.repository';
@@ -12,6 +13,7 @@ import { ApiTokensService } from './api-tokens.service';
 import { AuthStateCache } from './auth-state.cache';
 import { AuthenticationController } from './authentication.controller';
 import { AuthenticationService } from './authentication.service';
+import { BearerTokenVerifier } from './bearer-token.verifier';
 import { BootstrapService } from './bootstrap.service';
 import { AuthenticationGuard } from './guards/authentication.guard';
 import { AuthorizationGuard } from './guards/authorization.guard';
@@ -91,10 +93,12 @@ function throttlerOptions(config: AppConfig, db: Database, clock: Clock): Thrott
     UsersService,
     ApiTokensService,
     BootstrapService,
+    BearerTokenVerifier,
+    { provide: StreamAuthenticator, useExisting: BearerTokenVerifier },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AuthorizationGuard },
   ],
-  exports: [UsersService],
+  exports: [UsersService, StreamAuthenticator],
 })
 export class AuthModule {}

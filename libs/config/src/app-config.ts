@@ -98,6 +98,22 @@ export interface ApprovalSettings {
   };
 }
 
+export interface EventSettings {
+  /** Events older than this are pruned (a client cursor behind them gets `resync`). */
+  readonly retentionDays: number;
+  readonly retentionIntervalMs: number;
+  /** The relay's catch-up poll, covering lost notifications and reconnects. */
+  readonly pollIntervalMs: number;
+  /** Idle streams get a heartbeat this often. */
+  readonly heartbeatMs: number;
+  /** A client with more than this many bytes waiting to be sent is disconnected with `overflow`. */
+  readonly clientBufferBytes: number;
+  /** Open streams (SSE connections and WebSocket subscriptions) per user on one replica. */
+  readonly maxStreamsPerUser: number;
+  /** A WebSocket that has not authenticated within this time is closed. */
+  readonly wsAuthTimeoutMs: number;
+}
+
 /** The validated, typed configuration of one HotSwap process. */
 export class AppConfig {
   readonly nodeEnv: NodeEnv;
@@ -121,6 +137,7 @@ export class AppConfig {
   readonly audit: AuditSettings;
   readonly coordination: CoordinationSettings;
   readonly approvals: ApprovalSettings;
+  readonly events: EventSettings;
 
   constructor(raw: RawConfig) {
     this.nodeEnv = raw.NODE_ENV;
@@ -210,6 +227,15 @@ export class AppConfig {
         retryDelaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
         retryDelayMaxSeconds: raw.WEBHOOK_RETRY_DELAY_MAX_SECONDS,
       },
+    };
+    this.events = {
+      retentionDays: raw.EVENTS_RETENTION_DAYS,
+      retentionIntervalMs: raw.EVENTS_RETENTION_INTERVAL_MS,
+      pollIntervalMs: raw.EVENTS_POLL_INTERVAL_MS,
+      heartbeatMs: raw.EVENTS_HEARTBEAT_MS,
+      clientBufferBytes: raw.EVENTS_CLIENT_BUFFER_BYTES,
+      maxStreamsPerUser: raw.EVENTS_MAX_STREAMS_PER_USER,
+      wsAuthTimeoutMs: raw.EVENTS_WS_AUTH_TIMEOUT_MS,
     };
   }
 

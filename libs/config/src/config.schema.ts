@@ -163,6 +163,15 @@ export const configSchema = z.object({
   WEBHOOK_RETRY_LIMIT: int(0, 50).default(6),
   WEBHOOK_RETRY_DELAY_SECONDS: int(1, 3_600).default(5),
   WEBHOOK_RETRY_DELAY_MAX_SECONDS: int(1, 86_400).default(600),
+
+  // Event log and live streams (events spec).
+  EVENTS_RETENTION_DAYS: int(1, 3_650).default(7),
+  EVENTS_RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+  EVENTS_POLL_INTERVAL_MS: int(20, 60_000).default(500),
+  EVENTS_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  EVENTS_CLIENT_BUFFER_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
+  EVENTS_MAX_STREAMS_PER_USER: int(1, 10_000).default(20),
+  EVENTS_WS_AUTH_TIMEOUT_MS: int(100, 600_000).default(5_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -5,6 +5,7 @@ export {
   type AuthSettings,
   type CoordinationSettings,
   type DatabaseSettings,
+  type EventSettings,
   type FleetSettings,
   type RateLimitSettings,
 } from './app-config';

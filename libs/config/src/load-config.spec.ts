@@ -396,3 +396,16 @@ describe('approval settings', () => {
     );
   });
 });
+
+describe('event settings', () => {
+  it('keeps events 7 days, heartbeats streams every 15 s and bounds a client at 1 MiB by default', () => {
+    const { events } = loadConfig({});
+    expect(events.retentionDays).toBe(7);
+    expect(events.heartbeatMs).toBe(15_000);
+    expect(events.clientBufferBytes).toBe(1024 * 1024);
+  });
+
+  it('refuses a retention of zero days', () => {
+    expect(() => loadConfig({ EVENTS_RETENTION_DAYS: '0' })).toThrow(/EVENTS_RETENTION_DAYS/);
+  });
+});

@@ -81,6 +81,30 @@ export interface EventPayloads {
 
 export type EventType = keyof EventPayloads;
 
+/** Every event type once (a record, so a type added to the map without an entry is a compile error). */
+const CATALOGUE: Readonly<Record<EventType, true>> = {
+  'module.published': true,
+  'module.yanked': true,
+  'deployment.created': true,
+  'deployment.status_changed': true,
+  'deployment.stage_changed': true,
+  'deployment.progress': true,
+  'deployment.analysis': true,
+  'deployment.completed': true,
+  'approval.requested': true,
+  'approval.decided': true,
+  'approval.expired': true,
+  'node.registered': true,
+  'node.status_changed': true,
+  'node.heartbeat_lost': true,
+};
+
+export const EVENT_TYPES: readonly EventType[] = Object.keys(CATALOGUE) as EventType[];
+
+export function isEventType(value: string): value is EventType {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, value);
+}
+
 /** The ids an event is about; they are columns of the event log so streams can filter on them. */
 export interface EventSubject {
   readonly deploymentId?: string;

@@ -13,7 +13,7 @@ export {
   type FieldError,
   type ProblemDetails,
 } from './errors';
-export { type EventPayloads, type EventSubject, type EventType } from './events';
+export { EVENT_TYPES, isEventType, type EventPayloads, type EventSubject, type EventType } from './events';
 export { SYSTEM_PRINCIPAL, type Principal } from './principal';
 export {
   effectiveRoles,

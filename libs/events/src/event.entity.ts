@@ -1,12 +1,16 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One row of the event log (the transactional outbox of events spec §1). */
 @Entity({ name: 'events' })
 @Index('idx_events_type_seq', ['type', 'seq'])
 @Index('idx_events_deployment_seq', ['deploymentId', 'seq'])
+@Index('idx_events_at', ['at'])
 export class EventEntity {
-  /** Global, strictly increasing; TypeORM reads bigint as a string. */
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  /**
+   * Global, strictly increasing: `(top-level xid << 20) + n`, set by the `events_seq` trigger (DR-29).
+   * TypeORM reads bigint as a string.
+   */
+  @PrimaryColumn({ type: 'bigint' })
   seq: string;
 
   @Column({ type: 'varchar', length: 64 })

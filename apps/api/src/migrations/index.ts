@@ -6,6 +6,7 @@ import { Coordination1796027066929 } from './1796027066929-Coordination';
 import { Fleet1796028220168 } from './1796028220168-Fleet';
 import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine';
 import { KnowledgeGraph1796031000000 } from './1796031000000-KnowledgeGraph';
+import { EventRelay1796031200000 } from './1796031200000-EventRelay';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
@@ -17,5 +18,6 @@ export const MIGRATIONS: MigrationClass[] = [
   Fleet1796028220168,
   DeploymentEngine1796029949379,
   KnowledgeGraph1796031000000,
+  EventRelay1796031200000,
   Approvals1796160255228,
 ];

@@ -1,0 +1,458 @@
+/**
+ * Live events (issue 9, performance spec P5).
+ *
+ *   npm run bench -- events [--clients N] [--rate R] [--seconds S] [--write-seconds W] [--no-pin]
+ *
+ * On a scratch database created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+ * and dropped at the end:
+ * 1. Write path: `pgbench`, 64 clients committing transactions of two events for W s (default 4), with
+ *    the relay off (the `events_notify` trigger disabled, nobody listening) and on (trigger enabled,
+ *    an EventRelay listening and reading), alternated twice; medians. Budget: on ≥ 0.9 × off.
+ * 2. Fan-out: the compiled API with N SSE + N WebSocket subscribers (default 1,000 each), one event
+ *    committed every 1/R s (default 20/s) for S s (default 10); commit→client latency from just before
+ *    COMMIT to the client parsing it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
+ *    2N clients and the same rate and time, latency from its emit. Budgets (P5): every event delivered,
+ *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
+ * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createDataSource, Database } from '@hotswap/database';
+import { EventLog, EventRelay, InProcessWakeups, PgListenWakeSource } from '@hotswap/events';
+import { Client } from 'pg';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { SCHEMA } from '../apps/api/src/schema';
+import {
+  atLeast,
+  atMost,
+  type BenchResult,
+  median,
+  memoryOf,
+  percentile,
+  pinCpus,
+  removeTempDir,
+  spawnTracked,
+  startApi,
+  tempDir,
+  wholeNumber,
+} from './_shared';
+
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_PASSWORD = 'Bench#events-9x!Qv2';
+const WRITERS = 64;
+
+const now = (): number => performance.timeOrigin + performance.now();
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Transactions/s of `pgbench` running 64 clients that each commit two events per transaction. */
+function writeThroughput(url: string, seconds: number, script: string): number {
+  const out = spawnSync(
+    'pgbench',
+    ['-n', '-c', String(WRITERS), '-j', '2', '-T', String(seconds), '-f', script, url],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (out.error !== undefined || out.status !== 0) throw new Error(`pgbench failed: ${out.stderr}`);
+  const tps = /tps = ([\d.]+)/.exec(out.stdout)?.[1];
+  if (tps === undefined) throw new Error(`no tps in pgbench output: ${out.stdout}`);
+  return Number(tps);
+}
+
+async function writePath(url: string, seconds: number): Promise<{ off: number[]; on: number[] }> {
+  const off: number[] = [];
+  const on: number[] = [];
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const dataSource = createDataSource({ url, poolSize: 2, schema: SCHEMA });
+  await dataSource.initialize();
+  const dir = await tempDir('hotswap-bench-events-');
+  const script = path.join(dir, 'events.sql');
+  writeFileSync(
+    script,
+    [
+      'BEGIN;',
+      `INSERT INTO events (type, payload) VALUES ('deployment.progress', '{"a":1}');`,
+      `INSERT INTO events (type, payload) VALUES ('deployment.progress', '{"a":2}');`,
+      'COMMIT;',
+      '',
+    ].join('\n'),
+  );
+  try {
+    for (let round = 0; round < 2; round++) {
+      await db.query('ALTER TABLE events DISABLE TRIGGER events_notify');
+      off.push(writeThroughput(url, seconds, script));
+      await db.query('ALTER TABLE events ENABLE TRIGGER events_notify');
+      const relay = new EventRelay(
+        new EventLog(new Database(dataSource), new InProcessWakeups()),
+        new PgListenWakeSource(url),
+        { pollIntervalMs: 500 },
+      );
+      let relayed = 0;
+      relay.subscribe((batch) => (relayed += batch.length));
+      await relay.start();
+      on.push(writeThroughput(url, seconds, script));
+      await delay(500);
+      await relay.stop();
+      log(
+        `  write path round ${round + 1}: off ${off[round]!.toFixed(0)} tx/s, on ${on[round]!.toFixed(0)} tx/s (relayed ${relayed})`,
+      );
+      await db.query('TRUNCATE events');
+    }
+  } finally {
+    await db.query('ALTER TABLE events ENABLE TRIGGER events_notify').catch(() => undefined);
+    await dataSource.destroy();
+    await db.end();
+    await removeTempDir(dir);
+  }
+  return { off, on };
+}
+
+/** Commit → the relay's hand-off in this process (no clients): the relay's own share of the latency. */
+async function relayLatency(url: string, rate: number, seconds: number): Promise<number[]> {
+  const dataSource = createDataSource({ url, poolSize: 2, schema: SCHEMA });
+  await dataSource.initialize();
+  const relay = new EventRelay(
+    new EventLog(new Database(dataSource), new InProcessWakeups()),
+    new PgListenWakeSource(url),
+    { pollIntervalMs: 500 },
+  );
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  relay.subscribe((batch) => {
+    const t = now();
+    for (const e of batch) {
+      const s = sentAt.get(e.seq);
+      if (s !== undefined) latencies.push(t - s);
+    }
+  });
+  await relay.start();
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const started = performance.now();
+    for (let n = 0; n < rate * seconds; n++) {
+      const wait = started + (n * 1000) / rate - performance.now();
+      if (wait > 0) await delay(wait);
+      await db.query('BEGIN');
+      const res = await db.query<{ seq: string }>(
+        `INSERT INTO events (type, payload) VALUES ('deployment.progress', '{}') RETURNING seq::text`,
+      );
+      sentAt.set(res.rows[0]!.seq, now());
+      await db.query('COMMIT');
+    }
+    await delay(1_000);
+  } finally {
+    await db.end();
+    await relay.stop();
+    await dataSource.destroy();
+  }
+  return latencies;
+}
+
+interface FanOut {
+  readonly latencies: number[];
+  readonly sse?: number[];
+  readonly ws?: number[];
+  readonly expected: number;
+  readonly delivered: number;
+  readonly seconds: number;
+  readonly rss: number;
+}
+
+function openSse(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/events/stream?types=deployment.*',
+        agent: false,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`SSE answered ${res.statusCode}`));
+          return;
+        }
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let i: number;
+          while ((i = buffer.indexOf('\n\n')) >= 0) {
+            const frame = buffer.slice(0, i);
+            buffer = buffer.slice(i + 2);
+            if (frame.startsWith('id: ')) onSeq(frame.slice(4, frame.indexOf('\n')));
+          }
+        });
+        resolve();
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+function openWs(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    socket.on('error', reject);
+    socket.on('open', () => socket.send(JSON.stringify({ op: 'auth', token })));
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (text.startsWith('{"op":"event"')) {
+        const seq = /"seq":"(\d+)"/.exec(text)?.[1];
+        if (seq !== undefined) onSeq(seq);
+      } else if (text.includes('"op":"authenticated"')) {
+        socket.send(JSON.stringify({ op: 'subscribe', id: 's', types: ['deployment.*'] }));
+      } else if (text.includes('"op":"subscribed"')) resolve();
+      else if (text.includes('"op":"error"')) reject(new Error(text));
+    });
+  });
+}
+
+async function hotswapFanOut(
+  url: string,
+  clients: number,
+  rate: number,
+  seconds: number,
+  cpus: string | undefined,
+): Promise<FanOut> {
+  const api = await startApi({
+    env: {
+      DATABASE_URL: url,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      JWT_SECRET: 'bench-events-secret-5f1c9a7e2b4d8c0f3a6e9b1d7c2f4a8e',
+      HOTSWAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      FLEET_SIMULATION: 'false',
+      RATE_LIMIT_STREAMS: '1000000',
+      RATE_LIMIT_LOGIN: '1000',
+      EVENTS_MAX_STREAMS_PER_USER: String(4 * clients),
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile the API under this load.
+      ...(process.env.BENCH_API_NODE_OPTIONS !== undefined
+        ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
+        : {}),
+    },
+    cpus,
+    timeoutMs: 60_000,
+  });
+  try {
+    const login = await fetch(`http://127.0.0.1:${api.port}/api/v1/authentication/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    const sse: number[] = [];
+    const ws: number[] = [];
+    let delivered = 0;
+    const onSeq = (into: number[]) => (seq: string) => {
+      const t = sentAt.get(seq);
+      if (t === undefined) return;
+      delivered++;
+      const latency = now() - t;
+      latencies.push(latency);
+      into.push(latency);
+    };
+    for (let i = 0; i < clients; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, clients - i) }, async () => {
+          await openSse(api.port, token, onSeq(sse));
+          await openWs(api.port, token, onSeq(ws));
+        }),
+      );
+    }
+    log(`  hotswap: ${2 * clients} subscribers connected`);
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const total = rate * seconds;
+    const started = performance.now();
+    for (let n = 0; n < total; n++) {
+      const due = started + (n * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await delay(wait);
+      await db.query('BEGIN');
+      const res = await db.query<{ seq: string }>(
+        `INSERT INTO events (type, deployment_id, environment, payload) VALUES ('deployment.progress', '7d3f1c8e-0000-4000-8000-000000000000', 'Production', $1::jsonb) RETURNING seq::text`,
+        [
+          JSON.stringify({
+            environment: 'Production',
+            nodesTotal: 100,
+            nodesUpdated: n % 100,
+            nodesFailed: 0,
+            percent: n % 100,
+            wave: 1,
+            waves: 4,
+          }),
+        ],
+      );
+      sentAt.set(res.rows[0]!.seq, now());
+      await db.query('COMMIT');
+    }
+    const expected = total * 2 * clients;
+    const deadline = performance.now() + 5_000;
+    while (delivered < expected && performance.now() < deadline) await delay(50);
+    const rss = memoryOf(api.pid)?.rss ?? 0;
+    await db.end();
+    return { latencies, sse, ws, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
+  } finally {
+    await api.stop(10_000);
+  }
+}
+
+async function socketIoFanOut(
+  clients: number,
+  rate: number,
+  seconds: number,
+  cpus: string | undefined,
+): Promise<FanOut> {
+  const entry = path.join(__dirname, '_socketio-server.js');
+  const { child, exited } = spawnTracked(
+    process.execPath,
+    [entry],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+    cpus,
+  );
+  try {
+    const lines: string[] = [];
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n')));
+    const deadline = performance.now() + 10_000;
+    let port: number | undefined;
+    while (port === undefined && performance.now() < deadline) {
+      port = Number(/^port (\d+)/.exec(lines.find((l) => l.startsWith('port ')) ?? '')?.[1]) || undefined;
+      await delay(20);
+    }
+    if (port === undefined) throw new Error('the Socket.IO server did not start');
+    const latencies: number[] = [];
+    let delivered = 0;
+    const sockets: Socket[] = [];
+    for (let i = 0; i < clients; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, clients - i) }, () => {
+          const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
+          sockets.push(socket);
+          socket.on('event', (message: { t: number }) => {
+            delivered++;
+            latencies.push(now() - message.t);
+          });
+          return new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        }),
+      );
+    }
+    log(`  socket.io: ${clients} clients connected`);
+    const started = performance.now();
+    child.stdin?.write(`go ${seconds} ${rate}\n`);
+    const expected = rate * seconds * clients;
+    const end = performance.now() + seconds * 1000 + 5_000;
+    while (delivered < expected && performance.now() < end) await delay(50);
+    const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
+    for (const s of sockets) s.close();
+    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
+  } finally {
+    child.kill('SIGTERM');
+    await Promise.race([exited, delay(5_000)]);
+  }
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      clients: { type: 'string', default: '1000' },
+      rate: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '10' },
+      'write-seconds': { type: 'string', default: '4' },
+      'no-pin': { type: 'boolean', default: false },
+    },
+  });
+  const clients = wholeNumber(values.clients, '--clients');
+  const rate = wholeNumber(values.rate, '--rate');
+  const seconds = wholeNumber(values.seconds, '--seconds');
+  const writeSeconds = wholeNumber(values['write-seconds'], '--write-seconds');
+  const pinning = pinCpus(!values['no-pin']);
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
+  const scratch = `hotswap_bench_events_${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${scratch}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${scratch}`;
+  log(
+    `events: ${clients} SSE + ${clients} WebSocket subscribers, ${rate} events/s for ${seconds} s; ${pinning.description}`,
+  );
+  try {
+    const migrate = createDataSource({ url: url.toString(), poolSize: 2, schema: SCHEMA });
+    await migrate.initialize();
+    await migrate.runMigrations({ transaction: 'each' });
+    await migrate.destroy();
+
+    const write = await writePath(url.toString(), writeSeconds);
+    const offTps = median(write.off);
+    const onTps = median(write.on);
+    const relayOnly = await relayLatency(url.toString(), rate, 5);
+    log(
+      `  relay only: p50 ${percentile(relayOnly, 50).toFixed(1)} ms, p99 ${percentile(relayOnly, 99).toFixed(1)} ms`,
+    );
+    const ours = await hotswapFanOut(url.toString(), clients, rate, seconds, pinning.children);
+    const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
+    const p = (f: FanOut, q: number) => percentile(f.latencies, q);
+    return {
+      name: 'events',
+      figures: [
+        { label: 'write path, relay off (64 writers)', value: offTps, unit: 'tx/s' },
+        { label: 'write path, relay on (64 writers)', value: onTps, unit: 'tx/s' },
+        { label: 'write path ratio on/off', value: onTps / offTps, unit: '×' },
+        { label: 'relay only, commit→hand-off p50', value: percentile(relayOnly, 50), unit: 'ms' },
+        { label: 'relay only, commit→hand-off p99', value: percentile(relayOnly, 99), unit: 'ms' },
+        { label: 'HotSwap commit→client p50', value: p(ours, 50), unit: 'ms' },
+        { label: 'HotSwap commit→client p99', value: p(ours, 99), unit: 'ms' },
+        {
+          label: 'HotSwap SSE p50 / p99',
+          value: percentile(ours.sse ?? [], 50),
+          unit: `ms / ${percentile(ours.sse ?? [], 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'HotSwap WebSocket p50 / p99',
+          value: percentile(ours.ws ?? [], 50),
+          unit: `ms / ${percentile(ours.ws ?? [], 99).toFixed(1)} ms`,
+        },
+        { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
+        { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
+        { label: 'HotSwap API RSS', value: ours.rss / 1048576, unit: 'MB' },
+        { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
+        { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
+        { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
+        { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
+        { label: 'p99 ratio HotSwap / Socket.IO', value: p(ours, 99) / p(baseline, 99), unit: '×' },
+        { label: 'RSS ratio HotSwap / Socket.IO', value: ours.rss / baseline.rss, unit: '×' },
+      ],
+      budgets: [
+        atLeast('write path with the relay on / off', onTps / offTps, 0.9, '×'),
+        atLeast('every event delivered', ours.delivered / ours.expected, 1, '×'),
+        atMost('commit→client p99 (P5)', p(ours, 99), 50, 'ms'),
+        atMost('p99 vs bare Socket.IO broadcast (P5)', p(ours, 99) / p(baseline, 99), 1, '×'),
+        atMost('RSS vs bare Socket.IO (P5)', ours.rss / baseline.rss, 0.7, '×'),
+      ],
+      notes: [
+        `${pinning.description}`,
+        'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client parsing it; Socket.IO latency: from emit.',
+        'HotSwap RSS is the whole API process (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
+      ],
+    };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}

@@ -1,0 +1,139 @@
+import { Logger } from '@nestjs/common';
+import type { EventLog, RecordedEvent } from './event-log';
+import type { EventMetrics } from './events.metrics';
+import type { WakeSource } from './wake-source';
+
+export type RelayListener = (events: readonly RecordedEvent[]) => void;
+
+export interface EventRelayOptions {
+  /** Catch-up poll: covers lost notifications, coalesced-away ones and reconnects. */
+  readonly pollIntervalMs: number;
+  readonly batchSize?: number;
+}
+
+/** After a read that found events, one more read this soon (commits that raced the notifier). */
+const TRAILING_READ_MS = 5;
+const FIRST_RETRY_MS = 2;
+/** Waiting for an older transaction of this database to end: retries back off up to this. */
+const MAX_RETRY_MS = 50;
+
+/**
+ * One per replica. Keeps a cursor into the settled part of the log (DR-29), reads past it whenever
+ * woken (NOTIFY, in-process nudge, poll) and hands each batch, in seq order, to local listeners.
+ * Reads never overlap; wake-ups during a read make it read again.
+ */
+export class EventRelay {
+  private readonly logger = new Logger('EventRelay');
+  private readonly listeners = new Set<RelayListener>();
+  private position = 0n;
+  private target = 0n;
+  private reading = false;
+  private again = false;
+  private running = false;
+  private poll: NodeJS.Timeout | undefined;
+  private followUp: NodeJS.Timeout | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly wakeSource: WakeSource,
+    private readonly options: EventRelayOptions,
+    private readonly metrics?: EventMetrics,
+  ) {
+    this.batchSize = options.batchSize ?? 250;
+  }
+
+  /** The seq up to which every event has been handed to listeners. */
+  get cursor(): string {
+    return this.position.toString();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.position = BigInt(await this.log.settledHead());
+    this.running = true;
+    await this.wakeSource.start((seq) => this.wake(seq));
+    this.poll = setInterval(() => this.wake(undefined), this.options.pollIntervalMs);
+    this.poll.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.poll);
+    clearTimeout(this.followUp);
+    await this.wakeSource.stop();
+    // A read still running finishes before the caller closes the database.
+    await this.inFlight;
+  }
+
+  subscribe(listener: RelayListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Something may have been committed; `seq` (if known) is a seq that must eventually be read. */
+  wake(seq: string | undefined): void {
+    if (seq !== undefined && /^\d{1,19}$/.test(seq)) {
+      const s = BigInt(seq);
+      if (s > this.target) this.target = s;
+    }
+    void this.drain();
+  }
+
+  private drain(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.reading) {
+      this.again = true;
+      return this.inFlight;
+    }
+    this.reading = true;
+    this.inFlight = this.read();
+    return this.inFlight;
+  }
+
+  private async read(): Promise<void> {
+    let found = false;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          const batch = await this.log.since(this.cursor, this.batchSize);
+          const last = batch[batch.length - 1];
+          if (last === undefined) break;
+          found = true;
+          this.position = BigInt(last.seq);
+          this.publish(batch);
+          if (batch.length < this.batchSize) break;
+        }
+      } while (this.again && this.running);
+    } catch (error) {
+      this.logger.warn({ msg: 'event relay read failed; the poll retries', err: error });
+    } finally {
+      this.reading = false;
+    }
+    if (!this.running) return;
+    clearTimeout(this.followUp);
+    if (this.target > this.position) {
+      // Notified but not settled yet: an older transaction of this database is still running.
+      this.followUp = setTimeout(() => void this.drain(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS, this.options.pollIntervalMs);
+    } else {
+      this.retryMs = FIRST_RETRY_MS;
+      if (found) this.followUp = setTimeout(() => void this.drain(), TRAILING_READ_MS);
+    }
+    this.followUp?.unref();
+  }
+
+  private publish(batch: readonly RecordedEvent[]): void {
+    if (this.metrics !== undefined) for (const e of batch) this.metrics.published.inc({ type: e.type });
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        this.logger.error({ msg: 'event listener failed', err: error });
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { Role, type EventType, type Principal } from '@hotswap/contracts';
+import { resolveFilter, type StreamFilter } from './event-access';
+import type { EventLog, EventQuery, RecordedEvent } from './event-log';
+import type { EventRelay, RelayListener } from './event-relay';
+import { EventStreams, TooManyStreamsError, type StreamSink, type WireEvent } from './event-streams';
+
+function event(seq: number, type: EventType = 'deployment.progress', environment = 'qa'): RecordedEvent {
+  return { seq: String(seq), type, at: new Date(), subject: { environment }, payload: {} as never };
+}
+
+class FakeLog {
+  constructor(
+    public rows: RecordedEvent[],
+    public pruned = '0',
+  ) {}
+  onRead: (() => void) | undefined;
+  since(after: string, limit: number, query: EventQuery): Promise<RecordedEvent[]> {
+    this.onRead?.();
+    return Promise.resolve(
+      this.rows
+        .filter((e) => BigInt(e.seq) > BigInt(after))
+        .filter((e) => query.types === undefined || query.types.includes(e.type))
+        .filter((e) => query.environment === undefined || e.subject.environment === query.environment)
+        .slice(0, limit),
+    );
+  }
+  prunedThrough(): Promise<string> {
+    return Promise.resolve(this.pruned);
+  }
+  settledHead(): Promise<string> {
+    return Promise.resolve(this.rows[this.rows.length - 1]?.seq ?? '0');
+  }
+}
+
+class FakeRelay {
+  listener: RelayListener | undefined;
+  cursor = '0';
+  subscribe(listener: RelayListener): () => void {
+    this.listener = listener;
+    return () => (this.listener = undefined);
+  }
+  publish(events: RecordedEvent[]): void {
+    this.cursor = events[events.length - 1]!.seq;
+    this.listener?.(events);
+  }
+}
+
+class RecordingSink implements StreamSink {
+  readonly transport = 'sse' as const;
+  readonly sent: string[] = [];
+  readonly control: string[] = [];
+  backlog = 0;
+  send(e: WireEvent): void {
+    this.sent.push(e.event.seq);
+  }
+  buffered(): number {
+    return this.backlog;
+  }
+  resync(): void {
+    this.control.push('resync');
+  }
+  overflow(): void {
+    this.control.push('overflow');
+  }
+  shutdown(): void {
+    this.control.push('shutdown');
+  }
+}
+
+const viewer: Principal = { id: 'u1', kind: 'user', roles: [Role.Viewer] };
+function filter(types: string[], environment?: string): StreamFilter {
+  const result = resolveFilter({ types, environment }, viewer.roles);
+  if (!result.ok) throw new Error('bad filter');
+  return result.filter;
+}
+
+function setup(rows: RecordedEvent[], pruned = '0', maxStreamsPerUser = 5) {
+  const log = new FakeLog(rows, pruned);
+  const relay = new FakeRelay();
+  const streams = new EventStreams(log as unknown as EventLog, relay as unknown as EventRelay, {
+    clientBufferBytes: 1_000,
+    maxStreamsPerUser,
+  });
+  streams.start();
+  return { log, relay, streams };
+}
+
+describe('EventStreams', () => {
+  it('replays after the cursor, then hands over to live events with nothing repeated or skipped', async () => {
+    const { log, relay, streams } = setup([event(1), event(2), event(3)]);
+    relay.cursor = '3';
+    const sink = new RecordingSink();
+    // Live events arrive while the replay is being read (some of them also in the replay).
+    log.onRead = () => {
+      log.onRead = undefined;
+      log.rows.push(event(4));
+      relay.publish([event(4)]);
+      relay.publish([event(5)]);
+      log.rows.push(event(5));
+    };
+    await streams.open({ principal: viewer, filter: filter(['deployment.*']), since: '1', sink });
+    relay.publish([event(6)]);
+    expect(sink.sent).toEqual(['2', '3', '4', '5', '6']);
+  });
+
+  it('applies type and subject filters to replay and live events', async () => {
+    const { relay, streams } = setup([
+      event(1, 'node.status_changed'),
+      event(2, 'deployment.progress', 'prod'),
+    ]);
+    const sink = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['deployment.*'], 'qa'), since: '0', sink });
+    relay.publish([event(3, 'node.registered'), event(4, 'deployment.progress', 'prod'), event(5)]);
+    expect(sink.sent).toEqual(['5']);
+  });
+
+  it('sends resync first for a cursor older than the retained events', async () => {
+    const { relay, streams } = setup([event(10), event(11)], '9');
+    const sink = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['*']), since: '5', sink });
+    relay.publish([event(12)]);
+    expect(sink.control).toEqual(['resync']);
+    expect(sink.sent).toEqual(['12']);
+  });
+
+  it('closes a client whose backlog is over the bound with overflow, and keeps serving the others', async () => {
+    const { relay, streams } = setup([]);
+    const slow = new RecordingSink();
+    const fast = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: slow });
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: fast });
+    relay.publish([event(1)]);
+    slow.backlog = 5_000;
+    relay.publish([event(2)]);
+    relay.publish([event(3)]);
+    expect(slow.control).toEqual(['overflow']);
+    expect(slow.sent).toEqual(['1']);
+    expect(fast.sent).toEqual(['1', '2', '3']);
+    expect(streams.size).toBe(1);
+  });
+
+  it('limits open streams per user', async () => {
+    const { streams } = setup([], '0', 2);
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() });
+    const second = await streams.open({
+      principal: viewer,
+      filter: filter(['*']),
+      sink: new RecordingSink(),
+    });
+    await expect(
+      streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() }),
+    ).rejects.toBeInstanceOf(TooManyStreamsError);
+    second.close();
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() });
+  });
+});
+
+describe('stream filters', () => {
+  it('expands families, refuses unknown types and callers without a reading role', () => {
+    const ok = resolveFilter({ types: ['approval.*', 'node.registered'] }, [Role.Viewer]);
+    expect(ok.ok && [...ok.filter.types].sort()).toEqual(
+      ['approval.decided', 'approval.expired', 'approval.requested', 'node.registered'].sort(),
+    );
+    const bad = resolveFilter({ types: ['audit.*'], deploymentId: 'nope' }, [Role.Viewer]);
+    expect(bad.ok || bad.status).toBe('invalid');
+    expect(resolveFilter({}, []).ok).toBe(false);
+    expect(resolveFilter({ types: ['deployment.*'] }, [])).toMatchObject({ ok: false, status: 'forbidden' });
+  });
+});

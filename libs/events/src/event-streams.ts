@@ -1,0 +1,287 @@
+import { Logger } from '@nestjs/common';
+import type { Principal } from '@hotswap/contracts';
+import type { EventLog, RecordedEvent } from './event-log';
+import type { StreamFilter } from './event-access';
+import type { EventRelay } from './event-relay';
+import type { EventMetrics, StreamTransport } from './events.metrics';
+
+/**
+ * One committed event as clients get it, serialized once per relay batch whatever the number of
+ * subscribers: `data` is the subject ids plus the catalogue payload.
+ */
+export class WireEvent {
+  private sseFrame: Buffer | undefined;
+  private jsonTail: string | undefined;
+  private readonly wsFrames = new Map<string, Buffer>();
+  readonly seqNumber: bigint;
+
+  constructor(readonly event: RecordedEvent) {
+    this.seqNumber = BigInt(event.seq);
+  }
+
+  get data(): Record<string, unknown> {
+    const { subject } = this.event;
+    const ids: Record<string, string> = {};
+    if (subject.deploymentId !== undefined) ids.deploymentId = subject.deploymentId;
+    if (subject.environment !== undefined) ids.environment = subject.environment;
+    if (subject.nodeId !== undefined) ids.nodeId = subject.nodeId;
+    if (subject.moduleName !== undefined) ids.moduleName = subject.moduleName;
+    return { ...ids, ...(this.event.payload as unknown as Record<string, unknown>) };
+  }
+
+  /** `"seq":…,"type":…,"at":…,"data":{…}}` — the end of every JSON form of the event. */
+  get tail(): string {
+    this.jsonTail ??= `${JSON.stringify({
+      seq: this.event.seq,
+      type: this.event.type,
+      at: this.event.at.toISOString(),
+      data: this.data,
+    }).slice(1)}`;
+    return this.jsonTail;
+  }
+
+  /** The SSE frame, encoded once for every subscriber. */
+  get sse(): Buffer {
+    this.sseFrame ??= Buffer.from(
+      `id: ${this.event.seq}\nevent: ${this.event.type}\ndata: {${this.tail}\n\n`,
+    );
+    return this.sseFrame;
+  }
+
+  /** The WebSocket message for subscription `id` (events spec §3), encoded once per distinct id. */
+  ws(id: string): Buffer {
+    let frame = this.wsFrames.get(id);
+    if (frame === undefined) {
+      frame = Buffer.from(`{"op":"event","subscription":${JSON.stringify(id)},${this.tail}`);
+      if (this.wsFrames.size < 64) this.wsFrames.set(id, frame);
+    }
+    return frame;
+  }
+}
+
+/** Where a stream writes: an SSE response or a WebSocket subscription. */
+export interface StreamSink {
+  readonly transport: StreamTransport;
+  send(event: WireEvent): void;
+  /** Bytes accepted but not yet written to the socket. */
+  buffered(): number;
+  resync(): void;
+  /** Final message, then the stream closes. */
+  overflow(): void;
+  /** The server is stopping: close the stream. */
+  shutdown(): void;
+}
+
+export interface OpenStream {
+  readonly principal: Principal;
+  readonly filter: StreamFilter;
+  /** Replay after this seq (Last-Event-ID / since), then live; undefined means live only. */
+  readonly since?: string;
+  readonly sink: StreamSink;
+}
+
+export class TooManyStreamsError extends Error {
+  constructor(readonly limit: number) {
+    super(`at most ${limit} open event streams per user`);
+  }
+}
+
+const REPLAY_PAGE = 1_000;
+
+/** One subscriber: filters, de-duplicates across the replay/live hand-over, bounds its buffer. */
+export class StreamSubscription {
+  lastSeq = 0n;
+  /** Live events that arrived during the replay, sent once it ends. */
+  pending: WireEvent[] | undefined = [];
+  closed = false;
+
+  constructor(
+    readonly owner: string,
+    readonly filter: StreamFilter,
+    readonly sink: StreamSink,
+    private readonly maxBuffered: number,
+    private readonly metrics: EventMetrics | undefined,
+    private readonly onClose: (s: StreamSubscription) => void,
+  ) {}
+
+  matches(event: RecordedEvent): boolean {
+    if (!this.filter.types.has(event.type)) return false;
+    if (this.filter.deploymentId !== undefined && event.subject.deploymentId !== this.filter.deploymentId)
+      return false;
+    if (this.filter.environment !== undefined && event.subject.environment !== this.filter.environment)
+      return false;
+    return true;
+  }
+
+  offer(event: WireEvent): void {
+    if (this.closed || !this.matches(event.event)) return;
+    if (this.pending !== undefined) {
+      this.pending.push(event);
+      if (this.pending.length > 100_000) this.overflow();
+      return;
+    }
+    this.emit(event);
+  }
+
+  emit(event: WireEvent): void {
+    if (this.closed || event.seqNumber <= this.lastSeq) return;
+    this.lastSeq = event.seqNumber;
+    this.sink.send(event);
+    this.metrics?.delivery.observe(
+      { transport: this.sink.transport },
+      (Date.now() - event.event.at.getTime()) / 1000,
+    );
+  }
+
+  /**
+   * Checked before each batch (a batch is written in one tick and may pass the bound by itself): a
+   * client still holding more than the bound then has not been reading since the last batch.
+   */
+  checkBuffer(): boolean {
+    if (this.closed) return false;
+    if (this.sink.buffered() <= this.maxBuffered) return true;
+    this.overflow();
+    return false;
+  }
+
+  overflow(): void {
+    if (this.closed) return;
+    this.sink.overflow();
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = undefined;
+    this.onClose(this);
+  }
+}
+
+export interface EventStreamsOptions {
+  readonly clientBufferBytes: number;
+  readonly maxStreamsPerUser: number;
+}
+
+/**
+ * The replica's subscribers. Relay batches fan out to every matching subscription; a new stream
+ * with a cursor replays from the log (exactly once, in order) before it goes live.
+ */
+export class EventStreams {
+  private readonly logger = new Logger('EventStreams');
+  private readonly subscriptions = new Set<StreamSubscription>();
+  private readonly perOwner = new Map<string, number>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly relay: EventRelay,
+    private readonly options: EventStreamsOptions,
+    private readonly metrics?: EventMetrics,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.relay.subscribe((batch) => this.fanOut(batch));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    for (const s of [...this.subscriptions]) {
+      s.sink.shutdown();
+      s.close();
+    }
+  }
+
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Opens a stream; resolves once its replay was sent (it is live from then on). */
+  async open(request: OpenStream): Promise<StreamSubscription> {
+    const owner = ownerOf(request.principal);
+    const count = this.perOwner.get(owner) ?? 0;
+    if (count >= this.options.maxStreamsPerUser)
+      throw new TooManyStreamsError(this.options.maxStreamsPerUser);
+    const subscription = new StreamSubscription(
+      owner,
+      request.filter,
+      request.sink,
+      this.options.clientBufferBytes,
+      this.metrics,
+      (s) => this.forget(s),
+    );
+    this.perOwner.set(owner, count + 1);
+    this.subscriptions.add(subscription);
+    this.metrics?.subscribers.inc({ transport: request.sink.transport });
+    try {
+      await this.replay(subscription, request.since);
+    } catch (error) {
+      subscription.close();
+      throw error;
+    }
+    return subscription;
+  }
+
+  private async replay(subscription: StreamSubscription, since: string | undefined): Promise<void> {
+    let cursor: string;
+    if (since === undefined) {
+      cursor = this.relay.cursor;
+    } else {
+      cursor = since;
+      const pruned = await this.log.prunedThrough();
+      if (BigInt(since) < BigInt(pruned)) {
+        // The events after the cursor are partly gone: say so, then continue from the present.
+        subscription.sink.resync();
+        cursor = await this.log.settledHead();
+      } else {
+        for (;;) {
+          if (subscription.closed) return;
+          const page = await this.log.since(cursor, REPLAY_PAGE, {
+            types: [...subscription.filter.types],
+            deploymentId: subscription.filter.deploymentId,
+            environment: subscription.filter.environment,
+          });
+          if (!subscription.checkBuffer()) return;
+          for (const event of page) subscription.emit(new WireEvent(event));
+          const last = page[page.length - 1];
+          if (last !== undefined) cursor = last.seq;
+          if (page.length < REPLAY_PAGE) break;
+        }
+      }
+    }
+    if (subscription.closed) return;
+    if (BigInt(cursor) > subscription.lastSeq) subscription.lastSeq = BigInt(cursor);
+    const pending = subscription.pending ?? [];
+    subscription.pending = undefined;
+    for (const event of pending) subscription.emit(event);
+  }
+
+  private fanOut(batch: readonly RecordedEvent[]): void {
+    if (this.subscriptions.size === 0) return;
+    for (const subscription of [...this.subscriptions]) subscription.checkBuffer();
+    for (const event of batch) {
+      const wire = new WireEvent(event);
+      for (const subscription of this.subscriptions) {
+        try {
+          subscription.offer(wire);
+        } catch (error) {
+          this.logger.warn({ msg: 'event stream write failed; closing it', err: error });
+          subscription.close();
+        }
+      }
+    }
+  }
+
+  private forget(subscription: StreamSubscription): void {
+    if (!this.subscriptions.delete(subscription)) return;
+    this.metrics?.subscribers.dec({ transport: subscription.sink.transport });
+    const count = (this.perOwner.get(subscription.owner) ?? 1) - 1;
+    if (count <= 0) this.perOwner.delete(subscription.owner);
+    else this.perOwner.set(subscription.owner, count);
+  }
+}
+
+function ownerOf(principal: Principal): string {
+  const userId = (principal as { userId?: unknown }).userId;
+  return typeof userId === 'string' ? userId : principal.id;
+}

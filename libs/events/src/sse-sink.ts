@@ -1,0 +1,108 @@
+import type { Request, Response } from 'express';
+import type { StreamSink, WireEvent } from './event-streams';
+
+/** Grace for a closing stream's last bytes before the socket is destroyed. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * An SSE response. Headers go out on the first write, so a refusal before it (401/403/429) is an
+ * ordinary problem+json answer.
+ */
+export class SseSink implements StreamSink {
+  readonly transport = 'sse' as const;
+  private started = false;
+  private ended = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closedListener: (() => void) | undefined;
+
+  constructor(
+    _req: Request,
+    private readonly res: Response,
+    private readonly heartbeatMs: number,
+  ) {
+    // The response's close (not the request's, which fires once its body was read) is the client leaving.
+    res.on('close', () => this.finish());
+  }
+
+  onClosed(listener: () => void): void {
+    if (this.ended) listener();
+    else this.closedListener = listener;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.res.status(200);
+    this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    this.res.setHeader('Cache-Control', 'no-cache, no-transform');
+    // A close-delimited body instead of chunked encoding: each event is one plain write, no chunk
+    // framing for the server to add or the client to parse; the connection is the stream anyway.
+    (this.res as unknown as { useChunkedEncodingByDefault: boolean }).useChunkedEncodingByDefault = false;
+    this.res.setHeader('Connection', 'close');
+    this.res.setHeader('X-Accel-Buffering', 'no');
+    this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+    this.res.write(': connected\n\n');
+    this.heartbeat = setInterval(() => {
+      if (!this.ended) this.res.write(': heartbeat\n\n');
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Called once the stream is open (replay done): from now on the response is an event stream. */
+  open(): void {
+    this.start();
+  }
+
+  send(event: WireEvent): void {
+    this.start();
+    if (!this.ended) this.res.write(event.sse);
+  }
+
+  buffered(): number {
+    return this.res.writableLength;
+  }
+
+  resync(): void {
+    this.start();
+    this.res.write(
+      'event: resync\ndata: {"reason":"the cursor is older than the retained events; reload state"}\n\n',
+    );
+  }
+
+  overflow(): void {
+    this.start();
+    this.res.write('event: overflow\ndata: {"reason":"the client did not keep up"}\n\n');
+    this.end();
+  }
+
+  shutdown(): void {
+    this.end();
+    this.res.socket?.destroy();
+  }
+
+  /** Ends the stream (if it started) and stops its timers. */
+  end(): void {
+    if (this.ended) return;
+    if (this.started) {
+      this.res.end();
+      const socket = this.res.socket;
+      setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
+    }
+    this.finish();
+  }
+
+  /** The stream never started (refused before any byte): leave the response to the error filter. */
+  abandon(): void {
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.heartbeat);
+    const listener = this.closedListener;
+    this.closedListener = undefined;
+    listener?.();
+  }
+}
