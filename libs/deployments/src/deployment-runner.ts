@@ -569,12 +569,12 @@ export class DeploymentRunner {
     }
     const restored = [...switched.succeeded, ...installed.succeeded];
     const failed = [...switched.failed, ...installed.failed];
-    await this.progress(deployment, stage, {
-      nodesUpdated: restored.length + alreadyThere.length,
-      nodesFailed: failed.length,
-      wave: 1,
-      waves: 1,
-    });
+    await this.progress(
+      deployment,
+      stage,
+      { nodesUpdated: restored.length + alreadyThere.length, nodesFailed: failed.length, wave: 1, waves: 1 },
+      targets.length,
+    );
     const names = new Map(targets.map((t) => [t.nodeId, t.nodeName]));
     const message = `Rolled back ${restored.length} node(s)${restored.length > 0 && restored.length <= 10 ? `: ${restored.map((id) => names.get(id) ?? id).join(', ')}` : ''}${
       alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
@@ -634,7 +634,7 @@ export class DeploymentRunner {
         ),
       metrics: (ids, from, to) => this.fleet.metrics(ids, from, to),
       recordAnalysis: (wave, result, window) => this.recordAnalysis(deployment, stage, wave, result, window),
-      progress: (update) => this.progress(deployment, stage, update),
+      progress: (update) => this.progress(deployment, stage, update, nodes.length),
     };
   }
 
@@ -781,8 +781,9 @@ export class DeploymentRunner {
     deployment: DeploymentEntity,
     stage: DeploymentStageEntity,
     update: { nodesUpdated: number; nodesFailed: number; wave?: number; waves?: number },
+    /** The nodes this step works on (the stage row read earlier may predate its plan). */
+    total: number,
   ): Promise<void> {
-    const total = stage.plannedNodes.length;
     await this.database.transaction(async () => {
       await this.repository.updateStage(stage.id, {
         nodesUpdated: update.nodesUpdated,
