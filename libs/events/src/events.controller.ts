@@ -1,3 +1,4 @@
+import { IdempotencyExempt } from '@hotswap/coordination';
 import {
   Controller,
   Get,
@@ -130,6 +131,7 @@ export class EventsController {
   }
 
   @Post('tickets')
+  @IdempotencyExempt('the response is a single-use secret, which must not be stored for replay')
   @HttpCode(HttpStatus.CREATED)
   @Roles(Role.Viewer)
   @ApiOperation({
