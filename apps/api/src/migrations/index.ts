@@ -7,6 +7,7 @@ import { Fleet1796028220168 } from './1796028220168-Fleet';
 import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine';
 import { KnowledgeGraph1796031000000 } from './1796031000000-KnowledgeGraph';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
+import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationClass[] = [
   DeploymentEngine1796029949379,
   KnowledgeGraph1796031000000,
   Approvals1796160255228,
+  AuditSealing1796163019457,
 ];
