@@ -123,7 +123,6 @@ export class DeploymentsService {
           requestedBy: deployment.requestedBy,
         },
       );
-      // The job before the audit record: the audit chain's lock is then held only until the commit.
       await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',
@@ -219,7 +218,6 @@ export class DeploymentsService {
           });
           break;
       }
-      // The job before the audit record: the audit chain's lock is then held only until the commit.
       await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',
