@@ -96,13 +96,9 @@ describe('deployments through the API (simulated fleet, job queue, real database
     expect(res.body.requestedBy).toBe('dana');
     // The 202 body is the deployment as its transaction wrote it (not read back): Queued, every stage
     // Pending, and otherwise what reading it back shows.
-    expect(res.body.status).toBe('Queued');
-    expect(res.body.stages.map((s: { status: string }) => s.status)).toEqual([
-      'Pending',
-      'Pending',
-      'Pending',
-      'Pending',
-    ]);
+    const created = res.body as DeploymentBody;
+    expect(created.status).toBe('Queued');
+    expect(created.stages.map((s) => s.status)).toEqual(['Pending', 'Pending', 'Pending', 'Pending']);
     expect(res.body).toMatchObject({ canaryMeasurements: [], nodeResults: [], currentStage: 'Validate' });
     const readBack = await request(t.server)
       .get(`/api/v1/deployments/${res.body.id as string}`)
@@ -123,8 +119,8 @@ describe('deployments through the API (simulated fleet, job queue, real database
     ]) {
       expect([field, res.body[field]]).toEqual([field, readBack.body[field]]);
     }
-    expect(res.body.stages.map((s: { name: string }) => s.name)).toEqual(
-      readBack.body.stages.map((s: { name: string }) => s.name),
+    expect(created.stages.map((s) => s.name)).toEqual(
+      (readBack.body as DeploymentBody).stages.map((s) => s.name),
     );
     const done = await waitFor(res.body.id as string, (d) => TERMINAL.has(d.status));
     expect(done.status).toBe('Succeeded');
