@@ -786,10 +786,17 @@ describe('identity and access (whole app, real database)', () => {
     });
 
     it('altering any stored record by SQL makes /auditlogs/verify report it', async () => {
-      const intact = await request(t.server)
+      // Sealing is asynchronous (DR-31): wait (bounded) until every committed record is sealed.
+      let intact = await request(t.server)
         .get('/api/v1/auditlogs/verify')
         .set(...bearer(admin));
-      expect(intact.body).toEqual({ intact: true, checked: expect.any(Number) });
+      for (let i = 0; i < 100 && intact.body.unsealed !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        intact = await request(t.server)
+          .get('/api/v1/auditlogs/verify')
+          .set(...bearer(admin));
+      }
+      expect(intact.body).toEqual({ intact: true, checked: expect.any(Number), unsealed: 0 });
       expect(intact.body.checked).toBeGreaterThan(10);
       const { rows } = await query(
         t,
@@ -809,7 +816,12 @@ describe('identity and access (whole app, real database)', () => {
       const broken = await request(t.server)
         .get('/api/v1/auditlogs/verify')
         .set(...bearer(admin));
-      expect(broken.body).toEqual({ intact: false, checked: expect.any(Number), firstBrokenId: seq });
+      expect(broken.body).toEqual({
+        intact: false,
+        checked: expect.any(Number),
+        unsealed: expect.any(Number),
+        firstBrokenId: seq,
+      });
       await query(t, 'UPDATE audit_records SET details = $2 WHERE seq = $1', [seq, rows[0]?.details]);
       await query(t, 'ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_update');
       expect(

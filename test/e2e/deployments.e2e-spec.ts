@@ -93,8 +93,35 @@ describe('deployments through the API (simulated fleet, job queue, real database
       });
     expect(res.status).toBe(202);
     expect(res.headers.location).toBe(`/api/v1/deployments/${res.body.id as string}`);
-    expect(['Queued', 'Running']).toContain(res.body.status);
     expect(res.body.requestedBy).toBe('dana');
+    // The 202 body is the deployment as its transaction wrote it (not read back): Queued, every stage
+    // Pending, and otherwise what reading it back shows.
+    const created = res.body as DeploymentBody;
+    expect(created.status).toBe('Queued');
+    expect(created.stages.map((s) => s.status)).toEqual(['Pending', 'Pending', 'Pending', 'Pending']);
+    expect(res.body).toMatchObject({ canaryMeasurements: [], nodeResults: [], currentStage: 'Validate' });
+    const readBack = await request(t.server)
+      .get(`/api/v1/deployments/${res.body.id as string}`)
+      .set(...bearer(deployer));
+    for (const field of [
+      'id',
+      'kind',
+      'moduleName',
+      'version',
+      'targetEnvironment',
+      'strategy',
+      'strategyParams',
+      'promotion',
+      'metadata',
+      'requestedBy',
+      'createdAt',
+      'traceId',
+    ]) {
+      expect([field, res.body[field]]).toEqual([field, readBack.body[field]]);
+    }
+    expect(created.stages.map((s) => s.name)).toEqual(
+      (readBack.body as DeploymentBody).stages.map((s) => s.name),
+    );
     const done = await waitFor(res.body.id as string, (d) => TERMINAL.has(d.status));
     expect(done.status).toBe('Succeeded');
     expect(done.stages.map((s) => [s.name, s.status])).toEqual([

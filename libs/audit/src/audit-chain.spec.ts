@@ -2,6 +2,7 @@ import {
   canonicalRecord,
   chainHash,
   checkLink,
+  contentDigest,
   GENESIS_HASH,
   redactDetails,
   type ChainedContent,
@@ -30,7 +31,13 @@ function chain(n: number): StoredLink[] {
   for (let i = 0; i < n; i++) {
     const content = { ...base, details: { i } };
     const hash = chainHash(previous, content);
-    out.push({ ...content, seq: String(i + 1), previousHash: previous, hash });
+    out.push({
+      ...content,
+      seq: String(i + 1),
+      contentHash: contentDigest(content),
+      previousHash: previous,
+      hash,
+    });
     previous = hash;
   }
   return out;

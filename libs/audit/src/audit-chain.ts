@@ -56,6 +56,11 @@ export function canonicalRecord(content: ChainedContent): string {
   );
 }
 
+/** `sha256(canonical record)`, hex: written with the record, before it is sealed into the chain. */
+export function contentDigest(content: ChainedContent): string {
+  return createHash('sha256').update(canonicalRecord(content)).digest('hex');
+}
+
 /** `sha256(previousHash || canonical record)`, hex. */
 export function chainHash(previousHash: string, content: ChainedContent): string {
   return createHash('sha256').update(previousHash).update(canonicalRecord(content)).digest('hex');
@@ -77,8 +82,11 @@ export function redactDetails(details: Readonly<Record<string, unknown>>): Recor
   return walk(details) as Record<string, unknown>;
 }
 
+/** A sealed record, as verification reads it (in chain-position order). */
 export interface StoredLink extends ChainedContent {
   readonly seq: string;
+  /** Null on records written before content hashes existed (they were chained at insert). */
+  readonly contentHash: string | null;
   readonly previousHash: string;
   readonly hash: string;
 }
@@ -96,7 +104,10 @@ export interface ChainCheck {
 export function checkLink(state: ChainCheck, record: StoredLink): ChainCheck {
   if (state.brokenAt !== undefined) return state;
   const linked = state.expectedPrevious === undefined || record.previousHash === state.expectedPrevious;
-  const intact = linked && chainHash(record.previousHash, record) === record.hash;
+  const intact =
+    linked &&
+    chainHash(record.previousHash, record) === record.hash &&
+    (record.contentHash === null || contentDigest(record) === record.contentHash);
   return intact
     ? { expectedPrevious: record.hash, brokenAt: undefined }
     : { expectedPrevious: record.hash, brokenAt: record.seq };

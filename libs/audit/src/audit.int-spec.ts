@@ -49,8 +49,9 @@ describe('AuditService (real PostgreSQL)', () => {
 
   it('keeps the chain intact under concurrent writers', async () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => audit.record(entry('concurrent', { i }))));
+    await audit.seal();
     const result = await audit.verify();
-    expect(result).toEqual({ intact: true, checked: 40 });
+    expect(result).toEqual({ intact: true, checked: 40, unsealed: 0 });
   });
 
   it("joins the caller's transaction: a rolled-back change leaves no record", async () => {
@@ -84,10 +85,125 @@ describe('AuditService (real PostgreSQL)', () => {
     } finally {
       await other.end();
     }
+    await audit.seal();
     const deleted = await audit.applyRetention(90);
     expect(deleted).toBe(42);
     const remaining = await audit.find({}, 200);
     expect(remaining.items.map((r) => r.action).sort()).toEqual(['audit.retention', 'recent']);
-    expect(await audit.verify()).toEqual({ intact: true, checked: 2 });
+    await audit.seal();
+    expect(await audit.verify()).toEqual({ intact: true, checked: 2, unsealed: 0 });
   });
+
+  it('retention never deletes unsealed records nor the newest sealed one (the chain stays verifiable)', async () => {
+    clock.advance(91 * 86_400_000);
+    const other = await sealLockHolder();
+    try {
+      await audit.record(entry('old-unsealed'));
+      clock.advance(91 * 86_400_000);
+      // Everything is past retention now; the newest sealed record ('audit.retention') stays.
+      expect(await audit.applyRetention(90)).toBe(1);
+      const left = (await audit.find({}, 200)).items.map((r) => r.action).sort();
+      expect(left).toEqual(['audit.retention', 'audit.retention', 'old-unsealed']);
+    } finally {
+      await other.end();
+    }
+    await audit.seal();
+    expect(await audit.verify()).toEqual({ intact: true, checked: 3, unsealed: 0 });
+  });
+
+  it('does not serialize audited transactions: a second one records and commits while the first is open', async () => {
+    let inserted!: () => void;
+    let release!: () => void;
+    const firstInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = db.transaction(async () => {
+      await audit.record(entry('parallel-first'));
+      inserted();
+      await gate;
+    });
+    await firstInserted;
+    // With a chain lock taken by writers, this would wait for the first transaction: lock_timeout turns
+    // such a wait into an error instead of a hang.
+    await db.detached(async () => {
+      await db.manager().query("SET LOCAL lock_timeout = '5s'");
+      await audit.record(entry('parallel-second'));
+    });
+    expect((await audit.find({ action: 'parallel-second' }, 1)).items).toHaveLength(1);
+    await audit.seal();
+    release();
+    await first;
+    await audit.seal();
+    const [a] = (await audit.find({ action: 'parallel-first' }, 1)).items;
+    const [b] = (await audit.find({ action: 'parallel-second' }, 1)).items;
+    // Chained in sealing (commit) order, not insertion order.
+    expect(BigInt(a?.seq ?? 0)).toBeLessThan(BigInt(b?.seq ?? 0));
+    expect(BigInt(a?.chainPosition ?? 0)).toBeGreaterThan(BigInt(b?.chainPosition ?? 0));
+    expect(a?.previousHash).toBe(b?.hash);
+    expect(await audit.verify()).toMatchObject({ intact: true, unsealed: 0 });
+  });
+
+  it('reports committed records that are not sealed yet, and seals them', async () => {
+    const other = await sealLockHolder();
+    let before: Awaited<ReturnType<AuditService['verify']>>;
+    try {
+      await audit.record(entry('waiting-1'));
+      await db.transaction(async () => {
+        await audit.record(entry('waiting-2'));
+        await audit.record(entry('waiting-3'));
+      });
+      before = await audit.verify();
+      expect(before).toMatchObject({ intact: true, unsealed: 3 });
+      const waiting = (await audit.find({ category: 'test' }, 3)).items;
+      expect(waiting.map((r) => [r.chainPosition, r.hash])).toEqual([
+        [null, null],
+        [null, null],
+        [null, null],
+      ]);
+      expect(waiting.every((r) => /^[0-9a-f]{64}$/.test(r.contentHash ?? ''))).toBe(true);
+    } finally {
+      await other.end();
+    }
+    await audit.seal();
+    expect(await audit.verify()).toEqual({ intact: true, checked: before.checked + 3, unsealed: 0 });
+  });
+
+  it('refuses any UPDATE but sealing, and detects a sealed record altered behind its back', async () => {
+    await audit.record(entry('tamper-target', { role: 'Viewer' }));
+    await audit.seal();
+    const [target] = (await audit.find({ action: 'tamper-target' }, 1)).items;
+    const seq = target?.seq ?? '';
+    const sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    try {
+      await expect(
+        sql.query("UPDATE audit_records SET actor_name = 'mallory' WHERE seq = $1", [seq]),
+      ).rejects.toThrow(/append-only/);
+      await expect(
+        sql.query('UPDATE audit_records SET chain_position = NULL, hash = NULL WHERE seq = $1', [seq]),
+      ).rejects.toThrow(/append-only/);
+      await sql.query('ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_update');
+      await sql.query(`UPDATE audit_records SET details = '{"role":"Admin"}' WHERE seq = $1`, [seq]);
+      expect(await audit.verify()).toMatchObject({ intact: false, firstBrokenId: seq });
+      // Rewriting the content hash too does not help: the chain hash covers the content.
+      await sql.query('UPDATE audit_records SET content_hash = NULL WHERE seq = $1', [seq]);
+      expect(await audit.verify()).toMatchObject({ intact: false, firstBrokenId: seq });
+      await sql.query('UPDATE audit_records SET details = $2, content_hash = $3 WHERE seq = $1', [
+        seq,
+        target?.details,
+        target?.contentHash,
+      ]);
+      await sql.query('ALTER TABLE audit_records ENABLE TRIGGER audit_records_no_update');
+      expect(await audit.verify()).toMatchObject({ intact: true, unsealed: 0 });
+    } finally {
+      await sql.end();
+    }
+  });
+
+  /** A client holding the sealer's lock (as another replica's sealer would), so nothing gets sealed. */
+  async function sealLockHolder(): Promise<Client> {
+    const other = new Client({ connectionString: database.url });
+    await other.connect();
+    await other.query("SELECT pg_advisory_lock('7261947301946622101')");
+    return other;
+  }
 });

@@ -3,7 +3,8 @@ import { Clock, type Principal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { RequestValidationError } from '@hotswap/http';
 import { currentRequestContext } from '@hotswap/observability';
-import { chainHash, checkLink, GENESIS_HASH, redactDetails, type ChainCheck } from './audit-chain';
+import { checkLink, contentDigest, redactDetails, type ChainCheck } from './audit-chain';
+import { AuditSealer } from './audit-sealer';
 import { AuditRepository, type AuditFilter } from './audit.repository';
 import type { AuditRecordEntity } from './entities/audit-record.entity';
 
@@ -43,7 +44,10 @@ export interface AuditPage {
 
 export interface ChainVerification {
   readonly intact: boolean;
+  /** Sealed records checked, in chain order. */
   readonly checked: number;
+  /** Committed records not sealed into the chain yet. */
+  readonly unsealed: number;
   readonly firstBrokenId?: string;
 }
 
@@ -88,31 +92,39 @@ export class AuditService {
     @Inject(Database) private readonly db: Database,
     @Inject(AuditRepository) private readonly records: AuditRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuditSealer) private readonly sealer: AuditSealer,
   ) {}
 
-  record(entry: AuditEntry): Promise<void> {
-    return this.db.transaction(async () => {
-      await this.records.lockChain();
-      const previousHash = (await this.records.lastHash()) ?? GENESIS_HASH;
-      const content = {
-        // Millisecond precision: what the canonical form hashes is exactly what is stored.
-        occurredAt: new Date(this.clock.now().getTime()),
-        category: entry.category,
-        action: entry.action,
-        result: entry.result,
-        actorId: entry.actor.id,
-        actorKind: entry.actor.kind,
-        actorName: entry.actor.name?.slice(0, 256) ?? null,
-        resourceType: entry.resource?.type ?? null,
-        resourceId: entry.resource?.id ?? null,
-        // Without an explicit origin, the request this code runs for (if any) is the origin.
-        ip: (entry.origin?.ip ?? currentRequestContext()?.clientIp)?.slice(0, 64) ?? null,
-        userAgent: (entry.origin?.userAgent ?? currentRequestContext()?.userAgent)?.slice(0, 512) ?? null,
-        traceId: currentRequestContext()?.traceId ?? null,
-        details: redactDetails(entry.details ?? {}),
-      };
-      await this.records.insert({ ...content, previousHash, hash: chainHash(previousHash, content) });
-    });
+  /**
+   * Inserts the record in the caller's transaction (or on its own), with the hash of its content. It
+   * takes no lock and reads nothing: concurrent writers never wait for each other. The sealer links
+   * it into the chain after the commit (DR-31).
+   */
+  async record(entry: AuditEntry): Promise<void> {
+    const content = {
+      // Millisecond precision: what the canonical form hashes is exactly what is stored.
+      occurredAt: new Date(this.clock.now().getTime()),
+      category: entry.category,
+      action: entry.action,
+      result: entry.result,
+      actorId: entry.actor.id,
+      actorKind: entry.actor.kind,
+      actorName: entry.actor.name?.slice(0, 256) ?? null,
+      resourceType: entry.resource?.type ?? null,
+      resourceId: entry.resource?.id ?? null,
+      // Without an explicit origin, the request this code runs for (if any) is the origin.
+      ip: (entry.origin?.ip ?? currentRequestContext()?.clientIp)?.slice(0, 64) ?? null,
+      userAgent: (entry.origin?.userAgent ?? currentRequestContext()?.userAgent)?.slice(0, 512) ?? null,
+      traceId: currentRequestContext()?.traceId ?? null,
+      details: redactDetails(entry.details ?? {}),
+    };
+    await this.records.insert({ ...content, contentHash: contentDigest(content) });
+    this.sealer.wroteIn(this.db.inTransaction ? this.db.manager().queryRunner : undefined);
+  }
+
+  /** Seals every record committed so far (the sealer also does it on its own, promptly). */
+  seal(): Promise<void> {
+    return this.sealer.sealNow();
   }
 
   async find(filter: Omit<AuditFilter, 'beforeSeq'>, limit: number, cursor?: string): Promise<AuditPage> {
@@ -131,7 +143,10 @@ export class AuditService {
     };
   }
 
-  /** Recomputes the chain from the oldest record kept; reports the first record that does not fit. */
+  /**
+   * Recomputes the chain in chain-position order from the oldest sealed record kept; reports the first
+   * record that does not fit, and how many records are not sealed yet.
+   */
   async verify(): Promise<ChainVerification> {
     let state: ChainCheck = { expectedPrevious: undefined, brokenAt: undefined };
     let checked = 0;
@@ -141,10 +156,15 @@ export class AuditService {
       for (const record of batch) {
         state = checkLink(state, record);
         checked += 1;
-        if (state.brokenAt !== undefined) return { intact: false, checked, firstBrokenId: state.brokenAt };
+        if (state.brokenAt !== undefined) {
+          const unsealed = await this.records.countUnsealed();
+          return { intact: false, checked, unsealed, firstBrokenId: state.brokenAt };
+        }
       }
-      if (batch.length < VERIFY_BATCH) return { intact: true, checked };
-      after = batch[batch.length - 1]?.seq;
+      if (batch.length < VERIFY_BATCH) {
+        return { intact: true, checked, unsealed: await this.records.countUnsealed() };
+      }
+      after = batch[batch.length - 1]?.chainPosition;
     }
   }
 
@@ -156,7 +176,7 @@ export class AuditService {
     return this.db.transaction(async () => {
       if (!(await this.records.tryRetentionLock())) return null;
       const cutoff = new Date(this.clock.now().getTime() - retentionDays * 86_400_000);
-      const deleted = await this.records.deleteOlderThan(cutoff);
+      const deleted = await this.records.deleteSealedOlderThan(cutoff);
       if (deleted > 0) {
         await this.record({
           category: 'audit',

@@ -1,4 +1,11 @@
-export { canonicalRecord, chainHash, GENESIS_HASH, redactDetails, type ChainedContent } from './audit-chain';
+export {
+  canonicalRecord,
+  chainHash,
+  contentDigest,
+  GENESIS_HASH,
+  redactDetails,
+  type ChainedContent,
+} from './audit-chain';
 export { AuditModule } from './audit.module';
 export { AuditRetentionJob } from './audit-retention.job';
 export {

@@ -19,7 +19,7 @@ import { ApiProblems, CurrentPrincipal, Roles } from '@hotswap/http';
 import type { Response } from 'express';
 import { CreateDeploymentPipe, type ParsedDeploymentRequest } from './create-deployment.pipe';
 import { DeploymentQueries } from './deployment-queries';
-import { toPlan } from './deployment.mapper';
+import { toDetail, toPlan } from './deployment.mapper';
 import { CreateDeploymentDto } from './dto/create-deployment.dto';
 import { ListDeploymentsQueryDto, RollbackRequestDto } from './dto/deployment-queries.dto';
 import { DeploymentPageDto, DeploymentPlanDto, DeploymentResponseDto } from './dto/deployment.response.dto';
@@ -55,9 +55,15 @@ export class DeploymentsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeploymentResponseDto> {
-    const deployment = await this.deployments.create(body.request, principal, body.errors);
+    const { deployment, stages } = await this.deployments.createWithStages(
+      body.request,
+      principal,
+      body.errors,
+    );
     res.setHeader('Location', `/api/v1/deployments/${deployment.id}`);
-    return this.queries.detail(deployment.id);
+    // The deployment as created (Queued, nothing measured or operated yet), from what the transaction
+    // wrote: reading it back would cost four more queries per create.
+    return toDetail(deployment, stages, [], []);
   }
 
   @Post('plan')

@@ -27,12 +27,20 @@ export class DeploymentsRepository {
 
   async insertDeployment(row: Omit<DeploymentEntity, 'createdAt' | 'updatedAt'>): Promise<DeploymentEntity> {
     const repository = this.database.repository(DeploymentEntity);
-    return repository.save(repository.create(row));
+    // insert, not save: save first SELECTs the row by its (given) id to choose INSERT or UPDATE — a
+    // wasted round trip inside the create transaction. insert fills in the generated columns.
+    const entity = repository.create(row);
+    // (jsonb columns typed as records do not fit TypeORM's deep-partial type; the row is complete.)
+    await repository.insert(entity as QueryDeepPartialEntity<DeploymentEntity>);
+    return entity;
   }
 
   async insertStages(rows: Omit<DeploymentStageEntity, 'id'>[]): Promise<DeploymentStageEntity[]> {
     const repository = this.database.repository(DeploymentStageEntity);
-    return repository.save(rows.map((row) => repository.create({ ...row, id: randomUUID() })));
+    // One INSERT of every stage (save would SELECT them by id first).
+    const entities = rows.map((row) => repository.create({ ...row, id: randomUUID() }));
+    await repository.insert(entities as QueryDeepPartialEntity<DeploymentStageEntity>[]);
+    return entities;
   }
 
   find(id: string): Promise<DeploymentEntity | null> {

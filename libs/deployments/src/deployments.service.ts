@@ -18,6 +18,7 @@ import { DeploymentError, deploymentNotFound } from './deployment.errors';
 import { DeploymentsRepository } from './deployments.repository';
 import type { CreateDeploymentDto } from './dto/create-deployment.dto';
 import type { DeploymentEntity } from './entities/deployment.entity';
+import type { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import { DEPLOYMENT_SCHEDULER, type DeploymentScheduler } from './ports';
 
 const ACTIVE_STATUSES: readonly Status[] = [
@@ -50,6 +51,16 @@ export class DeploymentsService {
     fieldErrors: readonly FieldError[] = [],
     options: { kind?: 'deploy' | 'rollback'; rollbackOf?: string; retryOf?: string } = {},
   ): Promise<DeploymentEntity> {
+    return (await this.createWithStages(request, principal, fieldErrors, options)).deployment;
+  }
+
+  /** {@link create}, also returning the stages as written (the state the deployment was created in). */
+  async createWithStages(
+    request: CreateDeploymentDto,
+    principal: Principal,
+    fieldErrors: readonly FieldError[] = [],
+    options: { kind?: 'deploy' | 'rollback'; rollbackOf?: string; retryOf?: string } = {},
+  ): Promise<{ deployment: DeploymentEntity; stages: DeploymentStageEntity[] }> {
     const plan = await this.planner.plan(request, fieldErrors);
     const path = plan.stages.filter((s) => s.kind === 'environment').map((s) => s.environment ?? '');
     const frozen = plan.environments.filter((e) => path.includes(e.name) && e.frozen);
@@ -86,7 +97,7 @@ export class DeploymentsService {
         startedAt: null,
         finishedAt: null,
       });
-      await this.repository.insertStages(
+      const stages = await this.repository.insertStages(
         plan.stages.map((stage, position) => ({
           deploymentId: id,
           position,
@@ -123,7 +134,6 @@ export class DeploymentsService {
           requestedBy: deployment.requestedBy,
         },
       );
-      // The job before the audit record: the audit chain's lock is then held only until the commit.
       await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',
@@ -138,7 +148,7 @@ export class DeploymentsService {
           retryOf: options.retryOf ?? null,
         },
       });
-      return deployment;
+      return { deployment, stages };
     });
   }
 
@@ -219,7 +229,6 @@ export class DeploymentsService {
           });
           break;
       }
-      // The job before the audit record: the audit chain's lock is then held only until the commit.
       await this.scheduler.schedule(id);
       await this.audit.record({
         category: 'deployments',

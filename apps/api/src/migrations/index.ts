@@ -8,6 +8,7 @@ import { DeploymentEngine1796029949379 } from './1796029949379-DeploymentEngine'
 import { KnowledgeGraph1796031000000 } from './1796031000000-KnowledgeGraph';
 import { EventRelay1796031200000 } from './1796031200000-EventRelay';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
+import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationClass[] = [
   KnowledgeGraph1796031000000,
   EventRelay1796031200000,
   Approvals1796160255228,
+  AuditSealing1796163019457,
 ];

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { AuditRecordEntity } from '../entities/audit-record.entity';
 
 export class AuditRecordResponseDto {
-  @ApiProperty({ description: 'Position in the hash chain.', example: '42' })
+  @ApiProperty({ description: 'The record id (insertion order).', example: '42' })
   id: string;
 
   @ApiProperty({ format: 'date-time' })
@@ -44,11 +44,34 @@ export class AuditRecordResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: true })
   details: Record<string, unknown>;
 
-  @ApiProperty({ description: 'sha256 of the previous record, hex.' })
-  previousHash: string;
+  @ApiProperty({
+    description: 'sha256(canonical record), hex (null on records written before sealing existed).',
+    type: String,
+    nullable: true,
+  })
+  contentHash: string | null;
 
-  @ApiProperty({ description: 'sha256(previousHash || canonical record), hex.' })
-  hash: string;
+  @ApiProperty({
+    description: 'Position in the hash chain, in sealing order; null until sealed.',
+    type: String,
+    nullable: true,
+    example: '42',
+  })
+  chainPosition: string | null;
+
+  @ApiProperty({
+    description: 'The hash of the record sealed before this one, hex; null until sealed.',
+    type: String,
+    nullable: true,
+  })
+  previousHash: string | null;
+
+  @ApiProperty({
+    description: 'sha256(previousHash || canonical record), hex; null until sealed.',
+    type: String,
+    nullable: true,
+  })
+  hash: string | null;
 
   static from(entity: AuditRecordEntity): AuditRecordResponseDto {
     return {
@@ -66,6 +89,8 @@ export class AuditRecordResponseDto {
       userAgent: entity.userAgent,
       traceId: entity.traceId,
       details: entity.details,
+      contentHash: entity.contentHash,
+      chainPosition: entity.chainPosition,
       previousHash: entity.previousHash,
       hash: entity.hash,
     };
@@ -84,8 +109,13 @@ export class AuditVerificationResponseDto {
   @ApiProperty()
   intact: boolean;
 
-  @ApiProperty({ description: 'How many records were checked.' })
+  @ApiProperty({ description: 'How many sealed records were checked, in chain order.' })
   checked: number;
+
+  @ApiProperty({
+    description: 'How many committed records are not sealed into the chain yet (sealing is asynchronous).',
+  })
+  unsealed: number;
 
   @ApiProperty({ required: false, description: 'The first record that does not fit the chain.' })
   firstBrokenId?: string;

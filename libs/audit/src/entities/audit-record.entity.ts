@@ -1,7 +1,12 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One audit record. Rows are only ever inserted (and deleted by retention); a trigger refuses UPDATE. */
+/**
+ * One audit record. Rows are inserted unsealed (no chain position, no chain hashes) and sealed once by
+ * the sealer (DR-31); a trigger refuses every other UPDATE. Retention deletes the oldest sealed rows.
+ */
 @Entity({ name: 'audit_records' })
+@Index('uq_audit_records_chain_position', ['chainPosition'], { unique: true })
+@Index('idx_audit_records_unsealed', ['seq'], { where: '"chain_position" IS NULL' })
 @Index('idx_audit_records_occurred_at', ['occurredAt'])
 @Index('idx_audit_records_category', ['category', 'seq'])
 @Index('idx_audit_records_action', ['action', 'seq'])
@@ -9,7 +14,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('idx_audit_records_resource', ['resourceType', 'resourceId'])
 @Index('idx_audit_records_trace_id', ['traceId'])
 export class AuditRecordEntity {
-  /** Position in the hash chain (bigint, read as a string). */
+  /** Insertion order (bigint, read as a string): the id of a record, not its chain position. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   seq: string;
 
@@ -52,9 +57,19 @@ export class AuditRecordEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   details: Record<string, unknown>;
 
-  @Column({ type: 'char', length: 64 })
-  previousHash: string;
+  /** sha256(canonical record), hex, written with the record (null on records older than DR-31). */
+  @Column({ type: 'char', length: 64, nullable: true })
+  contentHash: string | null;
 
-  @Column({ type: 'char', length: 64 })
-  hash: string;
+  /** Position in the hash chain, assigned in sealing order; null until sealed. */
+  @Column({ type: 'bigint', nullable: true })
+  chainPosition: string | null;
+
+  /** The hash of the record sealed just before this one; null until sealed. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  previousHash: string | null;
+
+  /** sha256(previousHash || canonical record), hex; null until sealed. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  hash: string | null;
 }
