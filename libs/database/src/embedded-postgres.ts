@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepProtocolBatchesWhole } from './embedded-message-batches';
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the database files; `undefined` keeps everything in memory. */
@@ -12,8 +13,8 @@ export interface EmbeddedPostgresOptions {
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), served on 127.0.0.1 so that `pg`, TypeORM and the job
  * queue connect to it by URL exactly as they would to a server. It is one session underneath:
- * transactions from different connections are serialized, and LISTEN/NOTIFY does not cross
- * connections.
+ * transactions from different connections are serialized (and so is each extended-protocol batch,
+ * see {@link keepProtocolBatchesWhole}), and LISTEN/NOTIFY does not cross connections.
  */
 export class EmbeddedPostgres {
   private constructor(
@@ -33,6 +34,7 @@ export class EmbeddedPostgres {
       port: 0,
       maxConnections: options.maxConnections,
     });
+    keepProtocolBatchesWhole(server);
     try {
       await server.start();
     } catch (error) {
