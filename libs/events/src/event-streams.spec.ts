@@ -2,6 +2,8 @@ import { Role, type EventType, type Principal } from '@hotswap/contracts';
 import { resolveFilter, type StreamFilter } from './event-access';
 import type { EventLog, EventQuery, RecordedEvent } from './event-log';
 import type { EventRelay, RelayListener } from './event-relay';
+import { Registry } from 'prom-client';
+import { EventMetrics } from './events.metrics';
 import { EventStreams, TooManyStreamsError, type StreamSink, type WireEvent } from './event-streams';
 
 function event(seq: number, type: EventType = 'deployment.progress', environment = 'qa'): RecordedEvent {
@@ -161,6 +163,34 @@ describe('EventStreams', () => {
     await streams.open({ principal: viewer, filter: filter(['*']), sink: probe2 });
     relay.publish([event(6)]);
     expect(frames.size).toBe(1);
+  });
+
+  it('records one delivery time per event and subscriber, by transport, once the fan-out is done', async () => {
+    const registry = new Registry();
+    const metrics = EventMetrics.standalone(registry);
+    const relay = new FakeRelay();
+    const streams = new EventStreams(
+      new FakeLog([]) as unknown as EventLog,
+      relay as unknown as EventRelay,
+      {
+        clientBufferBytes: 1_000,
+        maxStreamsPerUser: 5,
+      },
+      metrics,
+    );
+    streams.start();
+    const counted = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('hotswap_event_delivery_seconds')?.get())?.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === 'hotswap_event_delivery_seconds_count' &&
+          v.labels.transport === 'sse',
+      )?.value;
+    const sink = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['*']), sink });
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() });
+    relay.publish([event(1), event(2)]);
+    expect(await counted()).toBe(4);
+    expect(sink.sent).toEqual(['1', '2']);
   });
 
   it('limits open streams per user', async () => {

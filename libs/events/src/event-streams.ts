@@ -134,7 +134,7 @@ export class StreamSubscription {
     readonly filter: StreamFilter,
     readonly sink: StreamSink,
     private readonly maxBuffered: number,
-    private readonly metrics: EventMetrics | undefined,
+    private readonly deliveries: DeliveryTimes | undefined,
     private readonly onClose: (s: StreamSubscription) => void,
   ) {}
 
@@ -174,13 +174,9 @@ export class StreamSubscription {
     if (last === undefined) return;
     this.lastSeq = last.seqNumber;
     this.sink.send(fresh);
-    if (this.metrics !== undefined) {
+    if (this.deliveries !== undefined) {
       const now = Date.now();
-      for (const e of fresh)
-        this.metrics.delivery.observe(
-          { transport: this.sink.transport },
-          (now - e.event.at.getTime()) / 1000,
-        );
+      for (const e of fresh) this.deliveries.add(this.sink.transport, (now - e.event.at.getTime()) / 1000);
     }
   }
 
@@ -209,6 +205,31 @@ export class StreamSubscription {
   }
 }
 
+/**
+ * Hand-off times gathered during a fan-out and recorded in the delivery histogram after it, so the
+ * metric's bookkeeping does not delay the subscribers later in the loop.
+ */
+class DeliveryTimes {
+  private readonly sse: number[] = [];
+  private readonly ws: number[] = [];
+
+  constructor(private readonly metrics: EventMetrics) {}
+
+  add(transport: StreamTransport, seconds: number): void {
+    this[transport].push(seconds);
+  }
+
+  flush(): void {
+    for (const transport of ['sse', 'ws'] as const) {
+      const times = this[transport];
+      if (times.length === 0) continue;
+      const child = this.metrics.delivery.labels({ transport });
+      for (const t of times) child.observe(t);
+      times.length = 0;
+    }
+  }
+}
+
 export interface EventStreamsOptions {
   readonly clientBufferBytes: number;
   readonly maxStreamsPerUser: number;
@@ -223,13 +244,16 @@ export class EventStreams {
   private readonly subscriptions = new Set<StreamSubscription>();
   private readonly perOwner = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
+  private readonly deliveries: DeliveryTimes | undefined;
 
   constructor(
     private readonly log: EventLog,
     private readonly relay: EventRelay,
     private readonly options: EventStreamsOptions,
     private readonly metrics?: EventMetrics,
-  ) {}
+  ) {
+    this.deliveries = metrics === undefined ? undefined : new DeliveryTimes(metrics);
+  }
 
   start(): void {
     this.unsubscribe = this.relay.subscribe((batch) => this.fanOut(batch));
@@ -258,7 +282,7 @@ export class EventStreams {
       request.filter,
       request.sink,
       this.options.clientBufferBytes,
-      this.metrics,
+      this.deliveries,
       (s) => this.forget(s),
     );
     this.perOwner.set(owner, count + 1);
@@ -294,6 +318,7 @@ export class EventStreams {
           });
           if (!subscription.checkBuffer()) return;
           subscription.emit(page.map((event) => new WireEvent(event)));
+          this.deliveries?.flush();
           const last = page[page.length - 1];
           if (last !== undefined) cursor = last.seq;
           if (page.length < REPLAY_PAGE) break;
@@ -305,6 +330,7 @@ export class EventStreams {
     const pending = subscription.pending ?? [];
     subscription.pending = undefined;
     subscription.emit(pending);
+    this.deliveries?.flush();
   }
 
   private fanOut(batch: readonly RecordedEvent[]): void {
@@ -319,6 +345,7 @@ export class EventStreams {
         subscription.close();
       }
     }
+    this.deliveries?.flush();
   }
 
   private forget(subscription: StreamSubscription): void {
