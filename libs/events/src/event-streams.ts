@@ -50,7 +50,8 @@ export class WireEvent {
 
   /** The WebSocket message for subscription `id` (events spec §3), encoded once per distinct id. */
   ws(id: string): Buffer {
-    return this.wsFrame(id).subarray(wsHeaderLength(this.wsFrame(id)));
+    const frame = this.wsFrame(id);
+    return frame.subarray(wsHeaderLength(frame));
   }
 
   /**
