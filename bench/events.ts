@@ -167,6 +167,8 @@ interface FanOut {
   readonly delivered: number;
   readonly seconds: number;
   readonly rss: number;
+  /** RSS of the server before any subscriber connected. */
+  readonly rssIdle: number;
 }
 
 function openSse(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
@@ -253,6 +255,7 @@ async function hotswapFanOut(
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
     });
     const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const rssIdle = memoryOf(api.pid)?.rss ?? 0;
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const sse: number[] = [];
@@ -306,7 +309,16 @@ async function hotswapFanOut(
     while (delivered < expected && performance.now() < deadline) await delay(50);
     const rss = memoryOf(api.pid)?.rss ?? 0;
     await db.end();
-    return { latencies, sse, ws, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
+    return {
+      latencies,
+      sse,
+      ws,
+      expected,
+      delivered,
+      seconds: (performance.now() - started) / 1000,
+      rss,
+      rssIdle,
+    };
   } finally {
     await api.stop(10_000);
   }
@@ -335,6 +347,7 @@ async function socketIoFanOut(
       await delay(20);
     }
     if (port === undefined) throw new Error('the Socket.IO server did not start');
+    const rssIdle = memoryOf(child.pid ?? 0)?.rss ?? 0;
     const latencies: number[] = [];
     let delivered = 0;
     const sockets: Socket[] = [];
@@ -359,7 +372,7 @@ async function socketIoFanOut(
     while (delivered < expected && performance.now() < end) await delay(50);
     const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
     for (const s of sockets) s.close();
-    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss };
+    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss, rssIdle };
   } finally {
     child.kill('SIGTERM');
     await Promise.race([exited, delay(5_000)]);
@@ -431,10 +444,12 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: 'HotSwap API RSS', value: ours.rss / 1048576, unit: 'MB' },
+        { label: 'HotSwap API RSS before subscribers', value: ours.rssIdle / 1048576, unit: 'MB' },
         { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
         { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
+        { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
         { label: 'p99 ratio HotSwap / Socket.IO', value: p(ours, 99) / p(baseline, 99), unit: '×' },
         { label: 'RSS ratio HotSwap / Socket.IO', value: ours.rss / baseline.rss, unit: '×' },
       ],

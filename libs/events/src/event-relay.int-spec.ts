@@ -88,6 +88,51 @@ describe('event relay on PostgreSQL', () => {
     },
   );
 
+  it('reads a commit whose NOTIFY was skipped, even when it ends after the first trailing read, before the poll', async () => {
+    const relayLog = new EventLog(new Database(dataSource), new InProcessWakeups());
+    const read = relayLog.since.bind(relayLog);
+    let onRead: ((found: number) => void) | undefined;
+    relayLog.since = async (...args) => {
+      const rows = await read(...args);
+      onRead?.(rows.length);
+      return rows;
+    };
+    // The poll is beyond the test: only notifications and the relay's own follow-up reads count.
+    const relay = new EventRelay(relayLog, new PgListenWakeSource(database.url), { pollIntervalMs: 600_000 });
+    const delivered: string[] = [];
+    relay.subscribe((batch) => delivered.push(...batch.map((e) => e.seq)));
+    await relay.start();
+    const writer = await pool.connect();
+    const notifier = await pool.connect();
+    try {
+      const emptyReadAfterFirst = new Promise<void>((resolve) => {
+        onRead = (found) => {
+          if (found === 0 && delivered.length > 0) resolve();
+        };
+      });
+      const commit = async (): Promise<string> => {
+        await writer.query('BEGIN');
+        const res = await writer.query<{ seq: string }>(INSERT, ['{}']);
+        await writer.query('COMMIT');
+        return res.rows[0]!.seq;
+      };
+      const first = await commit();
+      await emptyReadAfterFirst;
+      // Another session holds the notifier's lock (as a transaction notifying at that moment
+      // does), so this commit sends no NOTIFY; it ends after the relay's first trailing read.
+      await notifier.query('SELECT pg_advisory_lock(7261947301946622002)');
+      const second = await commit();
+      await waitFor(() => delivered.includes(second), 5_000);
+      expect(delivered).toEqual([first, second]);
+    } finally {
+      onRead = undefined;
+      await notifier.query('SELECT pg_advisory_unlock_all()');
+      notifier.release();
+      writer.release();
+      await relay.stop();
+    }
+  });
+
   it('sends at most one NOTIFY per committing transaction, carrying its highest seq', async () => {
     const listener = new Client({ connectionString: database.url });
     await listener.connect();

@@ -11,8 +11,13 @@ export interface EventRelayOptions {
   readonly batchSize?: number;
 }
 
-/** After a read that found events, one more read this soon (commits that raced the notifier). */
-const TRAILING_READ_MS = 5;
+/**
+ * After a read that found events, more reads this long after one another, as long as they find
+ * nothing (a read that finds events starts over): commits that skipped their NOTIFY because another
+ * transaction was notifying (DR-29) end soon after it, but not always within the first 5 ms (a slow
+ * fsync), and would otherwise wait for the poll.
+ */
+const TRAILING_READS_MS = [5, 50, 200] as const;
 const FIRST_RETRY_MS = 2;
 /** Waiting for an older transaction of this database to end: retries back off up to this. */
 const MAX_RETRY_MS = 50;
@@ -33,6 +38,8 @@ export class EventRelay {
   private poll: NodeJS.Timeout | undefined;
   private followUp: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
+  /** Index of the next trailing read; past the end when no events were found lately. */
+  private trailing: number = TRAILING_READS_MS.length;
   private inFlight: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
 
@@ -121,7 +128,12 @@ export class EventRelay {
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS, this.options.pollIntervalMs);
     } else {
       this.retryMs = FIRST_RETRY_MS;
-      if (found) this.followUp = setTimeout(() => void this.drain(), TRAILING_READ_MS);
+      if (found) this.trailing = 0;
+      const next = TRAILING_READS_MS[this.trailing];
+      if (next !== undefined) {
+        this.trailing++;
+        this.followUp = setTimeout(() => void this.drain(), next);
+      }
     }
     this.followUp?.unref();
   }

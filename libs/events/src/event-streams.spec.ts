@@ -2,6 +2,8 @@ import { Role, type EventType, type Principal } from '@hotswap/contracts';
 import { resolveFilter, type StreamFilter } from './event-access';
 import type { EventLog, EventQuery, RecordedEvent } from './event-log';
 import type { EventRelay, RelayListener } from './event-relay';
+import { Registry } from 'prom-client';
+import { EventMetrics } from './events.metrics';
 import { EventStreams, TooManyStreamsError, type StreamSink, type WireEvent } from './event-streams';
 
 function event(seq: number, type: EventType = 'deployment.progress', environment = 'qa'): RecordedEvent {
@@ -48,10 +50,12 @@ class FakeRelay {
 class RecordingSink implements StreamSink {
   readonly transport = 'sse' as const;
   readonly sent: string[] = [];
+  readonly writes: string[][] = [];
   readonly control: string[] = [];
   backlog = 0;
-  send(e: WireEvent): void {
-    this.sent.push(e.event.seq);
+  send(events: readonly WireEvent[]): void {
+    this.writes.push(events.map((e) => e.event.seq));
+    for (const e of events) this.sent.push(e.event.seq);
   }
   buffered(): number {
     return this.backlog;
@@ -137,6 +141,56 @@ describe('EventStreams', () => {
     expect(slow.sent).toEqual(['1']);
     expect(fast.sent).toEqual(['1', '2', '3']);
     expect(streams.size).toBe(1);
+  });
+
+  it('writes the matching events of a relay batch to each subscriber at once, encoded once for all', async () => {
+    const { relay, streams } = setup([]);
+    const qa = new RecordingSink();
+    const all = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['deployment.*'], 'qa'), sink: qa });
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: all });
+    relay.publish([event(1), event(2, 'deployment.progress', 'prod'), event(3), event(4, 'node.registered')]);
+    relay.publish([event(5, 'node.registered')]);
+    expect(qa.writes).toEqual([['1', '3']]);
+    expect(all.writes).toEqual([['1', '2', '3', '4'], ['5']]);
+    // Every subscriber gets the same encoded bytes, not an encoding of its own.
+    const frames = new Set<Buffer>();
+    const probe = new RecordingSink();
+    probe.send = (events) => void frames.add(events[0]!.sse);
+    const probe2 = new RecordingSink();
+    probe2.send = (events) => void frames.add(events[0]!.sse);
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: probe });
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: probe2 });
+    relay.publish([event(6)]);
+    expect(frames.size).toBe(1);
+  });
+
+  it('records one delivery time per event and subscriber, by transport, once the fan-out is done', async () => {
+    const registry = new Registry();
+    const metrics = EventMetrics.standalone(registry);
+    const relay = new FakeRelay();
+    const streams = new EventStreams(
+      new FakeLog([]) as unknown as EventLog,
+      relay as unknown as EventRelay,
+      {
+        clientBufferBytes: 1_000,
+        maxStreamsPerUser: 5,
+      },
+      metrics,
+    );
+    streams.start();
+    const counted = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('hotswap_event_delivery_seconds')?.get())?.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === 'hotswap_event_delivery_seconds_count' &&
+          v.labels.transport === 'sse',
+      )?.value;
+    const sink = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['*']), sink });
+    await streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() });
+    relay.publish([event(1), event(2)]);
+    expect(await counted()).toBe(4);
+    expect(sink.sent).toEqual(['1', '2']);
   });
 
   it('limits open streams per user', async () => {

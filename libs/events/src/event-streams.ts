@@ -50,19 +50,54 @@ export class WireEvent {
 
   /** The WebSocket message for subscription `id` (events spec §3), encoded once per distinct id. */
   ws(id: string): Buffer {
+    const frame = this.wsFrame(id);
+    return frame.subarray(wsHeaderLength(frame));
+  }
+
+  /**
+   * The whole WebSocket frame (unmasked server-to-client text frame: header and message) for
+   * subscription `id`, built once per distinct id so that every subscriber gets one ready-made
+   * buffer and one socket write.
+   */
+  wsFrame(id: string): Buffer {
     let frame = this.wsFrames.get(id);
     if (frame === undefined) {
-      frame = Buffer.from(`{"op":"event","subscription":${JSON.stringify(id)},${this.tail}`);
+      frame = textFrame(Buffer.from(`{"op":"event","subscription":${JSON.stringify(id)},${this.tail}`));
       if (this.wsFrames.size < 64) this.wsFrames.set(id, frame);
     }
     return frame;
   }
 }
 
+/** A final, unmasked WebSocket text frame (RFC 6455 §5.2) carrying `payload`. */
+function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const header = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + n);
+  frame[0] = 0x81;
+  if (n < 126) {
+    frame[1] = n;
+  } else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, header);
+  return frame;
+}
+
+function wsHeaderLength(frame: Buffer): number {
+  const n = frame[1]! & 0x7f;
+  return n < 126 ? 2 : n === 126 ? 4 : 10;
+}
+
 /** Where a stream writes: an SSE response or a WebSocket subscription. */
 export interface StreamSink {
   readonly transport: StreamTransport;
-  send(event: WireEvent): void;
+  /** Events of one relay batch (or replay page) for this subscriber, in seq order: one write. */
+  send(events: readonly WireEvent[]): void;
   /** Bytes accepted but not yet written to the socket. */
   buffered(): number;
   resync(): void;
@@ -100,7 +135,7 @@ export class StreamSubscription {
     readonly filter: StreamFilter,
     readonly sink: StreamSink,
     private readonly maxBuffered: number,
-    private readonly metrics: EventMetrics | undefined,
+    private readonly deliveries: DeliveryTimes | undefined,
     private readonly onClose: (s: StreamSubscription) => void,
   ) {}
 
@@ -113,24 +148,37 @@ export class StreamSubscription {
     return true;
   }
 
-  offer(event: WireEvent): void {
-    if (this.closed || !this.matches(event.event)) return;
+  /** The events of a relay batch (seq order): the matching ones go out in one write. */
+  offer(events: readonly WireEvent[]): void {
+    if (this.closed) return;
+    let matching = 0;
+    for (const e of events) if (this.matches(e.event)) matching++;
+    if (matching === 0) return;
+    const mine = matching === events.length ? events : events.filter((e) => this.matches(e.event));
     if (this.pending !== undefined) {
-      this.pending.push(event);
+      this.pending.push(...mine);
       if (this.pending.length > 100_000) this.overflow();
       return;
     }
-    this.emit(event);
+    this.emit(mine);
   }
 
-  emit(event: WireEvent): void {
-    if (this.closed || event.seqNumber <= this.lastSeq) return;
-    this.lastSeq = event.seqNumber;
-    this.sink.send(event);
-    this.metrics?.delivery.observe(
-      { transport: this.sink.transport },
-      (Date.now() - event.event.at.getTime()) / 1000,
-    );
+  /** Sends the events (seq order) not sent yet. */
+  emit(events: readonly WireEvent[]): void {
+    if (this.closed) return;
+    const lastSeq = this.lastSeq;
+    const fresh =
+      events[0] !== undefined && events[0].seqNumber > lastSeq
+        ? events
+        : events.filter((e) => e.seqNumber > lastSeq);
+    const last = fresh[fresh.length - 1];
+    if (last === undefined) return;
+    this.lastSeq = last.seqNumber;
+    this.sink.send(fresh);
+    if (this.deliveries !== undefined) {
+      const now = Date.now();
+      for (const e of fresh) this.deliveries.add(this.sink.transport, (now - e.event.at.getTime()) / 1000);
+    }
   }
 
   /**
@@ -158,6 +206,31 @@ export class StreamSubscription {
   }
 }
 
+/**
+ * Hand-off times gathered during a fan-out and recorded in the delivery histogram after it, so the
+ * metric's bookkeeping does not delay the subscribers later in the loop.
+ */
+class DeliveryTimes {
+  private readonly sse: number[] = [];
+  private readonly ws: number[] = [];
+
+  constructor(private readonly metrics: EventMetrics) {}
+
+  add(transport: StreamTransport, seconds: number): void {
+    this[transport].push(seconds);
+  }
+
+  flush(): void {
+    for (const transport of ['sse', 'ws'] as const) {
+      const times = this[transport];
+      if (times.length === 0) continue;
+      const child = this.metrics.delivery.labels({ transport });
+      for (const t of times) child.observe(t);
+      times.length = 0;
+    }
+  }
+}
+
 export interface EventStreamsOptions {
   readonly clientBufferBytes: number;
   readonly maxStreamsPerUser: number;
@@ -172,13 +245,16 @@ export class EventStreams {
   private readonly subscriptions = new Set<StreamSubscription>();
   private readonly perOwner = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
+  private readonly deliveries: DeliveryTimes | undefined;
 
   constructor(
     private readonly log: EventLog,
     private readonly relay: EventRelay,
     private readonly options: EventStreamsOptions,
     private readonly metrics?: EventMetrics,
-  ) {}
+  ) {
+    this.deliveries = metrics === undefined ? undefined : new DeliveryTimes(metrics);
+  }
 
   start(): void {
     this.unsubscribe = this.relay.subscribe((batch) => this.fanOut(batch));
@@ -207,7 +283,7 @@ export class EventStreams {
       request.filter,
       request.sink,
       this.options.clientBufferBytes,
-      this.metrics,
+      this.deliveries,
       (s) => this.forget(s),
     );
     this.perOwner.set(owner, count + 1);
@@ -242,7 +318,8 @@ export class EventStreams {
             environment: subscription.filter.environment,
           });
           if (!subscription.checkBuffer()) return;
-          for (const event of page) subscription.emit(new WireEvent(event));
+          subscription.emit(page.map((event) => new WireEvent(event)));
+          this.deliveries?.flush();
           const last = page[page.length - 1];
           if (last !== undefined) cursor = last.seq;
           if (page.length < REPLAY_PAGE) break;
@@ -253,23 +330,23 @@ export class EventStreams {
     if (BigInt(cursor) > subscription.lastSeq) subscription.lastSeq = BigInt(cursor);
     const pending = subscription.pending ?? [];
     subscription.pending = undefined;
-    for (const event of pending) subscription.emit(event);
+    subscription.emit(pending);
+    this.deliveries?.flush();
   }
 
   private fanOut(batch: readonly RecordedEvent[]): void {
     if (this.subscriptions.size === 0) return;
-    for (const subscription of [...this.subscriptions]) subscription.checkBuffer();
-    for (const event of batch) {
-      const wire = new WireEvent(event);
-      for (const subscription of this.subscriptions) {
-        try {
-          subscription.offer(wire);
-        } catch (error) {
-          this.logger.warn({ msg: 'event stream write failed; closing it', err: error });
-          subscription.close();
-        }
+    const wires = batch.map((event) => new WireEvent(event));
+    for (const subscription of [...this.subscriptions]) {
+      if (!subscription.checkBuffer()) continue;
+      try {
+        subscription.offer(wires);
+      } catch (error) {
+        this.logger.warn({ msg: 'event stream write failed; closing it', err: error });
+        subscription.close();
       }
     }
+    this.deliveries?.flush();
   }
 
   private forget(subscription: StreamSubscription): void {

@@ -31,6 +31,12 @@ export const WsCloseCode = {
   ServerShutdown: 1001,
 } as const;
 
+/** The part of ws's (internal) frame sender that writes a whole, ready-made frame (ws 8). */
+interface FrameSender {
+  sendFrame?: (list: Buffer[]) => void;
+  _queue?: unknown[];
+}
+
 class WsSubscriptionSink implements StreamSink {
   readonly transport = 'ws' as const;
 
@@ -39,8 +45,26 @@ class WsSubscriptionSink implements StreamSink {
     private readonly id: string,
   ) {}
 
-  send(event: WireEvent): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(event.ws(this.id), { binary: false });
+  send(events: readonly WireEvent[]): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const sender = (this.socket as unknown as { _sender?: FrameSender })._sender;
+    if (
+      this.socket.extensions === '' &&
+      typeof sender?.sendFrame === 'function' &&
+      (sender._queue === undefined || sender._queue.length === 0)
+    ) {
+      // The frames are built once per event for every subscriber (as Socket.IO does for a
+      // broadcast): one ready-made buffer and one socket write per subscriber and batch, instead
+      // of a header per message and a vectored write. Only without extensions (no compression)
+      // and with nothing queued in ws's sender, so frames cannot overtake or split others.
+      const first = events[0];
+      if (first === undefined) return;
+      sender.sendFrame([
+        events.length === 1 ? first.wsFrame(this.id) : Buffer.concat(events.map((e) => e.wsFrame(this.id))),
+      ]);
+      return;
+    }
+    for (const event of events) this.socket.send(event.ws(this.id), { binary: false });
   }
 
   buffered(): number {

@@ -54,9 +54,23 @@ export class SseSink implements StreamSink {
     this.start();
   }
 
-  send(event: WireEvent): void {
+  send(events: readonly WireEvent[]): void {
     this.start();
-    if (!this.ended) this.res.write(event.sse);
+    const first = events[0];
+    if (this.ended || first === undefined) return;
+    const bytes = events.length === 1 ? first.sse : Buffer.concat(events.map((e) => e.sse));
+    const socket = this.res.socket;
+    // The body is close-delimited (no chunk framing), so once the headers went out an event is
+    // plain bytes on the socket: written there directly, it leaves now, whereas a response write
+    // corks the socket until the next tick (after the whole fan-out) and costs a tick per client.
+    // Only while this response owns the connection (no pipelined response ahead of it).
+    if (
+      socket !== null &&
+      !socket.destroyed &&
+      (socket as { _httpMessage?: unknown })._httpMessage === this.res
+    )
+      socket.write(bytes);
+    else this.res.write(bytes);
   }
 
   buffered(): number {
