@@ -123,8 +123,11 @@ export class DeploymentRunner {
       case 'environment':
         return this.environmentStep(deployment, stages, stage, cache);
       case 'complete':
-        await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
-        return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+        await this.database.transaction(async () => {
+          await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
+          await this.finishWrites(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+        });
+        return this.finished(deployment, DeploymentStatus.Succeeded, 'All stages completed');
     }
   }
 
@@ -268,16 +271,16 @@ export class DeploymentRunner {
       nodes.length > 0 &&
       nodes.every((n) => n.reachable && n.healthy && n.activeVersion === deployment.version)
     ) {
-      await this.startStage(deployment, stage);
-      await this.completeStage(
-        deployment,
-        stage,
-        StageStatus.Skipped,
-        `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
-      );
-      await this.database.transaction(() =>
-        this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-      );
+      await this.database.transaction(async () => {
+        await this.startStage(deployment, stage);
+        await this.completeStage(
+          deployment,
+          stage,
+          StageStatus.Skipped,
+          `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
+        );
+        await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+      });
       return { kind: 'continue' };
     }
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
@@ -524,15 +527,15 @@ export class DeploymentRunner {
       );
       return { kind: 'continue' };
     }
-    await this.completeStage(
-      deployment,
-      stage,
-      StageStatus.Succeeded,
-      `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
-    );
-    await this.database.transaction(() =>
-      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-    );
+    await this.database.transaction(async () => {
+      await this.completeStage(
+        deployment,
+        stage,
+        StageStatus.Succeeded,
+        `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
+      );
+      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+    });
     return { kind: 'continue' };
   }
 
@@ -619,10 +622,10 @@ export class DeploymentRunner {
       alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
     }${failed.length > 0 ? `; ${failed.length} failed` : ''}`;
     if (failed.length > 0) return this.failStage(deployment, stages, stage, message, DeploymentStatus.Failed);
-    await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
-    await this.database.transaction(() =>
-      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-    );
+    await this.database.transaction(async () => {
+      await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
+      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+    });
     return { kind: 'continue' };
   }
 
