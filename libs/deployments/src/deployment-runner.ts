@@ -49,6 +49,9 @@ interface RunCache {
   stages?: DeploymentStageEntity[];
 }
 
+/** Columns of the deployment row written together with a status transition. */
+type DeploymentChanges = Partial<Omit<DeploymentEntity, 'id' | 'status' | 'statusReason'>>;
+
 export type RunOutcome =
   { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
 
@@ -102,8 +105,9 @@ export class DeploymentRunner {
       return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
     if (deployment.pauseRequested && stage.phase !== 'rollback') {
       await this.database.transaction(async () => {
-        await this.repository.updateDeployment(id, { pauseRequested: false });
-        await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator');
+        await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator', {
+          pauseRequested: false,
+        });
       });
       return { kind: 'stop' };
     }
@@ -380,10 +384,12 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.startedAt === null)
-          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        if (deployment.status !== DeploymentStatus.Running)
-          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Running,
+          `Deploying to ${policy.name}`,
+          deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
+        );
       });
     }
     if (
@@ -576,9 +582,12 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.startedAt === null)
-          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Running,
+          `Rolling back ${stage.environment ?? ''}`,
+          deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
+        );
       });
       stage.plannedNodes = planned;
     }
@@ -880,8 +889,9 @@ export class DeploymentRunner {
         message: null,
       });
       if (deployment.status === DeploymentStatus.Queued) {
-        await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
+        await this.setStatus(deployment, DeploymentStatus.Running, 'Started', {
+          startedAt: this.clock.now(),
+        });
       }
     });
   }
@@ -979,12 +989,11 @@ export class DeploymentRunner {
         phase: 'done',
       });
     }
-    await this.repository.updateDeployment(deployment.id, {
+    const from = await this.changeStatus(deployment, status, reason, {
       finishedAt: now,
       pauseRequested: false,
       promoteRequested: false,
     });
-    const from = await this.changeStatus(deployment, status, reason);
     await this.emit(deployment, 'deployment.completed', {
       status,
       durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
@@ -997,20 +1006,33 @@ export class DeploymentRunner {
    * A status transition: row, event and audit record. Callers make it the last write of their
    * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
    */
-  private async setStatus(deployment: DeploymentEntity, to: Status, reason: string): Promise<void> {
-    const from = await this.changeStatus(deployment, to, reason);
+  private async setStatus(
+    deployment: DeploymentEntity,
+    to: Status,
+    reason: string,
+    also: DeploymentChanges = {},
+  ): Promise<void> {
+    const from = await this.changeStatus(deployment, to, reason, also);
     if (from !== null) await this.auditStatus(deployment, from, to, reason);
   }
 
-  /** The row and the event of a transition; the previous status, or null when there was none. */
+  /**
+   * The row and the event of a transition; the previous status, or null when there was none. `also`:
+   * other columns of the deployment row this transaction changes, written by the same UPDATE (and
+   * written even when the status does not change).
+   */
   private async changeStatus(
     deployment: DeploymentEntity,
     to: Status,
     reason: string,
+    also: DeploymentChanges = {},
   ): Promise<string | null> {
     const from = deployment.status;
-    if (from === to) return null;
-    await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
+    if (from === to) {
+      if (Object.keys(also).length > 0) await this.repository.updateDeployment(deployment.id, also);
+      return null;
+    }
+    await this.repository.updateDeployment(deployment.id, { ...also, status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
     deployment.status = to;
     return from;
