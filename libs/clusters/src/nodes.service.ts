@@ -2,9 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@hotswap/config';
 import { ClusterErrorCode, Clock, type Principal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
-import { ClusterError, nodeNotFound } from './clusters.errors';
+import { ClusterError, environmentNotFound, nodeNotFound } from './clusters.errors';
+import { EnvironmentEntity } from './entities/environment.entity';
 import type { NodeModuleEntity } from './entities/node-module.entity';
-import type { NodeEntity } from './entities/node.entity';
+import { NodeEntity } from './entities/node.entity';
+import { ENVIRONMENT_NAME_PATTERN, environmentKey } from './environment-policy';
 import { EnvironmentsService } from './environments.service';
 import { FleetAudit } from './fleet-audit';
 import { NodeTransitions } from './node-transitions';
@@ -78,8 +80,17 @@ export class NodesService {
     environment: string,
     moduleName: string,
   ): Promise<{ node: NodeEntity; module: NodeModuleEntity | null; healthy: boolean }[]> {
-    const environmentId = (await this.environments.get(environment)).id;
-    const rows = await this.nodes.inEnvironment(environmentId);
+    // The environment and its nodes in one query (an unknown environment is still not found).
+    const found = ENVIRONMENT_NAME_PATTERN.test(environment)
+      ? await this.database
+          .repository(EnvironmentEntity)
+          .createQueryBuilder('e')
+          .leftJoinAndMapMany('e.nodes', NodeEntity, 'n', 'n.environmentId = e.id')
+          .where('e.nameKey = :key', { key: environmentKey(environment) })
+          .getOne()
+      : null;
+    if (found === null) throw environmentNotFound(environment);
+    const rows = [...((found as EnvironmentEntity & { nodes?: NodeEntity[] }).nodes ?? [])];
     rows.sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );

@@ -190,6 +190,49 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(mine).toContain('deployment.progress');
   });
 
+  it('reads the policies and the stages once per advance(), and still records every transition', async () => {
+    const version = await publish('2.1.5', true);
+    const created = await app
+      .get(DeploymentsService)
+      .create(
+        { moduleName: MODULE, version, targetEnvironment: 'Development', promotion: 'target-only' },
+        DEPLOYER,
+      );
+    const policyReads = jest.spyOn(environments, 'list');
+    const stageReads = jest.spyOn(app.get(DeploymentsRepository), 'stagesOf');
+    // One run takes the deployment through Validate, Verify and the (empty) environment to its end.
+    expect(await app.get(DeploymentRunner).advance(created.id)).toBeNull();
+    expect(policyReads).toHaveBeenCalledTimes(1);
+    expect(stageReads).toHaveBeenCalledTimes(1);
+    const result = await app.get(DeploymentQueries).detail(created.id);
+    expect(result.status).toBe('RolledBack');
+    expect(result.stages.map((s) => [s.name, s.status])).toEqual([
+      ['Validate', 'Succeeded'],
+      ['Verify', 'Succeeded'],
+      ['Deploy to Development', 'RolledBack'],
+      ['Complete', 'Cancelled'],
+    ]);
+    const events = (await app.get(EventLog).since('0')).filter((e) => e.subject.deploymentId === created.id);
+    // Every transition still has its event, in order (the same sequence as one transaction per write).
+    expect(
+      events.map((e) => {
+        const p = e.payload as { stage?: string; status?: string; to?: string };
+        return `${e.type} ${p.stage === undefined ? (p.to ?? p.status ?? '') : `${p.stage}: ${p.status}`}`;
+      }),
+    ).toEqual([
+      'deployment.created ',
+      'deployment.stage_changed Validate: Running',
+      'deployment.status_changed Running',
+      'deployment.stage_changed Validate: Succeeded',
+      'deployment.stage_changed Verify: Running',
+      'deployment.stage_changed Verify: Succeeded',
+      'deployment.stage_changed Deploy to Development: Running',
+      'deployment.stage_changed Deploy to Development: RolledBack',
+      'deployment.status_changed RolledBack',
+      'deployment.completed RolledBack',
+    ]);
+  });
+
   it('waits at an approval gate (PendingApproval) until it opens', async () => {
     const version = await publish('2.2.0', true);
     fleets({ Development: 1, QA: 1, Staging: 2, Production: 2 });

@@ -38,6 +38,20 @@ const MAX_STEPS_PER_RUN = 50;
 const RECHECK_MS = 5_000;
 const DEFAULT_VERIFY_WINDOW_SECONDS = 30;
 
+/**
+ * What one `advance()` call reads once and keeps: the environment policies, and the deployment's stages
+ * (only the runner writes stage rows, under the per-deployment lock, and every such write goes through
+ * {@link DeploymentRunner.updateStage}, which applies it to these objects too). The deployment row itself
+ * is read at every step: operators' pause/abort/promote requests arrive there.
+ */
+interface RunCache {
+  policies?: Promise<EnvironmentPolicy[]>;
+  stages?: DeploymentStageEntity[];
+}
+
+/** Columns of the deployment row written together with a status transition. */
+type DeploymentChanges = Partial<Omit<DeploymentEntity, 'id' | 'status' | 'statusReason'>>;
+
 export type RunOutcome =
   { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
 
@@ -65,16 +79,17 @@ export class DeploymentRunner {
 
   /** Runs steps until the deployment waits, pauses or finishes. Returns when to run it next. */
   async advance(id: string): Promise<Date | null> {
+    const cache: RunCache = {};
     for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
-      const outcome = await this.step(id);
+      const outcome = await this.step(id, cache);
       if (outcome.kind === 'wait') return outcome.until;
       if (outcome.kind === 'stop') return null;
     }
     return this.clock.now();
   }
 
-  /** One durable step. */
-  async step(id: string): Promise<RunOutcome> {
+  /** One durable step (`cache`: what the current `advance()` call has read already). */
+  async step(id: string, cache: RunCache = {}): Promise<RunOutcome> {
     const deployment = await this.repository.find(id);
     if (
       deployment === null ||
@@ -83,14 +98,16 @@ export class DeploymentRunner {
     ) {
       return { kind: 'stop' };
     }
-    const stages = await this.repository.stagesOf(id);
+    cache.stages ??= await this.repository.stagesOf(id);
+    const stages = cache.stages;
     const stage = stages[deployment.currentStage];
     if (stage === undefined)
       return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
     if (deployment.pauseRequested && stage.phase !== 'rollback') {
       await this.database.transaction(async () => {
-        await this.repository.updateDeployment(id, { pauseRequested: false });
-        await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator');
+        await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator', {
+          pauseRequested: false,
+        });
       });
       return { kind: 'stop' };
     }
@@ -104,14 +121,17 @@ export class DeploymentRunner {
     }
     switch (stage.kind) {
       case 'validate':
-        return this.validate(deployment, stages, stage);
+        return this.validate(deployment, stages, stage, cache);
       case 'verify':
-        return this.verify(deployment, stages, stage);
+        return this.verify(deployment, stages, stage, cache);
       case 'environment':
-        return this.environmentStep(deployment, stages, stage);
+        return this.environmentStep(deployment, stages, stage, cache);
       case 'complete':
-        await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
-        return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+        await this.database.transaction(async () => {
+          await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
+          await this.finishWrites(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
+        });
+        return this.finished(deployment, DeploymentStatus.Succeeded, 'All stages completed');
     }
   }
 
@@ -121,10 +141,11 @@ export class DeploymentRunner {
     deployment: DeploymentEntity,
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
+    cache: RunCache,
   ): Promise<RunOutcome> {
-    await this.startStage(deployment, stage);
+    // The checks only read; the stage's start and its outcome are then written in one transaction.
     const version = await this.catalog.find(deployment.moduleName, deployment.version);
-    const environments = await this.environments.list();
+    const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
     const frozen = environments.filter((e) => path.includes(e.name) && e.frozen);
     let problem: string | null = null;
@@ -134,13 +155,19 @@ export class DeploymentRunner {
       problem = `${deployment.moduleName}@${deployment.version} is yanked`;
     else if (frozen.length > 0)
       problem = `Environment ${frozen.map((e) => `${e.name} is frozen${e.frozenReason ? ` (${e.frozenReason})` : ''}`).join(', ')}`;
-    if (problem !== null) return this.failStage(deployment, stages, stage, problem, DeploymentStatus.Failed);
-    await this.completeStage(
-      deployment,
-      stage,
-      StageStatus.Succeeded,
-      'Manifest, version and environments valid',
-    );
+    if (problem !== null)
+      return this.failStage(deployment, stages, stage, problem, DeploymentStatus.Failed, false, () =>
+        this.startStage(deployment, stage),
+      );
+    await this.database.transaction(async () => {
+      await this.startStage(deployment, stage);
+      await this.completeStage(
+        deployment,
+        stage,
+        StageStatus.Succeeded,
+        'Manifest, version and environments valid',
+      );
+    });
     return { kind: 'continue' };
   }
 
@@ -148,12 +175,22 @@ export class DeploymentRunner {
     deployment: DeploymentEntity,
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
+    cache: RunCache,
   ): Promise<RunOutcome> {
-    await this.startStage(deployment, stage);
+    // The checks only read; the stage's start and its outcome are then written in one transaction.
+    const start = () => this.startStage(deployment, stage);
     const verified = await this.catalog.verify(deployment.moduleName, deployment.version);
     if (!verified.ok)
-      return this.failStage(deployment, stages, stage, verified.reason, DeploymentStatus.Failed);
-    const environments = await this.environments.list();
+      return this.failStage(
+        deployment,
+        stages,
+        stage,
+        verified.reason,
+        DeploymentStatus.Failed,
+        false,
+        start,
+      );
+    const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
     const requiring = environments.filter((e) => path.includes(e.name) && e.requireSignedModules);
     if (!verified.signed && requiring.length > 0) {
@@ -163,16 +200,21 @@ export class DeploymentRunner {
         stage,
         `${deployment.moduleName}@${deployment.version} is unsigned; ${requiring.map((e) => e.name).join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules`,
         DeploymentStatus.Failed,
+        false,
+        start,
       );
     }
-    await this.completeStage(
-      deployment,
-      stage,
-      StageStatus.Succeeded,
-      verified.signed
-        ? 'Digest and signature verified against a trusted key'
-        : 'Digest verified; the version is unsigned (allowed on this path)',
-    );
+    await this.database.transaction(async () => {
+      await start();
+      await this.completeStage(
+        deployment,
+        stage,
+        StageStatus.Succeeded,
+        verified.signed
+          ? 'Digest and signature verified against a trusted key'
+          : 'Digest verified; the version is unsigned (allowed on this path)',
+      );
+    });
     return { kind: 'continue' };
   }
 
@@ -180,9 +222,10 @@ export class DeploymentRunner {
     deployment: DeploymentEntity,
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
+    cache: RunCache,
   ): Promise<RunOutcome> {
     const environment = stage.environment ?? '';
-    const policy = (await this.environments.list()).find((e) => e.name === environment);
+    const policy = (await this.policies(cache)).find((e) => e.name === environment);
     if (policy === undefined)
       return this.failStage(
         deployment,
@@ -232,16 +275,16 @@ export class DeploymentRunner {
       nodes.length > 0 &&
       nodes.every((n) => n.reachable && n.healthy && n.activeVersion === deployment.version)
     ) {
-      await this.startStage(deployment, stage);
-      await this.completeStage(
-        deployment,
-        stage,
-        StageStatus.Skipped,
-        `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
-      );
-      await this.database.transaction(() =>
-        this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-      );
+      await this.database.transaction(async () => {
+        await this.startStage(deployment, stage);
+        await this.completeStage(
+          deployment,
+          stage,
+          StageStatus.Skipped,
+          `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
+        );
+        await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+      });
       return { kind: 'continue' };
     }
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
@@ -256,7 +299,7 @@ export class DeploymentRunner {
         );
         return false;
       }
-      await this.repository.updateStage(stage.id, { phase: 'gate' });
+      await this.updateStage(stage, { phase: 'gate' });
       await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
       return true;
     });
@@ -289,7 +332,7 @@ export class DeploymentRunner {
       if (decision.state === 'pending') {
         if (stage.status !== StageStatus.WaitingForApproval) {
           await this.database.transaction(async () => {
-            await this.repository.updateStage(stage.id, {
+            await this.updateStage(stage, {
               status: StageStatus.WaitingForApproval,
               startedAt: stage.startedAt ?? this.clock.now(),
               message: `Waiting for approval (quorum ${policy.approvalPolicy.quorum})`,
@@ -310,7 +353,7 @@ export class DeploymentRunner {
         return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
       }
     }
-    await this.database.transaction(() => this.repository.updateStage(stage.id, { phase: 'deploy' }));
+    await this.database.transaction(() => this.updateStage(stage, { phase: 'deploy' }));
     return { kind: 'continue' };
   }
 
@@ -321,11 +364,14 @@ export class DeploymentRunner {
     policy: EnvironmentPolicy,
   ): Promise<RunOutcome> {
     let planned = stage.plannedNodes;
+    /** The fleet as read for the plan, when this step makes it (not read again for the step itself). */
+    let justRead: TargetNode[] | undefined;
     if (stage.status !== StageStatus.Running) {
       const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
+      justRead = nodes;
       planned = nodes.map((n) => ({ id: n.id, name: n.name, activeVersion: n.activeVersion }));
       await this.database.transaction(async () => {
-        await this.repository.updateStage(stage.id, {
+        await this.updateStage(stage, {
           plannedNodes: planned,
           nodesTotal: planned.length,
           status: StageStatus.Running,
@@ -338,10 +384,12 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.startedAt === null)
-          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        if (deployment.status !== DeploymentStatus.Running)
-          await this.setStatus(deployment, DeploymentStatus.Running, `Deploying to ${policy.name}`);
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Running,
+          `Deploying to ${policy.name}`,
+          deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
+        );
       });
     }
     if (
@@ -362,7 +410,7 @@ export class DeploymentRunner {
         `Invalid strategy parameters: ${parsed.errors.map((e) => e.message).join('; ')}`,
         DeploymentStatus.Failed,
       );
-    const current = await this.fleet.nodesOf(policy.name, deployment.moduleName);
+    const current = justRead ?? (await this.fleet.nodesOf(policy.name, deployment.moduleName));
     const byId = new Map(current.map((n) => [n.id, n]));
     const nodes: TargetNode[] = planned.map((p) => byId.get(p.id) ?? departedNode(p.id, p.name));
     const result = await strategy.step(
@@ -386,7 +434,7 @@ export class DeploymentRunner {
     switch (result.type) {
       case 'continue':
         await this.database.transaction(() =>
-          this.repository.updateStage(stage.id, {
+          this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: null,
             ...(result.message ? { message: result.message } : {}),
@@ -395,7 +443,7 @@ export class DeploymentRunner {
         return { kind: 'continue' };
       case 'wait':
         await this.database.transaction(() =>
-          this.repository.updateStage(stage.id, {
+          this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: new Date(result.untilMs),
             message: result.message,
@@ -404,7 +452,7 @@ export class DeploymentRunner {
         return { kind: 'wait', until: new Date(result.untilMs) };
       case 'pause':
         await this.database.transaction(async () => {
-          await this.repository.updateStage(stage.id, {
+          await this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: null,
             message: result.message,
@@ -415,7 +463,7 @@ export class DeploymentRunner {
       case 'succeeded': {
         const window = Number(stage.params[VERIFY_WINDOW_PARAM] ?? DEFAULT_VERIFY_WINDOW_SECONDS);
         await this.database.transaction(() =>
-          this.repository.updateStage(stage.id, {
+          this.updateStage(stage, {
             strategyState: result.state,
             updatedNodeIds: [...result.updatedNodeIds],
             phase: 'verify',
@@ -452,7 +500,7 @@ export class DeploymentRunner {
   ): Promise<RunOutcome> {
     if (deployment.abortRequested) {
       await this.database.transaction(() =>
-        this.repository.updateStage(stage.id, {
+        this.updateStage(stage, {
           phase: 'rollback',
           message: 'Aborted by an operator during verification',
         }),
@@ -475,7 +523,7 @@ export class DeploymentRunner {
     const unhealthy = nodes.filter((n) => health.get(n.id)?.healthy !== true);
     if (unhealthy.length > 0) {
       await this.database.transaction(() =>
-        this.repository.updateStage(stage.id, {
+        this.updateStage(stage, {
           phase: 'rollback',
           message: `Post-deploy verification failed: ${unhealthy
             .slice(0, 5)
@@ -485,15 +533,15 @@ export class DeploymentRunner {
       );
       return { kind: 'continue' };
     }
-    await this.completeStage(
-      deployment,
-      stage,
-      StageStatus.Succeeded,
-      `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
-    );
-    await this.database.transaction(() =>
-      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-    );
+    await this.database.transaction(async () => {
+      await this.completeStage(
+        deployment,
+        stage,
+        StageStatus.Succeeded,
+        `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
+      );
+      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+    });
     return { kind: 'continue' };
   }
 
@@ -521,7 +569,7 @@ export class DeploymentRunner {
         activeVersion: current.get(t.nodeId)?.activeVersion ?? null,
       }));
       await this.database.transaction(async () => {
-        await this.repository.updateStage(stage.id, {
+        await this.updateStage(stage, {
           plannedNodes: planned,
           nodesTotal: planned.length,
           status: StageStatus.Running,
@@ -534,9 +582,12 @@ export class DeploymentRunner {
           status: StageStatus.Running,
           message: null,
         });
-        if (deployment.startedAt === null)
-          await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        await this.setStatus(deployment, DeploymentStatus.Running, `Rolling back ${stage.environment ?? ''}`);
+        await this.setStatus(
+          deployment,
+          DeploymentStatus.Running,
+          `Rolling back ${stage.environment ?? ''}`,
+          deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
+        );
       });
       stage.plannedNodes = planned;
     }
@@ -580,10 +631,10 @@ export class DeploymentRunner {
       alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
     }${failed.length > 0 ? `; ${failed.length} failed` : ''}`;
     if (failed.length > 0) return this.failStage(deployment, stages, stage, message, DeploymentStatus.Failed);
-    await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
-    await this.database.transaction(() =>
-      this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 }),
-    );
+    await this.database.transaction(async () => {
+      await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
+      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+    });
     return { kind: 'continue' };
   }
 
@@ -785,7 +836,7 @@ export class DeploymentRunner {
     total: number,
   ): Promise<void> {
     await this.database.transaction(async () => {
-      await this.repository.updateStage(stage.id, {
+      await this.updateStage(stage, {
         nodesUpdated: update.nodesUpdated,
         nodesFailed: update.nodesFailed,
         ...(update.wave === undefined ? {} : { wave: update.wave }),
@@ -805,10 +856,29 @@ export class DeploymentRunner {
 
   // ---------------------------------------------------------------- transitions
 
+  /** The environment policies, read once per `advance()` call. */
+  private policies(cache: RunCache): Promise<EnvironmentPolicy[]> {
+    cache.policies ??= this.environments.list();
+    return cache.policies;
+  }
+
+  /**
+   * Writes a stage row and applies the same change to the stage object, so the rest of the
+   * `advance()` call sees what was written without reading it back (the JSON values are copied, as a
+   * read would).
+   */
+  private async updateStage(
+    stage: DeploymentStageEntity,
+    changes: Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>,
+  ): Promise<void> {
+    await this.repository.updateStage(stage.id, changes);
+    Object.assign(stage, structuredClone(changes));
+  }
+
   private async startStage(deployment: DeploymentEntity, stage: DeploymentStageEntity): Promise<void> {
     if (stage.status === StageStatus.Running) return;
     await this.database.transaction(async () => {
-      await this.repository.updateStage(stage.id, {
+      await this.updateStage(stage, {
         status: StageStatus.Running,
         startedAt: this.clock.now(),
       });
@@ -819,8 +889,9 @@ export class DeploymentRunner {
         message: null,
       });
       if (deployment.status === DeploymentStatus.Queued) {
-        await this.repository.updateDeployment(deployment.id, { startedAt: this.clock.now() });
-        await this.setStatus(deployment, DeploymentStatus.Running, 'Started');
+        await this.setStatus(deployment, DeploymentStatus.Running, 'Started', {
+          startedAt: this.clock.now(),
+        });
       }
     });
   }
@@ -832,7 +903,7 @@ export class DeploymentRunner {
     message: string,
   ): Promise<void> {
     await this.database.transaction(async () => {
-      await this.repository.updateStage(stage.id, {
+      await this.updateStage(stage, {
         status,
         message,
         phase: 'done',
@@ -857,14 +928,18 @@ export class DeploymentRunner {
     message: string,
     status: Status,
     rolledBack = false,
+    /** Writes of the same step that belong before the failure, in its transaction (the stage's start). */
+    before?: () => Promise<void>,
   ): Promise<RunOutcome> {
     const stageStatus = rolledBack
       ? StageStatus.RolledBack
       : status === DeploymentStatus.Cancelled
         ? StageStatus.Cancelled
         : StageStatus.Failed;
+    // The stage's outcome and the deployment's end are one transition: one transaction.
     await this.database.transaction(async () => {
-      await this.repository.updateStage(stage.id, {
+      if (before !== undefined) await before();
+      await this.updateStage(stage, {
         status: stageStatus,
         message,
         phase: 'done',
@@ -877,8 +952,9 @@ export class DeploymentRunner {
         status: stageStatus,
         message,
       });
+      await this.finishWrites(deployment, stages, status, `${stage.name}: ${message}`);
     });
-    return this.finish(deployment, stages, status, `${stage.name}: ${message}`);
+    return this.finished(deployment, status, `${stage.name}: ${message}`);
   }
 
   private async finish(
@@ -887,52 +963,76 @@ export class DeploymentRunner {
     status: Status,
     reason: string,
   ): Promise<RunOutcome> {
-    const now = this.clock.now();
-    await this.database.transaction(async () => {
-      for (const later of stages.filter(
-        (s) => s.position > deployment.currentStage && s.status === StageStatus.Pending,
-      )) {
-        await this.repository.updateStage(later.id, {
-          status: StageStatus.Cancelled,
-          message: 'Not started: an earlier stage did not succeed',
-          phase: 'done',
-        });
-      }
-      await this.repository.updateDeployment(deployment.id, {
-        finishedAt: now,
-        pauseRequested: false,
-        promoteRequested: false,
-      });
-      const from = await this.changeStatus(deployment, status, reason);
-      await this.emit(deployment, 'deployment.completed', {
-        status,
-        durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
-        rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
-      });
-      if (from !== null) await this.auditStatus(deployment, from, status, reason);
-    });
+    await this.database.transaction(() => this.finishWrites(deployment, stages, status, reason));
+    return this.finished(deployment, status, reason);
+  }
+
+  private finished(deployment: DeploymentEntity, status: Status, reason: string): RunOutcome {
     this.logger.log({ msg: 'deployment finished', deploymentId: deployment.id, status, reason });
     return { kind: 'stop' };
+  }
+
+  /** The deployment's end, inside the caller's transaction: later stages, row, event and audit. */
+  private async finishWrites(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    status: Status,
+    reason: string,
+  ): Promise<void> {
+    const now = this.clock.now();
+    for (const later of stages.filter(
+      (s) => s.position > deployment.currentStage && s.status === StageStatus.Pending,
+    )) {
+      await this.updateStage(later, {
+        status: StageStatus.Cancelled,
+        message: 'Not started: an earlier stage did not succeed',
+        phase: 'done',
+      });
+    }
+    const from = await this.changeStatus(deployment, status, reason, {
+      finishedAt: now,
+      pauseRequested: false,
+      promoteRequested: false,
+    });
+    await this.emit(deployment, 'deployment.completed', {
+      status,
+      durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
+      rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
+    });
+    if (from !== null) await this.auditStatus(deployment, from, status, reason);
   }
 
   /**
    * A status transition: row, event and audit record. Callers make it the last write of their
    * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
    */
-  private async setStatus(deployment: DeploymentEntity, to: Status, reason: string): Promise<void> {
-    const from = await this.changeStatus(deployment, to, reason);
+  private async setStatus(
+    deployment: DeploymentEntity,
+    to: Status,
+    reason: string,
+    also: DeploymentChanges = {},
+  ): Promise<void> {
+    const from = await this.changeStatus(deployment, to, reason, also);
     if (from !== null) await this.auditStatus(deployment, from, to, reason);
   }
 
-  /** The row and the event of a transition; the previous status, or null when there was none. */
+  /**
+   * The row and the event of a transition; the previous status, or null when there was none. `also`:
+   * other columns of the deployment row this transaction changes, written by the same UPDATE (and
+   * written even when the status does not change).
+   */
   private async changeStatus(
     deployment: DeploymentEntity,
     to: Status,
     reason: string,
+    also: DeploymentChanges = {},
   ): Promise<string | null> {
     const from = deployment.status;
-    if (from === to) return null;
-    await this.repository.updateDeployment(deployment.id, { status: to, statusReason: reason });
+    if (from === to) {
+      if (Object.keys(also).length > 0) await this.repository.updateDeployment(deployment.id, also);
+      return null;
+    }
+    await this.repository.updateDeployment(deployment.id, { ...also, status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
     deployment.status = to;
     return from;
