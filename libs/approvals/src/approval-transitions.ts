@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventPayloads } from '@hotswap/contracts';
-import { AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
+import { AuditService, SYSTEM_ACTOR, type AuditActor } from '@hotswap/audit';
 import { EventLog } from '@hotswap/events';
 import { ApprovalStatus, describeTimeout } from './approval-state';
+
+type ApprovalEvent = 'approval.requested' | 'approval.decided' | 'approval.expired';
 import { ApprovalsRepository } from './approvals.repository';
 import type { ApprovalRequestEntity } from './entities/approval-request.entity';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
@@ -38,39 +40,19 @@ export class ApprovalTransitions {
       approverRoles: [...gate.approverRoles],
       expiresAt: gate.expiresAt.toISOString(),
     };
-    await this.events.append('approval.requested', subjectOf(gate), payload);
-    await this.audit.record({
-      category: 'approvals',
-      action: 'approval.request',
-      result: 'success',
-      actor: SYSTEM_ACTOR,
-      resource: { type: 'deployment', id: gate.deploymentId },
-      details: {
-        requestId: gate.id,
-        environment: gate.environment,
-        quorum: gate.quorum,
-        approverRoles: gate.approverRoles,
-        requesterMayApprove: gate.requesterMayApprove,
-        expiresAt: gate.expiresAt.toISOString(),
-      },
+    await this.announce(gate, 'approval.requested', payload, 'approval.request', SYSTEM_ACTOR, {
+      quorum: gate.quorum,
+      approverRoles: gate.approverRoles,
+      requesterMayApprove: gate.requesterMayApprove,
+      expiresAt: gate.expiresAt.toISOString(),
     });
-    await this.webhooks.notify(gate, 'approval.requested', payload);
     return true;
   }
 
   /** Expires a pending gate the caller has locked. */
   async expire(gate: ApprovalRequestEntity, now: Date): Promise<string> {
     const reason = expiryMessage(gate);
-    await this.repository.update(gate.id, {
-      status: ApprovalStatus.Expired,
-      closedAt: now,
-      closedBy: 'system',
-      closeReason: reason,
-    });
-    gate.status = ApprovalStatus.Expired;
-    gate.closedAt = now;
-    gate.closedBy = 'system';
-    gate.closeReason = reason;
+    await this.close(gate, ApprovalStatus.Expired, now, 'system', reason);
     const payload: EventPayloads['approval.expired'] = {
       requestId: gate.id,
       environment: gate.environment,
@@ -80,32 +62,16 @@ export class ApprovalTransitions {
       timeoutSeconds: gate.timeoutSeconds,
       expiresAt: gate.expiresAt.toISOString(),
     };
-    await this.events.append('approval.expired', subjectOf(gate), payload);
-    await this.audit.record({
-      category: 'approvals',
-      action: 'approval.expire',
-      result: 'success',
-      actor: SYSTEM_ACTOR,
-      resource: { type: 'deployment', id: gate.deploymentId },
-      details: {
-        requestId: gate.id,
-        environment: gate.environment,
-        timeoutSeconds: gate.timeoutSeconds,
-        expiresAt: gate.expiresAt.toISOString(),
-      },
+    await this.announce(gate, 'approval.expired', payload, 'approval.expire', SYSTEM_ACTOR, {
+      timeoutSeconds: gate.timeoutSeconds,
+      expiresAt: gate.expiresAt.toISOString(),
     });
-    await this.webhooks.notify(gate, 'approval.expired', payload);
     return reason;
   }
 
   /** Closes a pending gate whose deployment ended without it. */
   async cancel(gate: ApprovalRequestEntity, now: Date, why: string): Promise<void> {
-    await this.repository.update(gate.id, {
-      status: ApprovalStatus.Cancelled,
-      closedAt: now,
-      closedBy: 'system',
-      closeReason: why,
-    });
+    await this.close(gate, ApprovalStatus.Cancelled, now, 'system', why);
     await this.audit.record({
       category: 'approvals',
       action: 'approval.cancel',
@@ -114,6 +80,42 @@ export class ApprovalTransitions {
       resource: { type: 'deployment', id: gate.deploymentId },
       details: { requestId: gate.id, environment: gate.environment, reason: why },
     });
+  }
+
+  /** Closes a gate the caller has locked: its row and the caller's copy. */
+  async close(
+    gate: ApprovalRequestEntity,
+    status: ApprovalStatus,
+    now: Date,
+    by: string,
+    reason: string | null,
+  ): Promise<void> {
+    await this.repository.update(gate.id, { status, closedAt: now, closedBy: by, closeReason: reason });
+    gate.status = status;
+    gate.closedAt = now;
+    gate.closedBy = by;
+    gate.closeReason = reason;
+  }
+
+  /** What every announced transition writes: its event, its audit record and its webhook jobs. */
+  async announce<T extends ApprovalEvent>(
+    gate: ApprovalRequestEntity,
+    type: T,
+    payload: EventPayloads[T],
+    action: string,
+    actor: AuditActor,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.events.append(type, subjectOf(gate), payload);
+    await this.audit.record({
+      category: 'approvals',
+      action,
+      result: 'success',
+      actor,
+      resource: { type: 'deployment', id: gate.deploymentId },
+      details: { requestId: gate.id, environment: gate.environment, ...details },
+    });
+    await this.webhooks.notify(gate, type, payload);
   }
 }
 

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { actorOf, AuditService } from '@hotswap/audit';
+import { actorOf } from '@hotswap/audit';
 import { Clock, type EventPayloads, type Principal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { DEPLOYMENT_SCHEDULER, DeploymentsService, type DeploymentScheduler } from '@hotswap/deployments';
-import { EventLog } from '@hotswap/events';
 import { ApprovalMetrics } from './approval.metrics';
 import { applyDecision, ApprovalStatus, type Decision, type GateState } from './approval-state';
-import { ApprovalTransitions, subjectOf } from './approval-transitions';
+import { ApprovalTransitions } from './approval-transitions';
 import { noOpenGate, refusalError } from './approval.errors';
 import { ApprovalsRepository } from './approvals.repository';
 import type { ApprovalDecisionEntity } from './entities/approval-decision.entity';
 import type { ApprovalRequestEntity } from './entities/approval-request.entity';
-import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 function stateOf(gate: ApprovalRequestEntity, decisions: readonly ApprovalDecisionEntity[]): GateState {
   return {
@@ -37,9 +35,6 @@ export class ApprovalsService {
     @Inject(ApprovalTransitions) private readonly transitions: ApprovalTransitions,
     @Inject(DeploymentsService) private readonly deployments: DeploymentsService,
     @Inject(DEPLOYMENT_SCHEDULER) private readonly scheduler: DeploymentScheduler,
-    @Inject(EventLog) private readonly events: EventLog,
-    @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(WebhookNotifier) private readonly webhooks: WebhookNotifier,
     @Inject(ApprovalMetrics) private readonly metrics: ApprovalMetrics,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -94,16 +89,7 @@ export class ApprovalsService {
         decidedAt: now,
       });
       if (outcome.status !== ApprovalStatus.Pending) {
-        await this.repository.update(gate.id, {
-          status: outcome.status,
-          closedAt: now,
-          closedBy: by,
-          closeReason: trimmed,
-        });
-        gate.status = outcome.status;
-        gate.closedAt = now;
-        gate.closedBy = by;
-        gate.closeReason = trimmed;
+        await this.transitions.close(gate, outcome.status, now, by, trimmed);
       }
       const payload: EventPayloads['approval.decided'] = {
         requestId: gate.id,
@@ -116,23 +102,14 @@ export class ApprovalsService {
         quorum: gate.quorum,
         expiresAt: gate.expiresAt.toISOString(),
       };
-      await this.events.append('approval.decided', subjectOf(gate), payload);
-      await this.audit.record({
-        category: 'approvals',
-        action: decision === 'approved' ? 'approval.approve' : 'approval.reject',
-        result: 'success',
-        actor: actorOf(principal),
-        resource: { type: 'deployment', id: gate.deploymentId },
-        details: {
-          requestId: gate.id,
-          environment: gate.environment,
-          reason: trimmed,
-          gateStatus: outcome.status,
-          approvals: outcome.approvals,
-          quorum: gate.quorum,
-        },
-      });
-      await this.webhooks.notify(gate, 'approval.decided', payload);
+      await this.transitions.announce(
+        gate,
+        'approval.decided',
+        payload,
+        decision === 'approved' ? 'approval.approve' : 'approval.reject',
+        actorOf(principal),
+        { reason: trimmed, gateStatus: outcome.status, approvals: outcome.approvals, quorum: gate.quorum },
+      );
       if (outcome.status !== ApprovalStatus.Pending) await this.scheduler.schedule(gate.deploymentId);
       return gate;
     });
