@@ -613,3 +613,21 @@ export async function startApi(options: ApiStartOptions): Promise<RunningApi> {
     await delay(pollMs);
   }
 }
+
+/**
+ * Transactions/s of `pgbench` running `script` (a file of pgbench commands) with `clients` clients on
+ * two threads for `seconds`, against `url` (a connection URI, which pgbench takes as its database).
+ */
+export function pgbenchTps(url: string, script: string, clients: number, seconds: number): number {
+  const result = spawnSync(
+    'pgbench',
+    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+  );
+  if (result.error !== undefined) throw new Error(`pgbench could not run: ${result.error.message}`);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
+  if (result.status !== 0 || tps === undefined) {
+    throw new Error(`pgbench failed (${result.status}): ${result.stderr}${result.stdout}`);
+  }
+  return Number(tps);
+}

@@ -15,7 +15,6 @@
  * Budgets: ≥ 1,000 jobs/s end to end, p99 ≤ 50 ms at 500 jobs/s, lock ops ≥ 0.5 × pgbench.
  * Producer, worker and lock clients share this process; the server runs unpinned on the same machine.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +32,7 @@ import {
   removeTempDir,
   tempDir,
   wholeNumber,
+  pgbenchTps,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -155,35 +155,7 @@ function pgbenchOps(url: string, seconds: number, dir: string): number {
     script,
     '\\set k random(1, 1000000)\nSELECT pg_advisory_lock(:k);\nSELECT pg_advisory_unlock(:k);\n',
   );
-  const parsed = new URL(url);
-  const result = spawnSync(
-    'pgbench',
-    [
-      '-n',
-      '-c',
-      String(LOCK_CLIENTS),
-      '-j',
-      '2',
-      '-T',
-      String(seconds),
-      '-f',
-      script,
-      '-h',
-      parsed.hostname,
-      '-p',
-      parsed.port || '5432',
-      '-U',
-      decodeURIComponent(parsed.username || 'postgres'),
-      parsed.pathname.slice(1),
-    ],
-    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
-  );
-  if (result.error !== undefined) throw new Error(`pgbench could not run: ${result.error.message}`);
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
-  if (result.status !== 0 || tps === undefined) {
-    throw new Error(`pgbench failed (${result.status}): ${result.stderr}${result.stdout}`);
-  }
-  return Number(tps);
+  return pgbenchTps(url, script, LOCK_CLIENTS, seconds);
 }
 
 export async function run(args: string[]): Promise<BenchResult> {

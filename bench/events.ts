@@ -15,7 +15,6 @@
  *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
  * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -40,6 +39,7 @@ import {
   startApi,
   tempDir,
   wholeNumber,
+  pgbenchTps,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -55,17 +55,7 @@ function log(line: string): void {
 
 /** Transactions/s of `pgbench` running 64 clients that each commit two events per transaction. */
 function writeThroughput(url: string, seconds: number, script: string): number {
-  const out = spawnSync(
-    'pgbench',
-    ['-n', '-c', String(WRITERS), '-j', '2', '-T', String(seconds), '-f', script, url],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (out.error !== undefined || out.status !== 0) throw new Error(`pgbench failed: ${out.stderr}`);
-  const tps = /tps = ([\d.]+)/.exec(out.stdout)?.[1];
-  if (tps === undefined) throw new Error(`no tps in pgbench output: ${out.stdout}`);
-  return Number(tps);
+  return pgbenchTps(url, script, WRITERS, seconds);
 }
 
 async function writePath(url: string, seconds: number): Promise<{ off: number[]; on: number[] }> {

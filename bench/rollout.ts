@@ -28,7 +28,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -42,6 +41,7 @@ import {
   type RunningApi,
   startApi,
   wholeNumber,
+  pgbenchTps,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -291,7 +291,7 @@ async function fleetScale(
   }
 }
 
-function pgbenchTps(url: string, dir: string): number {
+function pgbenchCreateTps(url: string, dir: string): number {
   const script = path.join(dir, 'create-deployment.sql');
   // The create transaction's writes: the deployment, its 4 stages (Validate, Verify, the environment,
   // Complete), the job, the event and the audit record; plus its reads (the active-deployment check).
@@ -308,34 +308,7 @@ function pgbenchTps(url: string, dir: string): number {
       '',
     ].join('\n'),
   );
-  const parsed = new URL(url);
-  const result = spawnSync(
-    'pgbench',
-    [
-      '-n',
-      '-c',
-      String(SATURATION_CLIENTS),
-      '-j',
-      '2',
-      '-T',
-      String(SATURATION_SECONDS),
-      '-f',
-      script,
-      '-h',
-      parsed.hostname,
-      '-p',
-      parsed.port || '5432',
-      '-U',
-      decodeURIComponent(parsed.username || 'postgres'),
-      parsed.pathname.slice(1),
-    ],
-    { encoding: 'utf8', timeout: (SATURATION_SECONDS + 30) * 1000 },
-  );
-  if (result.error !== undefined) throw new Error(`pgbench could not run: ${result.error.message}`);
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
-  if (result.status !== 0 || tps === undefined)
-    throw new Error(`pgbench failed (${result.status}): ${result.stderr}${result.stdout}`);
-  return Number(tps);
+  return pgbenchTps(url, script, SATURATION_CLIENTS, SATURATION_SECONDS);
 }
 
 async function createLatency(
@@ -441,7 +414,7 @@ async function createLatency(
     const apiTps = done / ((performance.now() - satStart) / 1000);
     await api.stop();
     api = undefined;
-    const tps = pgbenchTps(scratch.url, dir);
+    const tps = pgbenchCreateTps(scratch.url, dir);
     const ratio = apiTps / tps;
     return {
       figures: [
