@@ -13,7 +13,10 @@ import { TraversalService } from './traversal/traversal.service';
 export const TOPOLOGY_SYNC_TASK = 'graph-topology-sync';
 /** How often the leader checks the event log and refreshes the topology mirror (DR-21). */
 const TOPOLOGY_SYNC_INTERVAL_MS = 5_000;
-/** Every this many ticks the leader rebuilds even without new events (node status changes emit none). */
+/**
+ * Every this many ticks the leader rebuilds even without new events: slots an agent reports change
+ * without one, and a commit with a lower `seq` than the cursor read (DR-29) would not look "behind".
+ */
 const FULL_REBUILD_EVERY = 12;
 
 class TopologySync implements OnApplicationBootstrap {
