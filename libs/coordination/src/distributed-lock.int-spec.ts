@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createDataSource, Database, EmbeddedPostgres } from '@hotswap/database';
-import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { createTestDatabase, postgresServer, type TestDatabase, waitFor } from '@hotswap/testing';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { SCHEMA } from '../../../apps/api/src/schema';
@@ -151,6 +151,72 @@ describe('PostgreSQL server only', () => {
       await third?.release();
     } finally {
       await locks.close();
+    }
+  });
+
+  it('holds concurrent locks on one session, sharing round trips, and loses them all when it dies', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const pool = new Pool({ connectionString: database?.url, max: 4, application_name: 'int-lock-shared' });
+    const locks = new DistributedLock(pool, app);
+    const holders = async (): Promise<{ pid: number; locks: number }[]> =>
+      app.dataSource.query(
+        "SELECT pid, count(*)::int AS locks FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE application_name = 'int-lock-shared') GROUP BY pid",
+      );
+    try {
+      const handles = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => locks.acquire(`int:shared:${i}`)),
+      );
+      expect(handles.every((h) => h?.held === true)).toBe(true);
+      const sessions = await holders();
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]?.locks).toBe(20);
+      // Half released together: the others stay held on the same session.
+      await Promise.all(handles.slice(0, 10).map(async (h) => h?.release()));
+      expect(await holders()).toEqual([{ pid: sessions[0]?.pid, locks: 10 }]);
+      // The server ends the session: every lock it held is gone, and every holder knows.
+      await app.dataSource.query('SELECT pg_terminate_backend($1)', [sessions[0]?.pid]);
+      await waitFor(() => handles.slice(10).every((h) => h?.held === false));
+      await Promise.all(handles.map(async (h) => h?.release()));
+      expect(await holders()).toEqual([]);
+      const again = await locks.acquire('int:shared:10', { timeoutMs: 2_000 });
+      expect(again?.held).toBe(true);
+      await again?.release();
+    } finally {
+      await locks.close();
+    }
+  });
+
+  it.each([
+    ['a pool of one connection (the wait shares the session)', 1],
+    ['a larger pool (the wait has a session of its own)', 3],
+  ])('waits for a lock held elsewhere with %s', async (_how, max) => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const elsewhere = new DistributedLock(new Pool({ connectionString: database?.url, max: 2 }), app);
+    const locks = new DistributedLock(new Pool({ connectionString: database?.url, max }), app);
+    try {
+      const held = await elsewhere.acquire('int:wait:a');
+      expect(held?.held).toBe(true);
+      expect(await locks.acquire('int:wait:a')).toBeNull();
+      const started = Date.now();
+      const waiting = locks.acquire('int:wait:a', { timeoutMs: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (max > 1) {
+        // Try-once acquires are not stuck behind the wait.
+        const other = await locks.acquire('int:wait:b');
+        expect(other?.held).toBe(true);
+        expect(Date.now() - started).toBeLessThan(1_000);
+        await other?.release();
+      }
+      await held?.release();
+      const granted = await waiting;
+      expect(granted?.held).toBe(true);
+      expect(await elsewhere.acquire('int:wait:a', { timeoutMs: 100 })).toBeNull();
+      await granted?.release();
+      const back = await elsewhere.acquire('int:wait:a', { timeoutMs: 1_000 });
+      expect(back?.held).toBe(true);
+      await back?.release();
+    } finally {
+      await Promise.all([locks.close(), elsewhere.close()]);
     }
   });
 

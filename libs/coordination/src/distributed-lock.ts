@@ -12,23 +12,128 @@ const CONNECT_GRACE_MS = 1_000;
 const LOCK_NOT_AVAILABLE = '55P03';
 
 /*
- * Session-lock statements go as simple queries with the key inlined (a bigint computed here, never
+ * Session-lock statements go as simple queries with the keys inlined (bigints computed here, never
  * caller text): one message, one round trip, no statement to prepare — prepared statements would be
  * shared, and collide, on embedded PostgreSQL, where every connection is one session.
  */
-const tryLock = (key: bigint) => ({
-  text: `SELECT pg_try_advisory_lock('${key}'::bigint)`,
-  rowMode: 'array' as const,
-});
 /** `set_config(…, true)` lasts for this statement's implicit transaction; the CTE runs it first. */
 const waitLock = (key: bigint, waitMs: number) => ({
   text: `WITH t AS MATERIALIZED (SELECT set_config('lock_timeout', '${waitMs}ms', true)) SELECT pg_advisory_lock('${key}'::bigint) FROM t`,
   rowMode: 'array' as const,
 });
-const unlock = (key: bigint) => ({
-  text: `SELECT pg_advisory_unlock('${key}'::bigint)`,
-  rowMode: 'array' as const,
-});
+
+/** The most operations one batched statement carries. */
+const MAX_BATCH = 256;
+
+type SessionOp = 'pg_try_advisory_lock' | 'pg_advisory_unlock';
+
+interface PendingOp {
+  readonly op: SessionOp;
+  readonly key: bigint;
+  readonly resolve: (result: boolean) => void;
+  readonly reject: (error: Error) => void;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * One lock connection, i.e. one database session, which may hold many advisory locks at once.
+ * Try-once acquires and releases asked while a statement is in flight gather into the next one —
+ * `SELECT pg_try_advisory_lock(a), pg_advisory_unlock(b), …` — so concurrent callers share round
+ * trips instead of each paying one (the same group-commit idea as queue sends, DR-28). Any failure of
+ * the connection ends the session, which frees every lock it held: its holders learn they lost them.
+ */
+class LockSession {
+  private pending: PendingOp[] = [];
+  private inFlight = false;
+  private alive = true;
+  readonly holders = new Set<SessionLock>();
+  private readonly onError = (error: Error): void => this.end(error);
+
+  constructor(
+    private readonly client: PoolClient,
+    /** Told once, when the session ended (its connection is already destroyed). */
+    private readonly ended: (session: LockSession) => void,
+  ) {
+    client.on('error', this.onError);
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** Runs one try-lock or unlock in the next batched statement; rejects when the session ends first. */
+  run(op: SessionOp, key: bigint): Promise<boolean> {
+    if (!this.alive) return Promise.reject(new Error('lock connection lost'));
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ op, key, resolve, reject });
+      // Callers resuming in this same turn join the batch: the statement goes at the end of it.
+      if (!this.inFlight && this.pending.length === 1) queueMicrotask(() => this.flush());
+    });
+  }
+
+  /**
+   * Waits for `key` up to `waitMs` with `pg_advisory_lock` under a statement-local `lock_timeout`:
+   * granted at once when free, false when the wait was cut short (55P03). Only on a session nobody
+   * else is using, since the connection is blocked for as long as it waits.
+   */
+  async wait(key: bigint, waitMs: number): Promise<boolean> {
+    if (!this.alive) throw new Error('lock connection lost');
+    try {
+      await this.client.query(waitLock(key, waitMs));
+      return true;
+    } catch (error) {
+      if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
+      this.end(asError(error));
+      throw error;
+    }
+  }
+
+  /** Ends the session: destroys the connection (the server frees its locks) and fails what waits on it. */
+  end(failure: Error): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.client.off('error', this.onError);
+    this.client.release(failure);
+    for (const holder of this.holders) holder.lost();
+    this.holders.clear();
+    for (const op of this.pending.splice(0)) op.reject(failure);
+    this.ended(this);
+  }
+
+  /** Gives a healthy connection back to the pool (closing). */
+  close(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.client.off('error', this.onError);
+    this.client.release();
+    const closed = new Error('DistributedLock is closed');
+    for (const op of this.pending.splice(0)) op.reject(closed);
+  }
+
+  private flush(): void {
+    if (this.inFlight || !this.alive || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    this.inFlight = true;
+    const text = `SELECT ${batch.map((p) => `${p.op}('${p.key}'::bigint)`).join(', ')}`;
+    this.client.query<boolean[]>({ text, rowMode: 'array' }).then(
+      (result) => {
+        this.inFlight = false;
+        const row = result.rows[0] ?? [];
+        batch.forEach((p, i) => p.resolve(row[i] === true));
+        this.flush();
+      },
+      (error: unknown) => {
+        this.inFlight = false;
+        const failure = asError(error);
+        for (const p of batch) p.reject(failure);
+        this.end(failure);
+      },
+    );
+  }
+}
 
 export interface AcquireOptions {
   /** How long to wait for the lock; 0 (the default) tries once. */
@@ -71,42 +176,40 @@ function firstRow(rows: unknown): Record<string, unknown> {
 
 class SessionLock implements LockHandle {
   private state: 'held' | 'released' | 'lost' = 'held';
-  private readonly onError = (): void => {
-    // The server ends the session with the connection, which frees the lock.
-    if (this.state === 'held') this.state = 'lost';
-  };
 
   constructor(
     readonly resource: string,
     readonly key: bigint,
-    private readonly client: PoolClient,
-    /** Takes the connection back (to keep, or to destroy with the failure) and forgets the handle. */
-    private readonly done: (client: PoolClient, failure: Error | undefined) => void,
+    private readonly session: LockSession,
+    /** Forgets the handle once it is released (and frees the key in this process). */
+    private readonly done: (session: LockSession) => void,
   ) {
-    client.on('error', this.onError);
+    session.holders.add(this);
   }
 
   get held(): boolean {
     return this.state === 'held';
   }
 
+  /** The session ended: the server freed the lock with it. */
+  lost(): void {
+    if (this.state === 'held') this.state = 'lost';
+  }
+
   async release(): Promise<void> {
     if (this.state === 'released') return;
     const wasHeld = this.state === 'held';
     this.state = 'released';
-    let failure: Error | undefined;
     if (wasHeld) {
       try {
-        await this.client.query(unlock(this.key));
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
+        await this.session.run('pg_advisory_unlock', this.key);
+      } catch {
+        // The statement failed and its session ended (see LockSession.end): closing the session freed
+        // the lock, so it is released either way.
       }
-    } else {
-      failure = new Error('connection lost');
     }
-    this.client.off('error', this.onError);
-    // A connection that failed to unlock is destroyed, not reused: closing the session frees the lock.
-    this.done(this.client, failure);
+    this.session.holders.delete(this);
+    this.done(this.session);
   }
 }
 
@@ -124,13 +227,15 @@ class SessionLock implements LockHandle {
 export class DistributedLock {
   private readonly local = new LocalMutex();
   private readonly held = new Set<LockHandle>();
+  /** The session try-once acquires and all releases of its locks share, opened on first use. */
+  private shared: LockSession | undefined;
+  private opening: Promise<LockSession | undefined> | undefined;
   /**
-   * Lock connections between holds. A connection is checked out of the pool once and then kept for
-   * the next acquire (no pool round trip, no timer per acquire); one that failed is destroyed.
+   * Sessions for acquires that wait (a waiting statement blocks its connection), kept between holds
+   * (no pool round trip, no timer per acquire) while they hold nothing.
    */
-  private readonly idle: PoolClient[] = [];
-  /** Connections with this lock's error listener (the pool removes its own while one is checked out). */
-  private readonly adopted = new WeakSet<PoolClient>();
+  private readonly spare: LockSession[] = [];
+  private readonly sessions = new Set<LockSession>();
   private closed = false;
   /** The session-lock wait histogram's two series, bound once (labelling per observation costs). */
   private readonly waitAcquired;
@@ -154,40 +259,41 @@ export class DistributedLock {
     const localKey = key.toString();
     const started = performance.now();
     const remaining = (): number => timeoutMs - (performance.now() - started);
-    const outcome = (acquired: boolean): void => {
-      (acquired ? this.waitAcquired : this.waitTimedOut).observe((performance.now() - started) / 1000);
+    const refuse = (): null => {
+      this.local.release(localKey);
+      this.waitTimedOut.observe((performance.now() - started) / 1000);
+      return null;
     };
 
     // A key free in this process is taken without waiting for a promise.
     if (!this.local.tryAcquire(localKey) && !(await this.local.acquire(localKey, timeoutMs))) {
-      outcome(false);
+      this.waitTimedOut.observe((performance.now() - started) / 1000);
       return null;
     }
-    let client: PoolClient | undefined;
+    let session: LockSession | undefined;
     try {
       // Trying once (timeoutMs 0) still needs a connection: opening one may take a moment.
-      client = await this.connect(timeoutMs > 0 ? remaining() : CONNECT_GRACE_MS);
-      if (client === undefined) {
-        this.local.release(localKey);
-        outcome(false);
-        return null;
-      }
-      const granted = await this.lockOn(client, key, remaining());
-      if (!granted) {
-        this.giveBack(client, undefined);
-        this.local.release(localKey);
-        outcome(false);
-        return null;
+      session = await this.sharedSession(timeoutMs > 0 ? remaining() : CONNECT_GRACE_MS);
+      if (session === undefined) return refuse();
+      if (!(await session.run('pg_try_advisory_lock', key))) {
+        // Held elsewhere: wait for it, when allowed, on a session of its own.
+        const waitMs = Math.floor(remaining());
+        if (waitMs <= 0) return refuse();
+        session = await this.spareSession(waitMs);
+        if (session === undefined) return refuse();
+        if (!(await session.wait(key, Math.floor(remaining())))) {
+          this.keepSpare(session);
+          return refuse();
+        }
       }
     } catch (error) {
-      client?.release(error instanceof Error ? error : new Error(String(error)));
       this.local.release(localKey);
       throw error;
     }
-    outcome(true);
+    this.waitAcquired.observe((performance.now() - started) / 1000);
     this.metrics.locksHeld.inc();
-    const handle: LockHandle = new SessionLock(resource, key, client, (connection, failure) => {
-      this.giveBack(connection, failure);
+    const handle: LockHandle = new SessionLock(resource, key, session, (holder) => {
+      if (holder !== this.shared) this.keepSpare(holder);
       this.held.delete(handle);
       this.metrics.locksHeld.dec();
       this.local.release(localKey);
@@ -256,69 +362,75 @@ export class DistributedLock {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.held].map((handle) => handle.release()));
-    for (const client of this.idle.splice(0)) client.release();
+    await this.opening?.catch(() => undefined);
+    for (const session of this.sessions) session.close();
+    this.sessions.clear();
+    this.spare.length = 0;
+    this.shared = undefined;
     await this.pool.end();
   }
 
-  /** Keeps a healthy connection for the next acquire; destroys a failed one (ending its session). */
-  private giveBack(client: PoolClient, failure: Error | undefined): void {
-    if (failure !== undefined || this.closed) client.release(failure);
-    else this.idle.push(client);
+  /** The shared session, opened within `timeoutMs` when there is none (undefined when it was not). */
+  private async sharedSession(timeoutMs: number): Promise<LockSession | undefined> {
+    if (this.shared !== undefined) return this.shared;
+    // Concurrent first acquires open one session between them.
+    this.opening ??= this.open(timeoutMs).finally(() => (this.opening = undefined));
+    const session = await this.opening;
+    if (session === undefined) return undefined;
+    if (this.shared === undefined && session.isAlive && !this.closed) this.shared = session;
+    else if (this.shared !== session) this.keepSpare(session);
+    return this.shared;
   }
 
-  /**
-   * Listens for the connection's errors for as long as this lock uses it: an error while it is kept
-   * idle destroys it (a held lock learns of it through its handle; a query in progress fails).
-   */
-  private adopt(client: PoolClient): PoolClient {
-    if (this.adopted.has(client)) return client;
-    this.adopted.add(client);
-    client.on('error', (error: Error) => {
-      const index = this.idle.indexOf(client);
-      if (index < 0) return;
-      this.idle.splice(index, 1);
-      client.release(error);
+  /** A session nobody else uses, for a wait: a kept one, or a new connection within `timeoutMs`. */
+  private async spareSession(timeoutMs: number): Promise<LockSession | undefined> {
+    for (let kept = this.spare.pop(); kept !== undefined; kept = this.spare.pop()) {
+      if (kept.isAlive) return kept;
+    }
+    // A pool with no connection to spare (e.g. of size 1) waits on the shared session: correct, if
+    // slower, since its other statements queue behind the wait.
+    if (this.shared?.isAlive === true && this.sessions.size >= (this.pool.options.max ?? 10)) {
+      return this.shared;
+    }
+    return this.open(timeoutMs);
+  }
+
+  /** Keeps a healthy session that holds nothing for the next wait. */
+  private keepSpare(session: LockSession): void {
+    if (session === this.shared || !session.isAlive || session.holders.size > 0) return;
+    if (this.spare.includes(session)) return;
+    if (this.closed) {
+      session.close();
+      this.sessions.delete(session);
+      return;
+    }
+    this.spare.push(session);
+  }
+
+  /** A new session within `timeoutMs`, or undefined; a connection that comes late is kept as a spare. */
+  private async open(timeoutMs: number): Promise<LockSession | undefined> {
+    const pending = this.pool.connect().then((client) => {
+      const session = new LockSession(client, (ended) => {
+        this.sessions.delete(ended);
+        if (this.shared === ended) this.shared = undefined;
+        const index = this.spare.indexOf(ended);
+        if (index >= 0) this.spare.splice(index, 1);
+      });
+      this.sessions.add(session);
+      return session;
     });
-    return client;
-  }
-
-  /** A lock connection within `timeoutMs`, or undefined; a late connection is kept for later. */
-  private async connect(timeoutMs: number): Promise<PoolClient | undefined> {
-    const kept = this.idle.pop();
-    if (kept !== undefined) return kept;
-    const pending = this.pool.connect();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), Math.max(0, timeoutMs));
     });
-    const client = await Promise.race([pending.then((c) => this.adopt(c)), expired]);
+    const session = await Promise.race([pending, expired]);
     clearTimeout(timer);
-    if (client === undefined) {
+    if (session === undefined) {
       pending.then(
-        (late) => this.giveBack(this.adopt(late), undefined),
+        (late) => this.keepSpare(late),
         () => undefined,
       );
     }
-    return client;
-  }
-
-  /**
-   * One round trip either way: a try-once acquire asks `pg_try_advisory_lock`; an acquire that may wait
-   * asks `pg_advisory_lock` under a statement-local `lock_timeout` (granted at once when free; a wait
-   * cut short by the timeout fails with 55P03, and the setting ends with the statement).
-   */
-  private async lockOn(client: PoolClient, key: bigint, timeoutMs: number): Promise<boolean> {
-    const waitMs = Math.floor(timeoutMs);
-    if (waitMs <= 0) {
-      const tried = await client.query<[boolean]>(tryLock(key));
-      return tried.rows[0]?.[0] === true;
-    }
-    try {
-      await client.query(waitLock(key, waitMs));
-      return true;
-    } catch (error) {
-      if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
-      throw error;
-    }
+    return session;
   }
 }

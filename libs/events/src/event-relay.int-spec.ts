@@ -1,5 +1,5 @@
 import { createDataSource, Database } from '@hotswap/database';
-import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
+import { createTestDatabase, type TestDatabase, waitFor } from '@hotswap/testing';
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { SCHEMA } from '../../../apps/api/src/schema';
@@ -7,14 +7,6 @@ import { EventLog, type RecordedEvent } from './event-log';
 import { EventRelay } from './event-relay';
 import { EVENTS_CHANNEL, PgListenWakeSource } from './wake-source';
 import { InProcessWakeups } from './wakeups';
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const INSERT = `INSERT INTO events (type, payload) VALUES ('deployment.progress', $1::jsonb) RETURNING seq::text`;
 

@@ -7,3 +7,4 @@ export {
   withDatabase,
   type TestDatabase,
 } from './test-database';
+export { waitFor } from './wait-for';
