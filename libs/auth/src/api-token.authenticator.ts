@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, ROLES, satisfiesRoles, type Role } from '@hotswap/contracts';
+import { Clock, ROLES, satisfiesRoles, type Role, type UserPrincipal } from '@hotswap/contracts';
 import { ApiTokensRepository } from './api-tokens.repository';
 import { AuthStateCache } from './auth-state.cache';
-import type { Principal } from './principal';
 import { API_TOKEN_PREFIX, hashToken } from './token.service';
 
 const API_TOKEN_SHAPE = /^hs_[A-Za-z0-9_-]{43}$/;
@@ -22,7 +21,7 @@ export class ApiTokenAuthenticator {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async authenticate(value: string): Promise<Principal | undefined> {
+  async authenticate(value: string): Promise<UserPrincipal | undefined> {
     if (!API_TOKEN_SHAPE.test(value)) return undefined;
     const hash = hashToken(value);
     const found = await this.cache.get(`api-token:${hash}`, () => this.tokens.findByHashWithOwner(hash));

@@ -19,12 +19,12 @@ import {
 } from '@nestjs/swagger';
 import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
-import { Role } from '@hotswap/contracts';
+import { Role, type UserPrincipal } from '@hotswap/contracts';
 import { ApiProblemResponse, Roles } from '@hotswap/http';
 import { ApiTokensService } from './api-tokens.service';
 import { ApiTokenListQueryDto, CreateApiTokenDto } from './dto/auth.dto';
 import { ApiTokenPageResponseDto, CreatedApiTokenResponseDto } from './dto/auth.response.dto';
-import { CurrentPrincipal, Origin, type Principal } from './principal';
+import { CurrentUser, Origin } from './principal';
 import { toApiTokenResponse } from './user.mapper';
 
 @ApiTags('api-tokens')
@@ -43,7 +43,7 @@ export class ApiTokensController {
   @ApiProblemResponse(400, 'Invalid fields (every one listed).')
   async createApiToken(
     @Body() body: CreateApiTokenDto,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<CreatedApiTokenResponseDto> {
     const created = await this.tokens.create(principal, body, origin);
@@ -56,7 +56,7 @@ export class ApiTokensController {
   @ApiProblemResponse(400, 'Invalid limit, cursor or ownerId.')
   async listApiTokens(
     @Query() query: ApiTokenListQueryDto,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
   ): Promise<ApiTokenPageResponseDto> {
     const page = await this.tokens.list(principal, query.limit ?? 50, query.cursor, query.ownerId);
     return { items: page.items.map(toApiTokenResponse), nextCursor: page.nextCursor };
@@ -71,7 +71,7 @@ export class ApiTokensController {
   @ApiProblemResponse(404, 'No such token (or not yours).')
   async revokeApiToken(
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<void> {
     await this.tokens.revoke(principal, id, origin);

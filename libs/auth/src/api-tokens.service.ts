@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestOrigin } from '@hotswap/audit';
-import { Clock, PlatformErrorCode, Role, satisfiesRoles } from '@hotswap/contracts';
+import { Clock, PlatformErrorCode, Role, satisfiesRoles, type UserPrincipal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { DomainError, NotFoundError, RequestValidationError } from '@hotswap/http';
 import { ApiTokensRepository } from './api-tokens.repository';
 import { AuthStateCache } from './auth-state.cache';
 import type { CreateApiTokenDto } from './dto/auth.dto';
 import type { ApiTokenEntity } from './entities/api-token.entity';
-import { auditActorOf, type Principal } from './principal';
+import { auditActorOf } from './principal';
 import { API_TOKEN_PREFIX, hashToken, randomTokenValue } from './token.service';
 
 const DAY_MS = 86_400_000;
@@ -26,7 +26,7 @@ export interface ApiTokenPage {
   readonly nextCursor: string | null;
 }
 
-function isAdmin(principal: Principal): boolean {
+function isAdmin(principal: UserPrincipal): boolean {
   return satisfiesRoles(principal.roles, [Role.Admin]);
 }
 
@@ -57,7 +57,7 @@ export class ApiTokensService {
   ) {}
 
   async create(
-    principal: Principal,
+    principal: UserPrincipal,
     input: CreateApiTokenDto,
     origin: RequestOrigin,
   ): Promise<CreatedApiToken> {
@@ -112,7 +112,12 @@ export class ApiTokensService {
     return { token, value };
   }
 
-  async list(principal: Principal, limit: number, cursor?: string, ownerId?: string): Promise<ApiTokenPage> {
+  async list(
+    principal: UserPrincipal,
+    limit: number,
+    cursor?: string,
+    ownerId?: string,
+  ): Promise<ApiTokenPage> {
     const owner = isAdmin(principal) ? ownerId : principal.userId;
     const rows = await this.tokens.list(
       owner,
@@ -124,7 +129,7 @@ export class ApiTokensService {
     return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
-  async revoke(principal: Principal, id: string, origin: RequestOrigin): Promise<void> {
+  async revoke(principal: UserPrincipal, id: string, origin: RequestOrigin): Promise<void> {
     await this.db.transaction(async () => {
       const token = await this.tokens.findById(id);
       // Someone else's token is reported as absent, not as forbidden.

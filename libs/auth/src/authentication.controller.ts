@@ -2,12 +2,12 @@ import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
-import { Role } from '@hotswap/contracts';
+import { Role, type UserPrincipal } from '@hotswap/contracts';
 import { ApiProblemResponse, ApiRateLimitedResponse, Public, RateLimit, Roles } from '@hotswap/http';
 import { AuthenticationService, type SessionTokens } from './authentication.service';
 import { ChangePasswordDto, LoginDto, RefreshDto } from './dto/auth.dto';
 import { MeResponseDto, TokenResponseDto } from './dto/auth.response.dto';
-import { CurrentPrincipal, Origin, type Principal } from './principal';
+import { CurrentUser, Origin } from './principal';
 import { toUserSummary } from './user.mapper';
 
 function toTokenResponse(tokens: SessionTokens): TokenResponseDto {
@@ -69,7 +69,7 @@ export class AuthenticationController {
   @ApiOperation({ operationId: 'logout', summary: 'Ends the session of the access token used.' })
   @ApiNoContentResponse({ description: 'Logged out.' })
   @ApiProblemResponse(409, 'An API token has no session.')
-  async logout(@CurrentPrincipal() principal: Principal, @Origin() origin: RequestOrigin): Promise<void> {
+  async logout(@CurrentUser() principal: UserPrincipal, @Origin() origin: RequestOrigin): Promise<void> {
     await this.auth.logout(principal, origin);
   }
 
@@ -80,7 +80,7 @@ export class AuthenticationController {
     summary: 'The authenticated user and the roles of this request.',
   })
   @ApiOkResponse({ type: MeResponseDto })
-  async me(@CurrentPrincipal() principal: Principal): Promise<MeResponseDto> {
+  async me(@CurrentUser() principal: UserPrincipal): Promise<MeResponseDto> {
     const user = await this.auth.me(principal);
     return { ...toUserSummary(user), roles: [...principal.roles], kind: principal.kind };
   }
@@ -96,7 +96,7 @@ export class AuthenticationController {
   @ApiNoContentResponse({ description: 'Password changed.' })
   @ApiProblemResponse(400, 'Wrong current password, or the new one is refused (every reason listed).')
   async changePassword(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Body() body: ChangePasswordDto,
     @Origin() origin: RequestOrigin,
   ): Promise<void> {

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type AuditActor, type RequestOrigin } from '@hotswap/audit';
 import { AppConfig } from '@hotswap/config';
-import { AuthErrorCode, Clock, PlatformErrorCode } from '@hotswap/contracts';
+import { AuthErrorCode, Clock, PlatformErrorCode, type UserPrincipal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { DomainError, RateLimitedError, RequestValidationError } from '@hotswap/http';
 import { AuthStateCache } from './auth-state.cache';
 import type { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
 import { passwordProblems } from './password-policy';
-import { auditActorOf, type Principal } from './principal';
+import { auditActorOf } from './principal';
 import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 import { SessionsRepository } from './sessions.repository';
 import {
@@ -236,7 +236,7 @@ export class AuthenticationService {
   }
 
   /** Ends the session of the access token used: its refresh tokens and access tokens stop working. */
-  async logout(principal: Principal, origin: RequestOrigin): Promise<void> {
+  async logout(principal: UserPrincipal, origin: RequestOrigin): Promise<void> {
     if (principal.kind !== 'user' || principal.sessionId === undefined) {
       throw new DomainError(
         PlatformErrorCode.Conflict,
@@ -258,7 +258,7 @@ export class AuthenticationService {
     this.cache.clear();
   }
 
-  async me(principal: Principal): Promise<UserEntity> {
+  async me(principal: UserPrincipal): Promise<UserEntity> {
     const user = await this.users.findById(principal.userId);
     if (user === null)
       throw new DomainError(
@@ -270,7 +270,7 @@ export class AuthenticationService {
 
   /** Changes the caller's own password; every other session of the user is revoked. */
   async changePassword(
-    principal: Principal,
+    principal: UserPrincipal,
     currentPassword: string,
     newPassword: string,
     origin: RequestOrigin,

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Principal as ContractPrincipal } from '@hotswap/contracts';
+import type { UserPrincipal as ContractPrincipal, UserPrincipal } from '@hotswap/contracts';
 import { StreamAuthenticator } from '@hotswap/events';
 import type { Request, Response } from 'express';
 import { ApiTokenAuthenticator, looksLikeApiToken } from './api-token.authenticator';
 import { MAX_BEARER_LENGTH } from './guards/authentication.guard';
 import { JwtStrategy } from './jwt.strategy';
-import type { Principal } from './principal';
 
 /**
  * The checks of the HTTP authentication guard for a token that did not come in a header (the
@@ -26,10 +25,10 @@ export class BearerTokenVerifier extends StreamAuthenticator {
       return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
     const req = { headers: { authorization: `Bearer ${token}` } } as unknown as Request;
-    return new Promise<Principal | undefined>((resolve) => {
+    return new Promise<UserPrincipal | undefined>((resolve) => {
       const authenticate = this.jwt
         .getPassportInstance()
-        .authenticate('jwt', { session: false }, (error: unknown, user: Principal | false | undefined) =>
+        .authenticate('jwt', { session: false }, (error: unknown, user: UserPrincipal | false | undefined) =>
           resolve(error || !user ? undefined : user),
         ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
       authenticate(req, {} as Response, () => resolve(undefined));

@@ -1,5 +1,5 @@
 /**
- * Identity and access. After the global guards ran, `req.user` is the request's {@link Principal}:
+ * Identity and access. After the global guards ran, `req.user` is the request's {@link UserPrincipal}:
  *
  * ```ts
  * { id: string;                  // user id, or API token id for kind 'apiToken'
@@ -10,14 +10,15 @@
  *   sessionId?: string }         // login session, for kind 'user'
  * ```
  *
- * Features read it with `@CurrentPrincipal()` (e.g. `requestedBy = principal.id`).
+ * (`UserPrincipal` in `@hotswap/contracts`). Features read the caller with `@CurrentPrincipal()` from
+ * `@hotswap/http`; the auth routes, which act only for users and API tokens, with `@CurrentUser()`.
  */
 export { ApiTokenEntity } from './entities/api-token.entity';
 export { AuthModule } from './auth.module';
 export { ACCOUNT_FAILURES_PER_HOUR, LOCKOUT_MS, LOCKOUT_THRESHOLD } from './authentication.service';
 export { MAX_BEARER_LENGTH } from './guards/authentication.guard';
 export { passwordProblems } from './password-policy';
-export { CurrentPrincipal, Origin, principalOf, type Principal } from './principal';
+export { CurrentUser, Origin, principalOf } from './principal';
 export { RateLimitCounterEntity } from './entities/rate-limit-counter.entity';
 export { RefreshTokenEntity } from './entities/refresh-token.entity';
 export { SessionEntity } from './entities/session.entity';

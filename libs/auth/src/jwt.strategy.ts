@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { AppConfig } from '@hotswap/config';
-import { ROLES, type Role } from '@hotswap/contracts';
+import { ROLES, type Role, type UserPrincipal } from '@hotswap/contracts';
 import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthStateCache } from './auth-state.cache';
-import type { Principal } from './principal';
 import { SessionsRepository } from './sessions.repository';
 import { SigningKeys } from './signing-keys';
 
@@ -57,7 +56,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return self[OWN_PASSPORT];
   }
 
-  async validate(payload: unknown): Promise<Principal | false> {
+  async validate(payload: unknown): Promise<UserPrincipal | false> {
     if (typeof payload !== 'object' || payload === null) return false;
     const { sub, sid, ver, roles, preferred_username: username } = payload as Record<string, unknown>;
     if (

@@ -1,26 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Role } from '@hotswap/contracts';
+import type { UserPrincipal } from '@hotswap/contracts';
 import type { AuditActor, RequestOrigin } from '@hotswap/audit';
 import type { Request } from 'express';
-
-/**
- * Who a request acts as; `req.user` holds it once authentication succeeded.
- *
- * - `id` — the user's id, or for an API token the token's id (rate limits, `requestedBy`).
- * - `kind` — `user` (access token from a login) or `apiToken` (`Bearer hs_…`).
- * - `username` — the user's, or the owner's for an API token.
- * - `roles` — the roles the request has (for API tokens: the token's scopes, capped by its owner's).
- * - `userId` — the user behind the request (the owner, for an API token).
- * - `sessionId` — the login session (`sid` claim) for `user` principals.
- */
-export interface Principal {
-  readonly id: string;
-  readonly kind: 'user' | 'apiToken';
-  readonly username?: string;
-  readonly roles: readonly Role[];
-  readonly userId: string;
-  readonly sessionId?: string;
-}
 
 /**
  * An enrolled node calling with its node credential (`Bearer hsnc_…`). It exists only on routes marked
@@ -34,7 +15,7 @@ export interface NodePrincipal {
 }
 
 /** Whoever authenticated: a user or API token principal, or a node. */
-export type Caller = Principal | NodePrincipal;
+export type Caller = UserPrincipal | NodePrincipal;
 
 export function callerOf(req: Request): Caller | undefined {
   const user = (req as { user?: unknown }).user;
@@ -42,12 +23,12 @@ export function callerOf(req: Request): Caller | undefined {
 }
 
 /** The user or API token principal of the request (never a node: nodes act for no user). */
-export function principalOf(req: Request): Principal | undefined {
+export function principalOf(req: Request): UserPrincipal | undefined {
   const caller = callerOf(req);
   return caller === undefined || caller.kind === 'node' ? undefined : caller;
 }
 
-export function auditActorOf(principal: Principal): AuditActor {
+export function auditActorOf(principal: UserPrincipal): AuditActor {
   return { id: principal.id, kind: principal.kind, name: principal.username ?? null };
 }
 
@@ -57,10 +38,10 @@ export function originOf(req: Request): RequestOrigin {
 }
 
 /** The authenticated principal (only on routes with `@Roles`, where the guard guarantees one). */
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal => {
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): UserPrincipal => {
     const principal = principalOf(context.switchToHttp().getRequest<Request>());
-    if (principal === undefined) throw new Error('CurrentPrincipal used on a route without authentication');
+    if (principal === undefined) throw new Error('CurrentUser used on a route without authentication');
     return principal;
   },
 );

@@ -19,11 +19,11 @@ import {
 } from '@nestjs/swagger';
 import { IdempotencyExempt, Idempotent } from '@hotswap/coordination';
 import type { RequestOrigin } from '@hotswap/audit';
-import { Clock, Role } from '@hotswap/contracts';
+import { Clock, Role, type UserPrincipal } from '@hotswap/contracts';
 import { ApiProblemResponse, Roles } from '@hotswap/http';
 import { CreateUserDto, PageQueryDto, ResetPasswordDto, UpdateUserDto } from './dto/auth.dto';
 import { UserPageResponseDto, UserResponseDto } from './dto/auth.response.dto';
-import { CurrentPrincipal, Origin, type Principal } from './principal';
+import { CurrentUser, Origin } from './principal';
 import { toUserResponse } from './user.mapper';
 import { UsersService } from './users.service';
 
@@ -49,7 +49,7 @@ export class UsersController {
   @ApiProblemResponse(409, 'The username is taken.')
   async createUser(
     @Body() body: CreateUserDto,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.create(body, principal, origin), this.clock.now());
@@ -84,7 +84,7 @@ export class UsersController {
   async updateUser(
     @Param('id', uuid) id: string,
     @Body() body: UpdateUserDto,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.update(id, body, principal, origin), this.clock.now());
@@ -103,7 +103,7 @@ export class UsersController {
   @ApiProblemResponse(409, 'The change would leave no enabled Admin.')
   async disableUser(
     @Param('id', uuid) id: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.setDisabled(id, true, principal, origin), this.clock.now());
@@ -118,7 +118,7 @@ export class UsersController {
   @ApiProblemResponse(404, 'No such user.')
   async enableUser(
     @Param('id', uuid) id: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.setDisabled(id, false, principal, origin), this.clock.now());
@@ -137,7 +137,7 @@ export class UsersController {
   async resetUserPassword(
     @Param('id', uuid) id: string,
     @Body() body: ResetPasswordDto,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentUser() principal: UserPrincipal,
     @Origin() origin: RequestOrigin,
   ): Promise<void> {
     await this.users.resetPassword(id, body.newPassword, principal, origin);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestOrigin } from '@hotswap/audit';
-import { AuthErrorCode, Clock, Role } from '@hotswap/contracts';
+import { AuthErrorCode, Clock, Role, type UserPrincipal } from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
 import { DomainError, NotFoundError, RequestValidationError } from '@hotswap/http';
 import { AuthStateCache } from './auth-state.cache';
@@ -9,7 +9,7 @@ import type { CreateUserDto, UpdateUserDto } from './dto/auth.dto';
 import type { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
 import { passwordProblems } from './password-policy';
-import { auditActorOf, type Principal } from './principal';
+import { auditActorOf } from './principal';
 import { SessionsRepository } from './sessions.repository';
 import { UsersRepository } from './users.repository';
 
@@ -48,7 +48,7 @@ export class UsersService {
   /** Creates a user (also used by bootstrap, with the system as actor). */
   async create(
     input: CreateUserDto,
-    actor: Principal | 'system',
+    actor: UserPrincipal | 'system',
     origin?: RequestOrigin,
   ): Promise<UserEntity> {
     const problems = passwordProblems(input.password, 'password', input.username);
@@ -129,7 +129,7 @@ export class UsersService {
   async update(
     id: string,
     changes: UpdateUserDto,
-    actor: Principal,
+    actor: UserPrincipal,
     origin: RequestOrigin,
   ): Promise<UserEntity> {
     const user = await this.db.transaction(async () => {
@@ -171,7 +171,7 @@ export class UsersService {
   async setDisabled(
     id: string,
     disabled: boolean,
-    actor: Principal,
+    actor: UserPrincipal,
     origin: RequestOrigin,
   ): Promise<UserEntity> {
     const user = await this.db.transaction(async () => {
@@ -208,7 +208,7 @@ export class UsersService {
   async resetPassword(
     id: string,
     newPassword: string,
-    actor: Principal,
+    actor: UserPrincipal,
     origin: RequestOrigin,
   ): Promise<void> {
     const target = await this.get(id);

@@ -14,7 +14,7 @@ export {
   type ProblemDetails,
 } from './errors';
 export { EVENT_TYPES, isEventType, type EventPayloads, type EventSubject, type EventType } from './events';
-export { SYSTEM_PRINCIPAL, type Principal } from './principal';
+export { SYSTEM_PRINCIPAL, type Principal, type UserPrincipal } from './principal';
 export {
   effectiveRoles,
   PUBLIC_ROUTE,

@@ -9,5 +9,14 @@ export interface Principal {
   readonly roles: readonly Role[];
 }
 
+/** A user, or an API token acting for its owner: the principals that act for a person. */
+export interface UserPrincipal extends Principal {
+  readonly kind: 'user' | 'apiToken';
+  /** The user behind the request (the owner, for an API token). */
+  readonly userId: string;
+  /** The login session (`sid` claim) for `user` principals. */
+  readonly sessionId?: string;
+}
+
 /** The principal of work HotSwap does on its own (bootstrap, demo content, scheduled jobs). */
 export const SYSTEM_PRINCIPAL: Principal = { id: 'system', kind: 'system', username: 'system', roles: [] };

@@ -4,11 +4,12 @@ import {
   NODE_CREDENTIAL_AUTHENTICATOR,
   NODE_CREDENTIAL_ROUTE,
   type NodeCredentialAuthenticator,
+  type UserPrincipal,
 } from '@hotswap/contracts';
 import type { Request, Response } from 'express';
 import { ApiTokenAuthenticator, looksLikeApiToken } from '../api-token.authenticator';
 import { JwtStrategy } from '../jwt.strategy';
-import type { Caller, NodePrincipal, Principal } from '../principal';
+import type { Caller, NodePrincipal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
 export const MAX_BEARER_LENGTH = 8 * 1024;
@@ -63,10 +64,10 @@ export class AuthenticationGuard implements CanActivate {
     if (token === undefined) return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
     if (looksLikeNodeCredential(token)) return this.authenticateNode(token, context);
-    return new Promise<Principal | undefined>((resolve) => {
+    return new Promise<UserPrincipal | undefined>((resolve) => {
       const authenticate = this.jwt
         .getPassportInstance()
-        .authenticate('jwt', { session: false }, (error: unknown, user: Principal | false | undefined) =>
+        .authenticate('jwt', { session: false }, (error: unknown, user: UserPrincipal | false | undefined) =>
           resolve(error || !user ? undefined : user),
         ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
       authenticate(req, res, () => resolve(undefined));
