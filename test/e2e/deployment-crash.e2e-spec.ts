@@ -2,7 +2,9 @@
  * Issue 7 acceptance 12 (and performance P7, at small scale): two API processes on the real
  * PostgreSQL server run the simulated fleet; the process executing a rollout is found through the
  * deployment's lock, SIGKILLed while it installs the second wave, and the other process finishes the
- * rollout. The node-operation log then shows every planned node updated exactly once.
+ * rollout. The node-operation log then shows every planned node updated exactly once. The queue runs
+ * with its default supervise interval: the survivor takes the run over because the killed process's
+ * deployment lock was freed (AbandonedRunWatcher), not because the attempt's heartbeat lapsed.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, readlink } from 'node:fs/promises';
@@ -87,7 +89,6 @@ describeOnServer('crash resume: two API processes, SIGKILL during the second wav
       FLEET_SIMULATION_NODES: `0,${NODES},0,0`,
       HEARTBEAT_INTERVAL_MS: '500',
       QUEUE_POLLING_INTERVAL_MS: '500',
-      QUEUE_SUPERVISE_INTERVAL_SECONDS: '1',
       SHUTDOWN_DRAIN_MS: '0',
     });
     processes.push(proc);
@@ -217,6 +218,11 @@ describeOnServer('crash resume: two API processes, SIGKILL during the second wav
       'Succeeded',
     );
     expect(survivor.child.exitCode).toBeNull();
+    // The survivor saw the run's lock freed and had the attempt retried at once (the default supervise
+    // interval is 10 s and the attempt's heartbeat lapses only after 10 s more).
+    expect(survivor.records('deployment run abandoned by its replica: retrying it')).toEqual([
+      expect.objectContaining({ deploymentId: id }),
+    ]);
     const after = await operations(id);
     // Three batches of three, each node installed in exactly one of them, once, successfully.
     expect(after.every((o) => o.kind === 'install' && o.status === 'succeeded')).toBe(true);

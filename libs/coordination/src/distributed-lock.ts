@@ -357,6 +357,29 @@ export class DistributedLock {
     });
   }
 
+  /**
+   * Which of `resources` are locked right now by any session of this database (this process's or
+   * another's), read from `pg_locks` without taking them. A lock is free here once its holder released
+   * it or the holder's session ended (e.g. its process was killed).
+   */
+  async heldAnywhere(resources: readonly string[]): Promise<Set<string>> {
+    if (resources.length === 0) return new Set();
+    const byKey = new Map(resources.map((resource) => [lockKey(resource).toString(), resource]));
+    const result = await this.pool.query<{ key: string }>(
+      `SELECT ((classid::bigint << 32) | objid::bigint)::text AS key FROM pg_locks
+       WHERE locktype = 'advisory' AND granted AND objsubid = 1
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND ((classid::bigint << 32) | objid::bigint) = ANY($1::bigint[])`,
+      [[...byKey.keys()]],
+    );
+    const held = new Set<string>();
+    for (const row of result.rows) {
+      const resource = byKey.get(row.key);
+      if (resource !== undefined) held.add(resource);
+    }
+    return held;
+  }
+
   /** Releases the locks still held and closes the lock connections. */
   async close(): Promise<void> {
     if (this.closed) return;

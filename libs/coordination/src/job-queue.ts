@@ -388,6 +388,41 @@ export class JobQueue {
     }));
   }
 
+  /**
+   * Attempts of `queue` in progress (on any replica) that started at least `minAgeMs` ago, oldest
+   * first: the candidates for {@link failAbandoned} when the caller knows their worker is gone.
+   */
+  async activeJobs<T extends object>(
+    queue: QueueDefinition<T>,
+    minAgeMs: number,
+  ): Promise<{ readonly id: string; readonly data: T; readonly startedOn: Date }[]> {
+    const boss = this.requireRunning();
+    const result = await boss.getDb().executeSql(
+      `SELECT id, data, started_on AS "startedOn" FROM ${QUEUE_SCHEMA}.job
+       WHERE name = $1 AND state = 'active' AND started_on <= now() - make_interval(secs => $2)
+       ORDER BY started_on LIMIT 1000`,
+      [queue.name, minAgeMs / 1000],
+    );
+    return result.rows as { id: string; data: T; startedOn: Date }[];
+  }
+
+  /**
+   * Fails an attempt in progress whose worker is known to be gone (e.g. its process died: what it
+   * held in the database was freed), so that it is retried now under the queue's policy instead of
+   * when its heartbeat or timeout runs out. True when the job was still active.
+   */
+  async failAbandoned<T extends object>(
+    queue: QueueDefinition<T>,
+    id: string,
+    reason: string,
+  ): Promise<boolean> {
+    const boss = this.requireRunning();
+    const response = await boss.fail(queue.name, id, { name: 'AbandonedAttempt', message: reason });
+    // pg-boss 12 declares CommandResponse empty; at run time it carries the count it changed.
+    const affected: unknown = (response as { affected?: unknown }).affected;
+    return typeof affected === 'number' && affected > 0;
+  }
+
   /** Queued, active and dead-lettered jobs of every queue this process has used. */
   async depths(): Promise<QueueDepths> {
     const boss = this.requireRunning();

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { ClustersModule } from '@hotswap/clusters';
 import { ModulesModule } from '@hotswap/modules';
+import { AbandonedRunWatcher } from './adapters/abandoned-run-watcher';
 import { FleetAdapter } from './adapters/fleet-adapter';
 import { DeploymentWorker, QueueDeploymentScheduler } from './adapters/queue-scheduler';
 import { PolicyOnlyGate } from './adapters/policy-gate';
@@ -40,6 +41,7 @@ const FLEET_WIRING: Provider[] = [
   QueueDeploymentScheduler,
   { provide: DEPLOYMENT_SCHEDULER, useExisting: QueueDeploymentScheduler },
   DeploymentWorker,
+  AbandonedRunWatcher,
 ];
 
 const STRATEGIES = [DirectStrategy, RollingStrategy, BlueGreenStrategy, CanaryStrategy];

@@ -18,6 +18,14 @@ export const DEPLOYMENT_QUEUE = defineQueue<{ deploymentId: string }>('deploymen
   retryDelayMaxSeconds: 10,
 });
 
+/** The session lock a replica holds while it runs a deployment. */
+export function deploymentLockName(deploymentId: string): string {
+  return `deployment:${deploymentId}`;
+}
+
+/** Deployment runs one replica executes at the same time. */
+export const DEPLOYMENT_RUNS_PER_REPLICA = 8;
+
 /** When a deployment is already being run elsewhere, look again this much later. */
 const BUSY_RETRY_MS = 1_000;
 
@@ -52,11 +60,16 @@ export class DeploymentWorker implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.work(DEPLOYMENT_QUEUE, (job) => this.run(job.data.deploymentId), { concurrency: 8 });
+    // One job per fetch, 8 fetch loops: a run can last minutes (a wave of installs), and a batch is
+    // only done when all of its jobs are, so batching would hold other deployments back behind it.
+    await this.queue.work(DEPLOYMENT_QUEUE, (job) => this.run(job.data.deploymentId), {
+      concurrency: DEPLOYMENT_RUNS_PER_REPLICA,
+      batchSize: 1,
+    });
   }
 
   async run(deploymentId: string): Promise<void> {
-    const lock = await this.locks.acquire(`deployment:${deploymentId}`, { timeoutMs: 0 });
+    const lock = await this.locks.acquire(deploymentLockName(deploymentId), { timeoutMs: 0 });
     if (lock === null) {
       await this.scheduler.schedule(deploymentId, new Date(this.clock.now().getTime() + BUSY_RETRY_MS));
       return;
