@@ -7,7 +7,6 @@
  * deployment lock was freed (AbandonedRunWatcher), not because the attempt's heartbeat lapsed.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, readlink } from 'node:fs/promises';
 import { Client } from 'pg';
 import request from 'supertest';
 import { lockKey } from '@hotswap/coordination';
@@ -28,28 +27,6 @@ const INSTALL_DELAY_MS = 3_000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The local TCP ports of the sockets process `pid` holds open (Linux /proc). */
-async function localPortsOf(pid: number): Promise<Set<number>> {
-  const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode !== undefined) inodes.add(inode);
-  }
-  const ports = new Set<number>();
-  for (const table of ['tcp', 'tcp6']) {
-    const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      const columns = line.trim().split(/\s+/);
-      const local = columns[1];
-      const inode = columns[9];
-      if (local === undefined || inode === undefined || !inodes.has(inode)) continue;
-      ports.add(parseInt(local.split(':').pop() ?? '0', 16));
-    }
-  }
-  return ports;
 }
 
 interface OperationRow {
@@ -112,19 +89,15 @@ describeOnServer('crash resume: two API processes, SIGKILL during the second wav
 
   /** The API process whose database session holds the deployment's lock (the one executing it). */
   async function executorOf(id: string, candidates: ApiProcess[]): Promise<ApiProcess | undefined> {
-    const holder = await db.query<{ client_port: number }>(
-      `SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    const holder = await db.query<{ application_name: string }>(
+      `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
          AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
       [lockKey(`deployment:${id}`).toString()],
     );
-    const port = holder.rows[0]?.client_port;
-    if (port === undefined) return undefined;
-    for (const candidate of candidates) {
-      const pid = candidate.child.pid;
-      if (pid !== undefined && (await localPortsOf(pid)).has(port)) return candidate;
-    }
-    return undefined;
+    // The lock connections are named after their process: `hotswap-locks pid=<pid>`.
+    const pid = /pid=(\d+)$/.exec(holder.rows[0]?.application_name ?? '')?.[1];
+    return candidates.find((candidate) => String(candidate.child.pid) === pid);
   }
 
   async function deploy(session: Session, api: ApiProcess, body: Record<string, unknown>): Promise<string> {

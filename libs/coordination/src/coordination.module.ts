@@ -119,7 +119,8 @@ export class CoordinationModule {
             const pool = new Pool({
               connectionString: url,
               max: lockPoolSize,
-              application_name: 'hotswap-locks',
+              // Names the process, so pg_stat_activity tells which replica holds which lock.
+              application_name: `hotswap-locks pid=${process.pid}`,
               connectionTimeoutMillis: 10_000,
             });
             // An idle lock connection that drops is simply replaced.
