@@ -41,6 +41,11 @@ export class BenchApi {
     return `http://127.0.0.1:${this.running.port}`;
   }
 
+  /** The `Authorization` header value of the logged-in admin. */
+  get authorization(): string {
+    return `Bearer ${this.token}`;
+  }
+
   async login(): Promise<void> {
     const res = await fetch(`${this.base}/api/v1/authentication/login`, {
       method: 'POST',
@@ -55,7 +60,7 @@ export class BenchApi {
     const res = await fetch(`${this.base}${pathname}`, {
       method,
       headers: {
-        authorization: `Bearer ${this.token}`,
+        authorization: this.authorization,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -80,7 +85,7 @@ export class BenchApi {
     );
     const res = await fetch(`${this.base}/api/v1/modules/${moduleName}/versions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
+      headers: { authorization: this.authorization },
       body: form,
     });
     if (res.status !== 201)

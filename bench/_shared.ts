@@ -459,6 +459,8 @@ export interface ApiStartOptions {
   readonly timeoutMs: number;
   /** Interval between readiness probes once the port is known. */
   readonly pollMs?: number;
+  /** The compiled entry point to run instead of the API's own (a bench's variant of it). */
+  readonly entry?: string;
 }
 
 export interface StopResult extends Exit {
@@ -494,7 +496,8 @@ const OUTPUT_LINES_KEPT = 40;
  * time.
  */
 export async function startApi(options: ApiStartOptions): Promise<RunningApi> {
-  if (!existsSync(API_ENTRY)) throw new Error(`${API_ENTRY} is missing: run node scripts/build.mjs first`);
+  const entry = options.entry ?? API_ENTRY;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run node scripts/build.mjs first`);
   const pollMs = options.pollMs ?? 10;
   const env = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -513,7 +516,7 @@ export async function startApi(options: ApiStartOptions): Promise<RunningApi> {
   const deadline = started + options.timeoutMs;
   const { child, exited } = spawnTracked(
     process.execPath,
-    [API_ENTRY],
+    [entry],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     options.cpus,
   );

@@ -16,10 +16,17 @@ export class RateLimitRepository {
   /**
    * Counts one hit, atomically (one upsert): a window that has ended starts again at 1. Runs outside
    * any transaction of the caller, so a rolled-back request still counts.
+   *
+   * The statement commits without waiting for the WAL flush (`synchronous_commit` off for its own
+   * implicit transaction, set by the CTE): every request of a caller updates the same row, and with
+   * a durable commit each one held that row's lock for a disk flush, so a busy caller's requests went
+   * one flush at a time (~300/s on this machine's PostgreSQL). A server crash can forget the last
+   * fraction of a second of hits, which a rate limit can afford; nothing else is written here.
    */
   async hit(key: string, windowMs: number, now: Date): Promise<CounterState> {
     const rows: { hits: number; expires_at: Date }[] = await this.db.dataSource.query(
-      `INSERT INTO rate_limit_counters (key, hits, expires_at) VALUES ($1, 1, $2)
+      `WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+       INSERT INTO rate_limit_counters (key, hits, expires_at) SELECT $1, 1, $2 FROM relaxed
        ON CONFLICT (key) DO UPDATE SET
          hits = CASE WHEN rate_limit_counters.expires_at <= $3 THEN 1 ELSE rate_limit_counters.hits + 1 END,
          expires_at = CASE WHEN rate_limit_counters.expires_at <= $3 THEN EXCLUDED.expires_at
