@@ -4,7 +4,7 @@
  * test — in particular the compiled HotSwap API — with every wait bounded.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -505,57 +505,66 @@ export async function startApi(options: ApiStartOptions): Promise<RunningApi> {
     HOST: '127.0.0.1',
     ...options.env,
   };
-  const lines: string[] = [];
-  const keep = (line: string): void => {
-    lines.push(line);
-    if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
+  // The API writes its log to a file, not a pipe: a pipe the bench process reads between requests
+  // of its own fills up (the log is synchronous on Linux pipes), and the API would then wait for the
+  // load generator to read it — measuring the bench, not the API.
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'hotswap-bench-log-'));
+  tempDirs.add(logDir);
+  const logFile = path.join(logDir, 'api.log');
+  const logFd = openSync(logFile, 'w');
+  const output = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-OUTPUT_LINES_KEPT).join('\n');
+    } catch {
+      return '(no log)';
+    }
   };
-  const output = (): string => lines.join('\n');
 
   const started = performance.now();
   const deadline = started + options.timeoutMs;
   const { child, exited } = spawnTracked(
     process.execPath,
     [entry],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] },
     options.cpus,
   );
+  closeSync(logFd);
   let exit: Exit | undefined;
   void exited.then((e) => (exit = e));
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
 
-  let listening: { port: number; at: number } | undefined;
-  let gotListening: (value: { port: number; at: number }) => void = () => undefined;
-  const listeningPromise = new Promise<{ port: number; at: number }>((resolve) => (gotListening = resolve));
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      keep(line);
-      if (listening === undefined) {
-        const port = listeningPort(line);
-        if (port !== undefined) {
-          listening = { port, at: performance.now() };
-          gotListening(listening);
+  // Follows the log until the "listening" line.
+  const listeningPromise = (async (): Promise<{ port: number; at: number }> => {
+    let offset = 0;
+    let partial = '';
+    const buffer = Buffer.alloc(64 * 1024);
+    const fd = openSync(logFile, 'r');
+    try {
+      for (;;) {
+        const read = readSync(fd, buffer, 0, buffer.length, offset);
+        if (read > 0) {
+          offset += read;
+          const parts = (partial + buffer.toString('utf8', 0, read)).split('\n');
+          partial = parts.pop() ?? '';
+          for (const line of parts) {
+            const port = listeningPort(line);
+            if (port !== undefined) return { port, at: performance.now() };
+          }
+          continue;
         }
+        if (exit !== undefined || performance.now() > deadline) return new Promise<never>(() => undefined);
+        await delay(Math.min(pollMs, 5));
       }
+    } finally {
+      closeSync(fd);
     }
-  });
-  let stderrPartial = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (stderrPartial + chunk).split('\n');
-    stderrPartial = parts.pop() ?? '';
-    for (const line of parts) keep(`[stderr] ${line}`);
-  });
+  })();
 
   const fail = async (why: string): Promise<never> => {
     if (exit === undefined) {
       child.kill('SIGKILL');
       await within(exited, 5_000);
     }
-    if (partial) keep(partial);
-    if (stderrPartial) keep(`[stderr] ${stderrPartial}`);
     throw new Error(`API ${why}. Last output:\n${output()}`);
   };
 
