@@ -3,10 +3,14 @@ import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { SCHEMA } from '../../../apps/api/src/schema';
-import { EventLog, type RecordedEvent } from './event-log';
-import { EventRelay } from './event-relay';
-import { EVENTS_CHANNEL, PgListenWakeSource } from './wake-source';
-import { InProcessWakeups } from './wakeups';
+import {
+  EVENTS_CHANNEL,
+  EventRelay,
+  InProcessWakeups,
+  PgListenWakeSource,
+  type RecordedEvent,
+} from '@hotswap/event-core';
+import { EventLog } from './event-log';
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -11,7 +11,9 @@ import { JwtStrategy } from '../jwt.strategy';
 import type { Caller, NodePrincipal, Principal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
-export const MAX_BEARER_LENGTH = 8 * 1024;
+import { MAX_BEARER_LENGTH } from '@hotswap/auth-core';
+
+export { MAX_BEARER_LENGTH };
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 

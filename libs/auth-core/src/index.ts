@@ -1,0 +1,22 @@
+// Framework-free access-token checks: the signing keys, the verification and the session rules,
+// shared by the API (passport strategy, WebSocket auth) and the standalone event gateway (DR-35),
+// which loads no Nest.
+export {
+  MAX_BEARER_LENGTH,
+  plausibleBearer,
+  principalFromClaims,
+  SESSION_STATE_SQL,
+  sessionStateOf,
+  verifyAccessToken,
+  type AccessTokenPrincipal,
+  type AccessTokenSettings,
+  type SessionState,
+} from './access-token';
+export {
+  ACCESS_TOKEN_TYPE,
+  SigningKeys,
+  type JwtAlgorithm,
+  type PublicJwk,
+  type VerificationKey,
+} from './signing-keys';
+export { TtlCache } from './ttl-cache';
