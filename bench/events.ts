@@ -165,6 +165,8 @@ interface FanOut {
   readonly rss: number;
   /** RSS of the server before any subscriber connected. */
   readonly rssIdle: number;
+  /** RSS of the server once every subscriber connected, before the first event. */
+  readonly rssConnected: number;
   /** With the event gateway serving the streams: the API process's RSS at the end, for reference. */
   readonly apiRss?: number;
 }
@@ -315,6 +317,7 @@ async function hotswapFanOut(
         }),
       );
     }
+    const rssConnected = memoryOf(streams.pid)?.rss ?? 0;
     log(`  hotswap: ${2 * clients} subscribers connected`);
     const db = new Client({ connectionString: url });
     await db.connect();
@@ -357,6 +360,7 @@ async function hotswapFanOut(
       seconds: (performance.now() - started) / 1000,
       rss,
       rssIdle,
+      rssConnected,
       apiRss,
     };
   } finally {
@@ -405,6 +409,7 @@ async function socketIoFanOut(
         }),
       );
     }
+    const rssConnected = memoryOf(child.pid ?? 0)?.rss ?? 0;
     log(`  socket.io: ${clients} clients connected`);
     const started = performance.now();
     child.stdin?.write(`go ${seconds} ${rate}\n`);
@@ -413,7 +418,15 @@ async function socketIoFanOut(
     while (delivered < expected && performance.now() < end) await delay(50);
     const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
     for (const s of sockets) s.close();
-    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss, rssIdle };
+    return {
+      latencies,
+      expected,
+      delivered,
+      seconds: (performance.now() - started) / 1000,
+      rss,
+      rssIdle,
+      rssConnected,
+    };
   } finally {
     child.kill('SIGTERM');
     await Promise.race([exited, delay(5_000)]);
@@ -491,6 +504,11 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: `HotSwap ${who} RSS`, value: ours.rss / 1048576, unit: 'MB' },
         { label: `HotSwap ${who} RSS before subscribers`, value: ours.rssIdle / 1048576, unit: 'MB' },
+        {
+          label: `HotSwap ${who} RSS subscribers connected`,
+          value: ours.rssConnected / 1048576,
+          unit: 'MB',
+        },
         ...(ours.apiRss !== undefined
           ? [{ label: 'HotSwap API RSS (not serving streams)', value: ours.apiRss / 1048576, unit: 'MB' }]
           : []),
@@ -499,6 +517,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
+        { label: 'Socket.IO RSS clients connected', value: baseline.rssConnected / 1048576, unit: 'MB' },
         { label: 'p99 ratio HotSwap / Socket.IO', value: p(ours, 99) / p(baseline, 99), unit: '×' },
         { label: 'RSS ratio HotSwap / Socket.IO', value: ours.rss / baseline.rss, unit: '×' },
       ],

@@ -1,5 +1,5 @@
+import { createHmac, timingSafeEqual, verify } from 'node:crypto';
 import { ROLES, type Role } from '@hotswap/contracts';
-import jwt from 'jsonwebtoken';
 import type { SigningKeys } from './signing-keys';
 
 /** Longest bearer value looked at; anything longer is refused unread. */
@@ -33,29 +33,61 @@ export function plausibleBearer(token: string): boolean {
   return token.length > 0 && token.length <= MAX_BEARER_LENGTH && /^[A-Za-z0-9._~+/=-]+$/.test(token);
 }
 
+function jsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
 /**
- * The claims of a valid access token: the key chosen by `kid` and bound to its algorithm
- * ({@link SigningKeys.keyFor}), signature, `exp`, `iss` and `aud` checked with no clock tolerance
- * — what the API's passport strategy checks. Undefined for anything else.
+ * The claims of a valid access token, or undefined: the key chosen by `kid` and bound to its
+ * algorithm ({@link SigningKeys.keyFor}: `typ` must be `at+jwt`, `none` and any other algorithm are
+ * refused), the signature (HS256 compared in constant time, ES256 in JOSE's r‖s form), then `exp`
+ * (required; expired at `exp`), `nbf`, `iss` and `aud`, with no clock tolerance. Written on
+ * node:crypto (~50 lines) rather than a JWT library: the API's guard, its WebSocket auth and the
+ * event gateway all verify here, and the gateway's memory budget has no room for one (DR-35).
  */
 export function verifyAccessToken(
   raw: string,
   keys: SigningKeys,
   settings: AccessTokenSettings,
+  nowMs = Date.now(),
 ): Record<string, unknown> | undefined {
+  const parts = raw.split('.');
+  if (parts.length !== 3) return undefined;
+  const [header, body, signaturePart] = parts as [string, string, string];
+  if (!BASE64URL.test(header) || !BASE64URL.test(body) || !BASE64URL.test(signaturePart)) return undefined;
   const key = keys.keyFor(raw);
   if (key === undefined) return undefined;
-  try {
-    const payload = jwt.verify(raw, key.key, {
-      algorithms: [key.alg],
-      issuer: settings.issuer,
-      audience: settings.audience,
-      clockTolerance: 0,
-    });
-    return typeof payload === 'object' && payload !== null ? payload : undefined;
-  } catch {
-    return undefined;
+  const signed = Buffer.from(`${header}.${body}`, 'ascii');
+  const signature = Buffer.from(signaturePart, 'base64url');
+  let valid: boolean;
+  if (key.alg === 'HS256') {
+    const expected = createHmac('sha256', key.key).update(signed).digest();
+    valid = signature.length === expected.length && timingSafeEqual(signature, expected);
+  } else {
+    valid =
+      signature.length === 64 &&
+      verify('sha256', signed, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
   }
+  if (!valid) return undefined;
+  const claims = jsonPart(body);
+  if (claims === undefined) return undefined;
+  const now = Math.floor(nowMs / 1000);
+  const { exp, nbf, iat, iss, aud } = claims;
+  if (typeof exp !== 'number' || now >= exp) return undefined;
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return undefined;
+  if (iat !== undefined && typeof iat !== 'number') return undefined;
+  if (iss !== settings.issuer) return undefined;
+  if (!(Array.isArray(aud) ? aud : [aud]).includes(settings.audience)) return undefined;
+  return claims;
 }
 
 function isRoleList(value: unknown): value is Role[] {

@@ -1,5 +1,5 @@
 // Framework-free access-token checks: the signing keys, the verification and the session rules,
-// shared by the API (passport strategy, WebSocket auth) and the standalone event gateway (DR-35),
+// shared by the API (its authentication guard, WebSocket auth) and the standalone event gateway (DR-35),
 // which loads no Nest.
 export {
   MAX_BEARER_LENGTH,

@@ -5,10 +5,10 @@ import {
   NODE_CREDENTIAL_ROUTE,
   type NodeCredentialAuthenticator,
 } from '@hotswap/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { ApiTokenAuthenticator, looksLikeApiToken } from '../api-token.authenticator';
 import { JwtStrategy } from '../jwt.strategy';
-import type { Caller, NodePrincipal, Principal } from '../principal';
+import type { Caller, NodePrincipal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
 import { MAX_BEARER_LENGTH } from '@hotswap/auth-core';
@@ -48,31 +48,17 @@ export class AuthenticationGuard implements CanActivate {
     const header = req.headers.authorization;
     if (header === undefined) return true;
     const principal =
-      header.length > MAX_BEARER_LENGTH + 7
-        ? undefined
-        : await this.authenticate(header, req, http.getResponse<Response>(), context);
+      header.length > MAX_BEARER_LENGTH + 7 ? undefined : await this.authenticate(header, context);
     (req as { user?: Caller }).user = principal;
     return true;
   }
 
-  private async authenticate(
-    header: string,
-    req: Request,
-    res: Response,
-    context: ExecutionContext,
-  ): Promise<Caller | undefined> {
+  private async authenticate(header: string, context: ExecutionContext): Promise<Caller | undefined> {
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
     if (looksLikeNodeCredential(token)) return this.authenticateNode(token, context);
-    return new Promise<Principal | undefined>((resolve) => {
-      const authenticate = this.jwt
-        .getPassportInstance()
-        .authenticate('jwt', { session: false }, (error: unknown, user: Principal | false | undefined) =>
-          resolve(error || !user ? undefined : user),
-        ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
-      authenticate(req, res, () => resolve(undefined));
-    });
+    return this.jwt.verify(token);
   }
 
   private async authenticateNode(
