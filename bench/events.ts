@@ -178,6 +178,10 @@ export type StreamServer = 'gateway' | 'api';
  * package.json), so the bench starts the gateway exactly as it is meant to run.
  */
 export function gatewayNodeArgs(): string[] {
+  // For experiments only (e.g. `BENCH_GATEWAY_NODE_ARGS=` to see the cost of the options); the
+  // figures in the README use the start command's.
+  const override = process.env.BENCH_GATEWAY_NODE_ARGS;
+  if (override !== undefined) return override.split(/\s+/).filter((a) => a.length > 0);
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
@@ -532,7 +536,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         `${pinning.description}`,
         'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client parsing it; Socket.IO latency: from emit.',
         server === 'gateway'
-          ? `HotSwap RSS is the event gateway process serving every stream (started as \`npm run start:gateway\`: node ${gatewayNodeArgs().join(' ')}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
+          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
           : 'HotSwap RSS is the whole API process serving the streams itself (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
       ],
     };

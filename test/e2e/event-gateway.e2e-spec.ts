@@ -156,7 +156,7 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
     ws.close();
   });
 
-  it('refuses no token, a bad token, a logged-out session and used or expired tickets; an API ticket works once', async () => {
+  it('refuses no token, a bad token, a logged-out session, a revoked API token and used or expired tickets; an API ticket works once', async () => {
     expect((await request(gateway.url).get('/api/v1/events/stream')).status).toBe(401);
     const bad = await request(gateway.url)
       .get('/api/v1/events/stream')
@@ -205,6 +205,33 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
           .get('/api/v1/events/stream')
           .set(...bearer(leaving))
       ).status,
+    ).toBe(401);
+
+    // API tokens: the API's rules (scopes capped by the owner), checked in the shared database.
+    const created = await request(t.server)
+      .post('/api/v1/api-tokens')
+      .set(...bearer(deployer))
+      .send({ name: 'console', roles: ['Viewer'] });
+    expect(created.status).toBe(201);
+    const apiToken = created.body.token as string;
+    const byApiToken = SseClient.open(gateway.url, '/api/v1/events/stream', {
+      Authorization: `Bearer ${apiToken}`,
+    });
+    expect(await byApiToken.opened).toBe(200);
+    byApiToken.close();
+    const wsApiToken = await EventSocket.connect(gateway.url);
+    await wsApiToken.authenticate(apiToken);
+    wsApiToken.close();
+    expect(
+      (
+        await request(t.server)
+          .delete(`/api/v1/api-tokens/${created.body.id as string}`)
+          .set(...bearer(deployer))
+      ).status,
+    ).toBeLessThan(300);
+    expect(
+      (await request(gateway.url).get('/api/v1/events/stream').set('Authorization', `Bearer ${apiToken}`))
+        .status,
     ).toBe(401);
 
     const silent = await EventSocket.connect(gateway.url);

@@ -2,11 +2,16 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  API_TOKEN_SQL,
+  apiTokenRecordOf,
+  authenticateApiToken,
+  looksLikeApiToken,
   plausibleBearer,
   principalFromClaims,
   SESSION_STATE_SQL,
   sessionStateOf,
   SigningKeys,
+  TOUCH_API_TOKEN_SQL,
   TtlCache,
   verifyAccessToken,
 } from '@hotswap/auth-core';
@@ -125,9 +130,17 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
   const stateCache = new TtlCache(config.authStateCacheMs);
   const sessionState = (sid: string) =>
     stateCache.get(`session:${sid}`, async () => sessionStateOf(await query(SESSION_STATE_SQL, [sid])));
-  /** Access tokens only: API tokens (`hs_…`) are refused here and keep working on the API's streams. */
+  /** API tokens by hash, access tokens by signature and session: the API's rules (auth-core). */
+  const apiTokens = {
+    load: (hash: string) =>
+      stateCache.get(`api-token:${hash}`, async () => apiTokenRecordOf(await query(API_TOKEN_SQL, [hash]))),
+    touch: async (id: string, at: Date, minIntervalMs: number) => {
+      await query(TOUCH_API_TOKEN_SQL, [id, at, new Date(at.getTime() - minIntervalMs)]);
+    },
+  };
   const verifyToken = async (token: string): Promise<Principal | undefined> => {
     if (!plausibleBearer(token)) return undefined;
+    if (looksLikeApiToken(token)) return authenticateApiToken(token, apiTokens, new Date());
     const claims = verifyAccessToken(token, keys, tokenSettings);
     if (claims === undefined) return undefined;
     return (await principalFromClaims(claims, sessionState)) || undefined;

@@ -20,3 +20,19 @@ export {
   type VerificationKey,
 } from './signing-keys';
 export { TtlCache } from './ttl-cache';
+export {
+  API_TOKEN_PREFIX,
+  API_TOKEN_SQL,
+  authenticateApiToken,
+  apiTokenPrincipal,
+  apiTokenRecordOf,
+  hashToken,
+  LAST_USED_RESOLUTION_MS,
+  lastUseDue,
+  looksLikeApiToken,
+  TOUCH_API_TOKEN_SQL,
+  wellFormedApiToken,
+  type ApiTokenPrincipal,
+  type ApiTokenRecord,
+  type ApiTokenStore,
+} from './api-token';
