@@ -5,6 +5,7 @@ import {
   API_TOKEN_SQL,
   apiTokenRecordOf,
   authenticateApiToken,
+  bearerToken,
   looksLikeApiToken,
   plausibleBearer,
   principalFromClaims,
@@ -164,8 +165,8 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
     const authorization = req.headers.authorization;
     let principal: Principal | undefined;
     if (authorization !== undefined) {
-      const [scheme, token] = authorization.split(' ', 2);
-      if (scheme?.toLowerCase() === 'bearer' && token !== undefined) principal = await verifyToken(token);
+      const token = bearerToken(authorization);
+      if (token !== undefined) principal = await verifyToken(token);
     } else if (parsed.ticket !== undefined) {
       principal = await redeem(parsed.ticket);
     }

@@ -28,6 +28,13 @@ export interface AccessTokenSettings {
   readonly audience: string;
 }
 
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+/** The token of an `Authorization: Bearer …` header; undefined for any other shape. */
+export function bearerToken(header: string): string | undefined {
+  return header.length > MAX_BEARER_LENGTH + 7 ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** A bearer value worth verifying at all: bounded, and only token characters. */
 export function plausibleBearer(token: string): boolean {
   return token.length > 0 && token.length <= MAX_BEARER_LENGTH && /^[A-Za-z0-9._~+/=-]+$/.test(token);

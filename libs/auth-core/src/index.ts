@@ -2,6 +2,7 @@
 // shared by the API (its authentication guard, WebSocket auth) and the standalone event gateway (DR-35),
 // which loads no Nest.
 export {
+  bearerToken,
   MAX_BEARER_LENGTH,
   plausibleBearer,
   principalFromClaims,

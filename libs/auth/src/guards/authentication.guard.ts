@@ -11,11 +11,9 @@ import { JwtStrategy } from '../jwt.strategy';
 import type { Caller, NodePrincipal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
-import { MAX_BEARER_LENGTH } from '@hotswap/auth-core';
+import { bearerToken, MAX_BEARER_LENGTH } from '@hotswap/auth-core';
 
 export { MAX_BEARER_LENGTH };
-
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 
 /** Node credentials (issued at enrollment) start with this; see docs/agent-protocol.md. */
 const NODE_CREDENTIAL_PREFIX = 'hsnc_';
@@ -54,7 +52,7 @@ export class AuthenticationGuard implements CanActivate {
   }
 
   private async authenticate(header: string, context: ExecutionContext): Promise<Caller | undefined> {
-    const token = BEARER.exec(header)?.[1];
+    const token = bearerToken(header);
     if (token === undefined) return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
     if (looksLikeNodeCredential(token)) return this.authenticateNode(token, context);
