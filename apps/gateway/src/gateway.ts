@@ -34,8 +34,8 @@ import {
   parseStreamRequest,
   PgListenWakeSource,
   redeemTicket,
+  openSseStream,
   SqlEventReader,
-  SseSink,
   TooManyStreamsError,
   type EventLogger,
 } from '@hotswap/event-core';
@@ -191,24 +191,12 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
       else problem(res, 403, PlatformErrorCode.Forbidden, decision.message);
       return;
     }
-    const sink = new SseSink(res, config.events.heartbeatMs);
     try {
-      const subscription = await streams.open({
-        principal,
-        filter: decision.filter,
-        since: parsed.since,
-        sink,
-      });
-      sink.open();
-      sink.onClosed(() => subscription.close());
+      const request = { principal, filter: decision.filter, since: parsed.since };
+      await openSseStream(streams, request, res, config.events.heartbeatMs);
     } catch (error) {
-      if (error instanceof TooManyStreamsError) {
-        sink.abandon();
-        problem(res, 429, PlatformErrorCode.RateLimited, error.message, { headers: { 'Retry-After': '5' } });
-        return;
-      }
-      sink.end();
-      throw error;
+      if (!(error instanceof TooManyStreamsError)) throw error;
+      problem(res, 429, PlatformErrorCode.RateLimited, error.message, { headers: { 'Retry-After': '5' } });
     }
   }
 

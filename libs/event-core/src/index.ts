@@ -29,7 +29,7 @@ export type {
   StreamMetrics,
   StreamTransport,
 } from './recorded-event';
-export { SseSink } from './sse-sink';
+export { openSseStream, SseSink } from './sse-sink';
 export {
   decideStream,
   forbiddenMessage,

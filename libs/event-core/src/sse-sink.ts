@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { StreamSink } from './event-streams';
+import { TooManyStreamsError, type EventStreams, type OpenStream, type StreamSink } from './event-streams';
 import type { WireEvent } from './wire-event';
 
 /** Grace for a closing stream's last bytes before the socket is destroyed. */
@@ -118,5 +118,28 @@ export class SseSink implements StreamSink {
     const listener = this.closedListener;
     this.closedListener = undefined;
     listener?.();
+  }
+}
+
+/**
+ * Opens an SSE stream on `res` (replay first, then live) and closes the subscription when the client
+ * leaves. On {@link TooManyStreamsError} nothing was written yet, so the caller answers 429; on any
+ * other failure the stream is ended.
+ */
+export async function openSseStream(
+  streams: EventStreams,
+  request: Omit<OpenStream, 'sink'>,
+  res: ServerResponse,
+  heartbeatMs: number,
+): Promise<void> {
+  const sink = new SseSink(res, heartbeatMs);
+  try {
+    const subscription = await streams.open({ ...request, sink });
+    sink.open();
+    sink.onClosed(() => subscription.close());
+  } catch (error) {
+    if (error instanceof TooManyStreamsError) sink.abandon();
+    else sink.end();
+    throw error;
   }
 }

@@ -32,7 +32,7 @@ import {
   seqParam,
   single,
   splitTypes,
-  SseSink,
+  openSseStream,
   TooManyStreamsError,
   WireEvent,
   type FilterRequest,
@@ -175,17 +175,10 @@ export class EventsController {
     }
     const { filter } = decision;
     const since = parsed.since;
-    const sink = new SseSink(res, this.config.events.heartbeatMs);
     try {
-      const subscription = await this.streams.open({ principal, filter, since, sink });
-      sink.open();
-      sink.onClosed(() => subscription.close());
+      await openSseStream(this.streams, { principal, filter, since }, res, this.config.events.heartbeatMs);
     } catch (error) {
-      if (error instanceof TooManyStreamsError) {
-        sink.abandon();
-        throw new RateLimitedError(5, error.message);
-      }
-      sink.end();
+      if (error instanceof TooManyStreamsError) throw new RateLimitedError(5, error.message);
       throw error;
     }
   }
