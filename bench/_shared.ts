@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 export const ROOT = path.join(__dirname, '..', '..');
 /** The compiled API entry point; `node scripts/build.mjs` writes it. */
 export const API_ENTRY = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+export const GATEWAY_ENTRY = path.join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
 
 // ---------------------------------------------------------------------------------------------------
 // Results
@@ -437,15 +438,20 @@ function httpGet(port: number, pathname: string, timeoutMs: number): Promise<Htt
   });
 }
 
+const LISTENING = new Set(['HotSwap API listening', 'HotSwap event gateway listening']);
+
 function listeningPort(line: string): number | undefined {
-  if (!line.includes('HotSwap API listening')) return undefined;
+  if (!line.includes(' listening')) return undefined;
   let record: unknown;
   try {
     record = JSON.parse(line);
   } catch {
     return undefined;
   }
-  return isRecord(record) && record.msg === 'HotSwap API listening' && typeof record.port === 'number'
+  return isRecord(record) &&
+    typeof record.msg === 'string' &&
+    LISTENING.has(record.msg) &&
+    typeof record.port === 'number'
     ? record.port
     : undefined;
 }
@@ -459,8 +465,10 @@ export interface ApiStartOptions {
   readonly timeoutMs: number;
   /** Interval between readiness probes once the port is known. */
   readonly pollMs?: number;
-  /** The compiled entry point to run instead of the API's own (a bench's variant of it). */
+  /** The compiled entry point: the API (default), the event gateway ({@link GATEWAY_ENTRY}) or a bench's variant of the API. */
   readonly entry?: string;
+  /** Node options before the entry point (the gateway's start command has some, DR-35). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface StopResult extends Exit {
@@ -524,7 +532,7 @@ export async function startApi(options: ApiStartOptions): Promise<RunningApi> {
   const deadline = started + options.timeoutMs;
   const { child, exited } = spawnTracked(
     process.execPath,
-    [entry],
+    [...(options.nodeArgs ?? []), entry],
     { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] },
     options.cpus,
   );

@@ -2,26 +2,30 @@
  * Live events (issue 9, performance spec P5).
  *
  *   npm run bench -- events [--clients N] [--rate R] [--seconds S] [--write-seconds W] [--no-pin]
+ *                           [--server gateway|api]
  *
  * On a scratch database created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * and dropped at the end:
  * 1. Write path: `pgbench`, 64 clients committing transactions of two events for W s (default 4), with
  *    the relay off (the `events_notify` trigger disabled, nobody listening) and on (trigger enabled,
  *    an EventRelay listening and reading), alternated twice; medians. Budget: on ≥ 0.9 × off.
- * 2. Fan-out: the compiled API with N SSE + N WebSocket subscribers (default 1,000 each), one event
+ * 2. Fan-out: the compiled event gateway (apps/gateway, DR-35; started with the Node options of
+ *    `npm run start:gateway`) beside the compiled API that issues the tokens — or with `--server api`
+ *    the API's own streams — with N SSE + N WebSocket subscribers (default 1,000 each), one event
  *    committed every 1/R s (default 20/s) for S s (default 10); commit→client latency from just before
  *    COMMIT to the client parsing it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
  *    2N clients and the same rate and time, latency from its emit. Budgets (P5): every event delivered,
  *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
  * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDataSource, Database } from '@hotswap/database';
-import { EventLog, EventRelay, InProcessWakeups, PgListenWakeSource } from '@hotswap/events';
+import { EventRelay, InProcessWakeups, PgListenWakeSource } from '@hotswap/event-core';
+import { EventLog } from '@hotswap/events';
 import { Client } from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -34,7 +38,9 @@ import {
   memoryOf,
   percentile,
   pinCpus,
+  GATEWAY_ENTRY,
   removeTempDir,
+  ROOT,
   spawnTracked,
   startApi,
   tempDir,
@@ -159,6 +165,33 @@ interface FanOut {
   readonly rss: number;
   /** RSS of the server before any subscriber connected. */
   readonly rssIdle: number;
+  /** RSS of the server once every subscriber connected, before the first event. */
+  readonly rssConnected: number;
+  /** With the event gateway serving the streams: the API process's RSS at the end, for reference. */
+  readonly apiRss?: number;
+}
+
+export type StreamServer = 'gateway' | 'api';
+
+/**
+ * The Node options of the gateway's documented start command (`npm run start:gateway` in
+ * package.json), so the bench starts the gateway exactly as it is meant to run.
+ */
+export function gatewayNodeArgs(): string[] {
+  // For experiments only (e.g. `BENCH_GATEWAY_NODE_ARGS=` to see the cost of the options); the
+  // figures in the README use the start command's.
+  const override = process.env.BENCH_GATEWAY_NODE_ARGS;
+  if (override !== undefined) return override.split(/\s+/).filter((a) => a.length > 0);
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const command = manifest.scripts['start:gateway'] ?? '';
+  const match = /(?:^|&&\s*)node\s+((?:--\S+\s+)*)dist\/apps\/gateway\/src\/main\.js/.exec(command);
+  if (match === null) throw new Error('package.json has no "start:gateway" script running dist/apps/gateway');
+  return match[1]!
+    .trim()
+    .split(/\s+/)
+    .filter((a) => a.length > 0);
 }
 
 function openSse(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
@@ -218,13 +251,15 @@ async function hotswapFanOut(
   rate: number,
   seconds: number,
   cpus: string | undefined,
+  server: StreamServer,
 ): Promise<FanOut> {
+  const jwtSecret = 'bench-events-secret-5f1c9a7e2b4d8c0f3a6e9b1d7c2f4a8e';
   const api = await startApi({
     env: {
       DATABASE_URL: url,
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
-      JWT_SECRET: 'bench-events-secret-5f1c9a7e2b4d8c0f3a6e9b1d7c2f4a8e',
+      JWT_SECRET: jwtSecret,
       HOTSWAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
       FLEET_SIMULATION: 'false',
       RATE_LIMIT_STREAMS: '1000000',
@@ -238,6 +273,25 @@ async function hotswapFanOut(
     cpus,
     timeoutMs: 60_000,
   });
+  const gateway =
+    server === 'api'
+      ? undefined
+      : await startApi({
+          entry: GATEWAY_ENTRY,
+          nodeArgs: gatewayNodeArgs(),
+          env: {
+            DATABASE_URL: url,
+            LOG_LEVEL: 'info',
+            JWT_SECRET: jwtSecret,
+            EVENTS_MAX_STREAMS_PER_USER: String(4 * clients),
+          },
+          cpus,
+          timeoutMs: 30_000,
+        }).catch(async (error: unknown) => {
+          await api.stop(10_000);
+          throw error;
+        });
+  const streams = gateway ?? api;
   try {
     const login = await fetch(`http://127.0.0.1:${api.port}/api/v1/authentication/login`, {
       method: 'POST',
@@ -245,7 +299,7 @@ async function hotswapFanOut(
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
     });
     const token = ((await login.json()) as { accessToken: string }).accessToken;
-    const rssIdle = memoryOf(api.pid)?.rss ?? 0;
+    const rssIdle = memoryOf(streams.pid)?.rss ?? 0;
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const sse: number[] = [];
@@ -262,11 +316,12 @@ async function hotswapFanOut(
     for (let i = 0; i < clients; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, clients - i) }, async () => {
-          await openSse(api.port, token, onSeq(sse));
-          await openWs(api.port, token, onSeq(ws));
+          await openSse(streams.port, token, onSeq(sse));
+          await openWs(streams.port, token, onSeq(ws));
         }),
       );
     }
+    const rssConnected = memoryOf(streams.pid)?.rss ?? 0;
     log(`  hotswap: ${2 * clients} subscribers connected`);
     const db = new Client({ connectionString: url });
     await db.connect();
@@ -297,7 +352,8 @@ async function hotswapFanOut(
     const expected = total * 2 * clients;
     const deadline = performance.now() + 5_000;
     while (delivered < expected && performance.now() < deadline) await delay(50);
-    const rss = memoryOf(api.pid)?.rss ?? 0;
+    const rss = memoryOf(streams.pid)?.rss ?? 0;
+    const apiRss = gateway === undefined ? undefined : (memoryOf(api.pid)?.rss ?? 0);
     await db.end();
     return {
       latencies,
@@ -308,8 +364,11 @@ async function hotswapFanOut(
       seconds: (performance.now() - started) / 1000,
       rss,
       rssIdle,
+      rssConnected,
+      apiRss,
     };
   } finally {
+    await gateway?.stop(10_000);
     await api.stop(10_000);
   }
 }
@@ -354,6 +413,7 @@ async function socketIoFanOut(
         }),
       );
     }
+    const rssConnected = memoryOf(child.pid ?? 0)?.rss ?? 0;
     log(`  socket.io: ${clients} clients connected`);
     const started = performance.now();
     child.stdin?.write(`go ${seconds} ${rate}\n`);
@@ -362,7 +422,15 @@ async function socketIoFanOut(
     while (delivered < expected && performance.now() < end) await delay(50);
     const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
     for (const s of sockets) s.close();
-    return { latencies, expected, delivered, seconds: (performance.now() - started) / 1000, rss, rssIdle };
+    return {
+      latencies,
+      expected,
+      delivered,
+      seconds: (performance.now() - started) / 1000,
+      rss,
+      rssIdle,
+      rssConnected,
+    };
   } finally {
     child.kill('SIGTERM');
     await Promise.race([exited, delay(5_000)]);
@@ -378,12 +446,16 @@ export async function run(args: string[]): Promise<BenchResult> {
       seconds: { type: 'string', default: '10' },
       'write-seconds': { type: 'string', default: '4' },
       'no-pin': { type: 'boolean', default: false },
+      server: { type: 'string', default: 'gateway' },
     },
   });
   const clients = wholeNumber(values.clients, '--clients');
   const rate = wholeNumber(values.rate, '--rate');
   const seconds = wholeNumber(values.seconds, '--seconds');
   const writeSeconds = wholeNumber(values['write-seconds'], '--write-seconds');
+  if (values.server !== 'gateway' && values.server !== 'api')
+    throw new Error('--server must be gateway (the event gateway process) or api (the in-API streams)');
+  const server: StreamServer = values.server;
   const pinning = pinCpus(!values['no-pin']);
   const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const scratch = `hotswap_bench_events_${process.pid}`;
@@ -408,7 +480,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(
       `  relay only: p50 ${percentile(relayOnly, 50).toFixed(1)} ms, p99 ${percentile(relayOnly, 99).toFixed(1)} ms`,
     );
-    const ours = await hotswapFanOut(url.toString(), clients, rate, seconds, pinning.children);
+    const ours = await hotswapFanOut(url.toString(), clients, rate, seconds, pinning.children, server);
+    const who = server === 'gateway' ? 'event gateway' : 'API';
     const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
     const p = (f: FanOut, q: number) => percentile(f.latencies, q);
     return {
@@ -433,13 +506,22 @@ export async function run(args: string[]): Promise<BenchResult> {
         },
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
-        { label: 'HotSwap API RSS', value: ours.rss / 1048576, unit: 'MB' },
-        { label: 'HotSwap API RSS before subscribers', value: ours.rssIdle / 1048576, unit: 'MB' },
+        { label: `HotSwap ${who} RSS`, value: ours.rss / 1048576, unit: 'MB' },
+        { label: `HotSwap ${who} RSS before subscribers`, value: ours.rssIdle / 1048576, unit: 'MB' },
+        {
+          label: `HotSwap ${who} RSS subscribers connected`,
+          value: ours.rssConnected / 1048576,
+          unit: 'MB',
+        },
+        ...(ours.apiRss !== undefined
+          ? [{ label: 'HotSwap API RSS (not serving streams)', value: ours.apiRss / 1048576, unit: 'MB' }]
+          : []),
         { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
         { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
+        { label: 'Socket.IO RSS clients connected', value: baseline.rssConnected / 1048576, unit: 'MB' },
         { label: 'p99 ratio HotSwap / Socket.IO', value: p(ours, 99) / p(baseline, 99), unit: '×' },
         { label: 'RSS ratio HotSwap / Socket.IO', value: ours.rss / baseline.rss, unit: '×' },
       ],
@@ -453,7 +535,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       notes: [
         `${pinning.description}`,
         'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client parsing it; Socket.IO latency: from emit.',
-        'HotSwap RSS is the whole API process (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
+        server === 'gateway'
+          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
+          : 'HotSwap RSS is the whole API process serving the streams itself (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
       ],
     };
   } finally {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  API_TOKEN_SQL,
+  apiTokenRecordOf,
+  TOUCH_API_TOKEN_SQL,
+  type ApiTokenRecord,
+} from '@hotswap/auth-core';
 import { Database } from '@hotswap/database';
 import { ApiTokenEntity } from './entities/api-token.entity';
-import { UserEntity } from './entities/user.entity';
-
-export interface ApiTokenWithOwner {
-  readonly token: ApiTokenEntity;
-  readonly owner: UserEntity;
-}
 
 @Injectable()
 export class ApiTokensRepository {
@@ -16,12 +16,9 @@ export class ApiTokensRepository {
     await this.db.repository(ApiTokenEntity).insert(token);
   }
 
-  async findByHashWithOwner(tokenHash: string): Promise<ApiTokenWithOwner | undefined> {
-    const token = await this.db
-      .repository(ApiTokenEntity)
-      .findOne({ where: { tokenHash }, relations: { owner: true } });
-    if (token?.owner === undefined) return undefined;
-    return { token, owner: token.owner };
+  /** The token and its owner by hash (the same query as the event gateway's). */
+  async findRecordByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+    return apiTokenRecordOf(await this.db.manager().query(API_TOKEN_SQL, [tokenHash]));
   }
 
   findById(id: string): Promise<ApiTokenEntity | null> {
@@ -53,15 +50,6 @@ export class ApiTokensRepository {
 
   /** Records use; skipped when a use was recorded less than `minIntervalMs` ago. */
   async touch(id: string, at: Date, minIntervalMs: number): Promise<void> {
-    await this.db
-      .repository(ApiTokenEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ lastUsedAt: at })
-      .where('id = :id AND (last_used_at IS NULL OR last_used_at < :threshold)', {
-        id,
-        threshold: new Date(at.getTime() - minIntervalMs),
-      })
-      .execute();
+    await this.db.manager().query(TOUCH_API_TOKEN_SQL, [id, at, new Date(at.getTime() - minIntervalMs)]);
   }
 }

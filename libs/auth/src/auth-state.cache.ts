@@ -1,46 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { TtlCache } from '@hotswap/auth-core';
 import { AppConfig } from '@hotswap/config';
 
-interface Entry<T> {
-  readonly value: T;
-  readonly fetchedAt: number;
-}
-
-const MAX_ENTRIES = 10_000;
-
 /**
- * A short-lived, per-replica cache of the state that can revoke a token before it expires (session
- * revoked, user disabled, token version bumped, API token revoked). A JWT then costs one database
- * query per session per AUTH_STATE_CACHE_MS (default 1 s) instead of one per request. Changes made
- * on this replica clear the cache at once; other replicas see them within the cache period.
+ * The per-replica cache of token-revoking state (AUTH_STATE_CACHE_MS, default 1 s). Changes made on
+ * this replica clear it at once; other replicas (and the event gateway) see them within the period.
  */
 @Injectable()
-export class AuthStateCache {
-  private readonly entries = new Map<string, Entry<unknown>>();
-  private readonly ttlMs: number;
-
+export class AuthStateCache extends TtlCache {
   constructor(@Inject(AppConfig) config: AppConfig) {
-    this.ttlMs = config.auth.stateCacheMs;
-  }
-
-  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const now = performance.now();
-    const hit = this.entries.get(key);
-    if (hit !== undefined && now - hit.fetchedAt < this.ttlMs) return hit.value as T;
-    const value = await load();
-    if (this.ttlMs > 0) {
-      if (this.entries.size >= MAX_ENTRIES) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
-      }
-      this.entries.delete(key);
-      this.entries.set(key, { value, fetchedAt: now });
-    }
-    return value;
-  }
-
-  /** After any change to users, sessions or tokens made by this replica. */
-  clear(): void {
-    this.entries.clear();
+    super(config.auth.stateCacheMs);
   }
 }

@@ -24,7 +24,7 @@ import { PgThrottlerStorage } from './rate-limit/pg-throttler.storage';
 import { RateLimitGuard, rateLimitClassOf } from './rate-limit/rate-limit.guard';
 import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 import { SessionsRepository } from './sessions.repository';
-import { resolveJwtSecret, SigningKeys } from './signing-keys';
+import { resolveJwtSecret, SigningKeys, signingKeysFromConfig } from './signing-keys';
 import { TokenService } from './token.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -77,7 +77,7 @@ function throttlerOptions(config: AppConfig, db: Database, clock: Clock): Thrott
             kept: source === 'memory' ? 'in memory: sessions end with the process' : `in ${config.dataDir}`,
           });
         }
-        return SigningKeys.fromConfig(config, secret);
+        return signingKeysFromConfig(config, secret);
       },
     },
     UsersRepository,

@@ -1,17 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SESSION_STATE_SQL, sessionStateOf, type SessionState } from '@hotswap/auth-core';
 import { Database } from '@hotswap/database';
 import { IsNull, Not } from 'typeorm';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { SessionEntity } from './entities/session.entity';
-import { UserEntity } from './entities/user.entity';
 
-/** What a request with an access token needs to know about its session, in one indexed query. */
-export interface SessionState {
-  readonly userId: string;
-  readonly revoked: boolean;
-  readonly disabled: boolean;
-  readonly tokenVersion: number;
-}
+export type { SessionState } from '@hotswap/auth-core';
 
 @Injectable()
 export class SessionsRepository {
@@ -63,24 +57,8 @@ export class SessionsRepository {
     return result.affected ?? 0;
   }
 
+  /** The session's state (the same query as the event gateway's). */
   async state(sessionId: string): Promise<SessionState | undefined> {
-    const row = await this.db
-      .repository(SessionEntity)
-      .createQueryBuilder('s')
-      .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
-      .select('s.user_id', 'userId')
-      .addSelect('s.revoked_at IS NOT NULL', 'revoked')
-      .addSelect('u.disabled', 'disabled')
-      .addSelect('u.token_version', 'tokenVersion')
-      .where('s.id = :sessionId', { sessionId })
-      .getRawOne<{ userId: string; revoked: boolean; disabled: boolean; tokenVersion: number }>();
-    return row === undefined
-      ? undefined
-      : {
-          userId: row.userId,
-          revoked: row.revoked,
-          disabled: row.disabled,
-          tokenVersion: Number(row.tokenVersion),
-        };
+    return sessionStateOf(await this.db.manager().query(SESSION_STATE_SQL, [sessionId]));
   }
 }

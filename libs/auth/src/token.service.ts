@@ -1,11 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '@hotswap/config';
 import type { Role } from '@hotswap/contracts';
 import { ACCESS_TOKEN_TYPE, SigningKeys } from './signing-keys';
 
-export const API_TOKEN_PREFIX = 'hs_';
+export { API_TOKEN_PREFIX } from '@hotswap/auth-core';
 export const REFRESH_TOKEN_PREFIX = 'hsr_';
 
 /** The claims HotSwap puts in an access token besides the registered ones. */
@@ -22,10 +22,7 @@ export interface IssuedAccessToken {
   readonly expiresAt: Date;
 }
 
-/** sha256 hex: how refresh and API token values are stored (they are 256-bit random, so no salt is needed). */
-export function hashToken(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
+export { hashToken } from '@hotswap/auth-core';
 
 export function randomTokenValue(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;

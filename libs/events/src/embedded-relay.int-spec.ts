@@ -1,10 +1,8 @@
 import { createDataSource, Database, EmbeddedPostgres } from '@hotswap/database';
 import type { DataSource } from 'typeorm';
 import { SCHEMA } from '../../../apps/api/src/schema';
-import { EventLog, type RecordedEvent } from './event-log';
-import { EventRelay } from './event-relay';
-import { InProcessWakeSource } from './wake-source';
-import { InProcessWakeups } from './wakeups';
+import { EventRelay, InProcessWakeSource, InProcessWakeups, type RecordedEvent } from '@hotswap/event-core';
+import { EventLog } from './event-log';
 
 describe('event relay on the embedded database (PGlite)', () => {
   let embedded: EmbeddedPostgres;

@@ -3,10 +3,14 @@ import { createTestDatabase, type TestDatabase, waitFor } from '@hotswap/testing
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { SCHEMA } from '../../../apps/api/src/schema';
-import { EventLog, type RecordedEvent } from './event-log';
-import { EventRelay } from './event-relay';
-import { EVENTS_CHANNEL, PgListenWakeSource } from './wake-source';
-import { InProcessWakeups } from './wakeups';
+import {
+  EVENTS_CHANNEL,
+  EventRelay,
+  InProcessWakeups,
+  PgListenWakeSource,
+  type RecordedEvent,
+} from '@hotswap/event-core';
+import { EventLog } from './event-log';
 
 const INSERT = `INSERT INTO events (type, payload) VALUES ('deployment.progress', $1::jsonb) RETURNING seq::text`;
 

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Logger,
   Module,
   type MiddlewareConsumer,
   type NestModule,
@@ -11,17 +12,20 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '@hotswap/config';
 import { DatabaseRuntime } from '@hotswap/database';
+import {
+  EventRelay,
+  EventStreams,
+  InProcessWakeSource,
+  InProcessWakeups,
+  PgListenWakeSource,
+} from '@hotswap/event-core';
 import { EventLog } from './event-log';
-import { EventRelay } from './event-relay';
 import { EventRetentionJob } from './event-retention.job';
-import { EventStreams } from './event-streams';
 import { EventsController } from './events.controller';
 import { EventsGateway } from './events.gateway';
 import { eventMetricProviders, EventMetrics } from './events.metrics';
 import { StreamTickets } from './stream-auth';
 import { StreamTicketMiddleware } from './stream-ticket.middleware';
-import { InProcessWakeSource, PgListenWakeSource } from './wake-source';
-import { InProcessWakeups } from './wakeups';
 
 /** Starts the relay once the app is up and stops it before the database closes. */
 @Injectable()
@@ -78,8 +82,14 @@ export class EventStreamsModule implements NestModule {
             const source =
               runtime.embedded !== undefined || url === undefined
                 ? new InProcessWakeSource(wakeups)
-                : new PgListenWakeSource(url);
-            return new EventRelay(log, source, { pollIntervalMs: config.events.pollIntervalMs }, metrics);
+                : new PgListenWakeSource(url, new Logger('EventRelay'));
+            return new EventRelay(
+              log,
+              source,
+              { pollIntervalMs: config.events.pollIntervalMs },
+              metrics,
+              new Logger('EventRelay'),
+            );
           },
         },
         {
@@ -94,6 +104,7 @@ export class EventStreamsModule implements NestModule {
                 maxStreamsPerUser: config.events.maxStreamsPerUser,
               },
               metrics,
+              new Logger('EventStreams'),
             ),
         },
         StreamTickets,

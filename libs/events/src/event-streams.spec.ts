@@ -1,10 +1,18 @@
 import { Role, type EventType, type Principal } from '@hotswap/contracts';
-import { resolveFilter, type StreamFilter } from './event-access';
-import type { EventLog, EventQuery, RecordedEvent } from './event-log';
-import type { EventRelay, RelayListener } from './event-relay';
+import {
+  EventStreams,
+  resolveFilter,
+  TooManyStreamsError,
+  type EventQuery,
+  type EventRelay,
+  type RecordedEvent,
+  type RelayListener,
+  type StreamFilter,
+  type StreamSink,
+  type WireEvent,
+} from '@hotswap/event-core';
 import { Registry } from 'prom-client';
 import { EventMetrics } from './events.metrics';
-import { EventStreams, TooManyStreamsError, type StreamSink, type WireEvent } from './event-streams';
 
 function event(seq: number, type: EventType = 'deployment.progress', environment = 'qa'): RecordedEvent {
   return { seq: String(seq), type, at: new Date(), subject: { environment }, payload: {} as never };
@@ -81,7 +89,7 @@ function filter(types: string[], environment?: string): StreamFilter {
 function setup(rows: RecordedEvent[], pruned = '0', maxStreamsPerUser = 5) {
   const log = new FakeLog(rows, pruned);
   const relay = new FakeRelay();
-  const streams = new EventStreams(log as unknown as EventLog, relay as unknown as EventRelay, {
+  const streams = new EventStreams(log, relay as unknown as EventRelay, {
     clientBufferBytes: 1_000,
     maxStreamsPerUser,
   });
@@ -170,7 +178,7 @@ describe('EventStreams', () => {
     const metrics = EventMetrics.standalone(registry);
     const relay = new FakeRelay();
     const streams = new EventStreams(
-      new FakeLog([]) as unknown as EventLog,
+      new FakeLog([]),
       relay as unknown as EventRelay,
       {
         clientBufferBytes: 1_000,

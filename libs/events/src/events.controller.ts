@@ -23,15 +23,26 @@ import {
   RequestValidationError,
   Roles,
 } from '@hotswap/http';
+import {
+  decideStream,
+  EventStreams,
+  forbiddenMessage,
+  parseStreamRequest,
+  resolveFilter,
+  seqParam,
+  single,
+  splitTypes,
+  openSseStream,
+  TooManyStreamsError,
+  WireEvent,
+  type FilterRequest,
+  type StreamFilter,
+} from '@hotswap/event-core';
 import type { Request, Response } from 'express';
 import { EventPageDto, StreamTicketDto, type EventDto } from './dto/events.dto';
-import { resolveFilter, splitTypes, type FilterRequest, type StreamFilter } from './event-access';
 import { EventLog } from './event-log';
-import { EventStreams, TooManyStreamsError, WireEvent } from './event-streams';
-import { SseSink } from './sse-sink';
 import { StreamTickets } from './stream-auth';
 
-const SEQ = /^\d{1,19}$/;
 const MAX_HISTORY = 1_000;
 
 function principalOf(req: Request): Principal | undefined {
@@ -43,28 +54,7 @@ function filterOrThrow(request: FilterRequest, roles: Principal['roles']): Strea
   const result = resolveFilter(request, roles);
   if (result.ok) return result.filter;
   if (result.status === 'invalid') throw new RequestValidationError(result.errors);
-  throw new DomainError(
-    PlatformErrorCode.Forbidden,
-    result.types.length > 0
-      ? `Your roles do not allow reading ${result.types.join(', ')}.`
-      : 'Your roles do not allow reading any events.',
-  );
-}
-
-function seqParam(field: string, value: string | undefined, errors: FieldError[]): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!SEQ.test(value) || BigInt(value) > 9223372036854775807n) {
-    errors.push({ field, message: 'must be an event seq (a non-negative whole number)' });
-    return undefined;
-  }
-  return value;
-}
-
-/** A query parameter's one value (the first when repeated); anything else counts as invalid text. */
-function single(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const first: unknown = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : '\u0000';
+  throw new DomainError(PlatformErrorCode.Forbidden, forbiddenMessage(result.types));
 }
 
 @ApiTags('events')
@@ -168,38 +158,27 @@ export class EventsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const errors: FieldError[] = [];
-    const since =
-      seqParam('Last-Event-ID', lastEventId, errors) ?? seqParam('since', single(query.since), errors);
-    const request: FilterRequest = {
-      types: splitTypes(single(query.types)),
-      deploymentId: single(query.deploymentId),
-      environment: single(query.environment),
-    };
-    const ticket = single(query.ticket);
+    const parsed = parseStreamRequest(query, lastEventId);
     let principal = principalOf(req);
-    if (principal === undefined && ticket !== undefined) principal = await this.tickets.redeem(ticket);
+    if (principal === undefined && parsed.ticket !== undefined)
+      principal = await this.tickets.redeem(parsed.ticket);
     if (principal === undefined) {
       throw new DomainError(
         PlatformErrorCode.Unauthenticated,
         'A valid bearer token or stream ticket is required.',
       );
     }
-    const checked = resolveFilter(request, principal.roles);
-    if (!checked.ok && checked.status === 'invalid') errors.push(...checked.errors);
-    if (errors.length > 0) throw new RequestValidationError(errors);
-    const filter = filterOrThrow(request, principal.roles);
-    const sink = new SseSink(req, res, this.config.events.heartbeatMs);
+    const decision = decideStream(parsed, principal.roles);
+    if (!decision.ok) {
+      if (decision.status === 400) throw new RequestValidationError([...decision.errors]);
+      throw new DomainError(PlatformErrorCode.Forbidden, decision.message);
+    }
+    const { filter } = decision;
+    const since = parsed.since;
     try {
-      const subscription = await this.streams.open({ principal, filter, since, sink });
-      sink.open();
-      sink.onClosed(() => subscription.close());
+      await openSseStream(this.streams, { principal, filter, since }, res, this.config.events.heartbeatMs);
     } catch (error) {
-      if (error instanceof TooManyStreamsError) {
-        sink.abandon();
-        throw new RateLimitedError(5, error.message);
-      }
-      sink.end();
+      if (error instanceof TooManyStreamsError) throw new RateLimitedError(5, error.message);
       throw error;
     }
   }

@@ -11,7 +11,7 @@ export const EVENTS_PUBLISHED_METRIC = 'hotswap_events_published_total';
 export const EVENT_SUBSCRIBERS_METRIC = 'hotswap_event_subscribers';
 export const EVENT_DELIVERY_METRIC = 'hotswap_event_delivery_seconds';
 
-export type StreamTransport = 'sse' | 'ws';
+export type { StreamTransport } from '@hotswap/event-core';
 
 const DEFINITIONS = {
   published: {

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Database, DatabaseRuntime } from '@hotswap/database';
+import { InProcessWakeups } from '@hotswap/event-core';
 import { EventLog } from './event-log';
-import { InProcessWakeups } from './wakeups';
 
 /** The event log every feature appends to (global: producers only need `EventLog`). */
 @Global()

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
 export const API_ENTRY = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+export const GATEWAY_ENTRY = path.join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
 export const PROBE_ENTRY = path.join(ROOT, 'dist', 'test', 'e2e', 'support', 'probe-server.js');
 
 /** A HotSwap API process started by a test, with its output captured. */
@@ -20,7 +21,7 @@ export class ApiProcess {
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         this.stdout.push(line);
-        const port = /"msg":"HotSwap API listening".*"port":(\d+)/.exec(line)?.[1];
+        const port = /"msg":"HotSwap (?:API|event gateway) listening".*"port":(\d+)/.exec(line)?.[1];
         if (port !== undefined) this.port = Number(port);
       }
     });
@@ -29,8 +30,8 @@ export class ApiProcess {
   }
 
   /** Starts `entry` with exactly `env` (plus PATH), never the test runner's environment. */
-  static start(entry: string, env: Record<string, string>): ApiProcess {
-    const child = spawn(process.execPath, [entry], {
+  static start(entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ApiProcess {
+    const child = spawn(process.execPath, [...nodeArgs, entry], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,17 +4,16 @@ import {
   NODE_CREDENTIAL_AUTHENTICATOR,
   NODE_CREDENTIAL_ROUTE,
   type NodeCredentialAuthenticator,
-  type UserPrincipal,
 } from '@hotswap/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { ApiTokenAuthenticator, looksLikeApiToken } from '../api-token.authenticator';
 import { JwtStrategy } from '../jwt.strategy';
 import type { Caller, NodePrincipal } from '../principal';
 
 /** Longer bearer values are refused before any parsing (an access token is well under 1 KB). */
-export const MAX_BEARER_LENGTH = 8 * 1024;
+import { bearerToken, MAX_BEARER_LENGTH } from '@hotswap/auth-core';
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+export { MAX_BEARER_LENGTH };
 
 /** Node credentials (issued at enrollment) start with this; see docs/agent-protocol.md. */
 const NODE_CREDENTIAL_PREFIX = 'hsnc_';
@@ -47,31 +46,17 @@ export class AuthenticationGuard implements CanActivate {
     const header = req.headers.authorization;
     if (header === undefined) return true;
     const principal =
-      header.length > MAX_BEARER_LENGTH + 7
-        ? undefined
-        : await this.authenticate(header, req, http.getResponse<Response>(), context);
+      header.length > MAX_BEARER_LENGTH + 7 ? undefined : await this.authenticate(header, context);
     (req as { user?: Caller }).user = principal;
     return true;
   }
 
-  private async authenticate(
-    header: string,
-    req: Request,
-    res: Response,
-    context: ExecutionContext,
-  ): Promise<Caller | undefined> {
-    const token = BEARER.exec(header)?.[1];
+  private async authenticate(header: string, context: ExecutionContext): Promise<Caller | undefined> {
+    const token = bearerToken(header);
     if (token === undefined) return undefined;
     if (looksLikeApiToken(token)) return this.apiTokens.authenticate(token);
     if (looksLikeNodeCredential(token)) return this.authenticateNode(token, context);
-    return new Promise<UserPrincipal | undefined>((resolve) => {
-      const authenticate = this.jwt
-        .getPassportInstance()
-        .authenticate('jwt', { session: false }, (error: unknown, user: UserPrincipal | false | undefined) =>
-          resolve(error || !user ? undefined : user),
-        ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
-      authenticate(req, res, () => resolve(undefined));
-    });
+    return this.jwt.verify(token);
   }
 
   private async authenticateNode(

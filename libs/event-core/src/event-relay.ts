@@ -1,6 +1,5 @@
-import { Logger } from '@nestjs/common';
-import type { EventLog, RecordedEvent } from './event-log';
-import type { EventMetrics } from './events.metrics';
+import { SILENT_LOGGER, type EventLogger } from './logger';
+import type { EventReader, RecordedEvent, StreamMetrics } from './recorded-event';
 import type { WakeSource } from './wake-source';
 
 export type RelayListener = (events: readonly RecordedEvent[]) => void;
@@ -28,7 +27,6 @@ const MAX_RETRY_MS = 50;
  * Reads never overlap; wake-ups during a read make it read again.
  */
 export class EventRelay {
-  private readonly logger = new Logger('EventRelay');
   private readonly listeners = new Set<RelayListener>();
   private position = 0n;
   private target = 0n;
@@ -44,10 +42,11 @@ export class EventRelay {
   private readonly batchSize: number;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventReader,
     private readonly wakeSource: WakeSource,
     private readonly options: EventRelayOptions,
-    private readonly metrics?: EventMetrics,
+    private readonly metrics?: StreamMetrics,
+    private readonly logger: EventLogger = SILENT_LOGGER,
   ) {
     this.batchSize = options.batchSize ?? 250;
   }

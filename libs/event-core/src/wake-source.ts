@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { SILENT_LOGGER, type EventLogger } from './logger';
 import type { InProcessWakeups } from './wakeups';
 
 /** The channel the `events_notify` trigger notifies on (payload: the transaction's highest seq). */
@@ -16,13 +16,15 @@ export interface WakeSource {
  * notifications sent meanwhile are lost); the relay's poll covers the gap until then.
  */
 export class PgListenWakeSource implements WakeSource {
-  private readonly logger = new Logger('EventRelay');
   private client: Client | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
   private onWake: (seq: string | undefined) => void = () => undefined;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly logger: EventLogger = SILENT_LOGGER,
+  ) {}
 
   async start(onWake: (seq: string | undefined) => void): Promise<void> {
     this.onWake = onWake;

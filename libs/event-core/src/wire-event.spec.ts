@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { RecordedEvent } from './event-log';
-import { WireEvent } from './event-streams';
+import type { RecordedEvent } from './recorded-event';
+import { WireEvent } from './wire-event';
 
 function wire(seq: number, filler: number): WireEvent {
   const event: RecordedEvent = {

@@ -1,11 +1,12 @@
-import type { Request, Response } from 'express';
-import type { StreamSink, WireEvent } from './event-streams';
+import type { ServerResponse } from 'node:http';
+import { TooManyStreamsError, type EventStreams, type OpenStream, type StreamSink } from './event-streams';
+import type { WireEvent } from './wire-event';
 
 /** Grace for a closing stream's last bytes before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
 
 /**
- * An SSE response. Headers go out on the first write, so a refusal before it (401/403/429) is an
+ * An SSE response (a plain `node:http` one, so the API's Express and the gateway share it). Headers go out on the first write, so a refusal before it (401/403/429) is an
  * ordinary problem+json answer.
  */
 export class SseSink implements StreamSink {
@@ -16,8 +17,7 @@ export class SseSink implements StreamSink {
   private closedListener: (() => void) | undefined;
 
   constructor(
-    _req: Request,
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     private readonly heartbeatMs: number,
   ) {
     // The response's close (not the request's, which fires once its body was read) is the client leaving.
@@ -32,7 +32,7 @@ export class SseSink implements StreamSink {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.res.status(200);
+    this.res.statusCode = 200;
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache, no-transform');
     // A close-delimited body instead of chunked encoding: each event is one plain write, no chunk
@@ -118,5 +118,28 @@ export class SseSink implements StreamSink {
     const listener = this.closedListener;
     this.closedListener = undefined;
     listener?.();
+  }
+}
+
+/**
+ * Opens an SSE stream on `res` (replay first, then live) and closes the subscription when the client
+ * leaves. On {@link TooManyStreamsError} nothing was written yet, so the caller answers 429; on any
+ * other failure the stream is ended.
+ */
+export async function openSseStream(
+  streams: EventStreams,
+  request: Omit<OpenStream, 'sink'>,
+  res: ServerResponse,
+  heartbeatMs: number,
+): Promise<void> {
+  const sink = new SseSink(res, heartbeatMs);
+  try {
+    const subscription = await streams.open({ ...request, sink });
+    sink.open();
+    sink.onClosed(() => subscription.close());
+  } catch (error) {
+    if (error instanceof TooManyStreamsError) sink.abandon();
+    else sink.end();
+    throw error;
   }
 }

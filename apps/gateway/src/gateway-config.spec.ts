@@ -1,0 +1,44 @@
+import { GatewayConfigError, loadGatewayConfig } from './gateway-config';
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', JWT_SECRET: 's'.repeat(48) };
+
+describe('loadGatewayConfig', () => {
+  it("uses the API's names and defaults, with the gateway's own port and pool", () => {
+    const config = loadGatewayConfig(base);
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 3001,
+      databasePoolSize: 4,
+      logLevel: 'info',
+      jwt: { issuer: 'hotswap', audience: 'hotswap-api' },
+      authStateCacheMs: 1_000,
+      events: {
+        pollIntervalMs: 500,
+        heartbeatMs: 15_000,
+        clientBufferBytes: 1_048_576,
+        maxStreamsPerUser: 20,
+        wsAuthTimeoutMs: 5_000,
+      },
+    });
+    expect(loadGatewayConfig({ ...base, PORT: '0', LOG_LEVEL: 'debug' })).toMatchObject({
+      port: 0,
+      logLevel: 'info',
+    });
+    expect(
+      loadGatewayConfig({
+        ...base,
+        JWT_PREVIOUS_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----',
+      }).jwt.previousPublicKeyPem,
+    ).toContain('\nAAAA\n');
+  });
+
+  it('refuses to start without the database or the secret, or with values out of range, naming them all', () => {
+    expect(() => loadGatewayConfig({})).toThrow(/DATABASE_URL.*JWT_SECRET/);
+    expect(() =>
+      loadGatewayConfig({ ...base, EVENTS_HEARTBEAT_MS: '5', PORT: 'x', LOG_LEVEL: 'loud' }),
+    ).toThrow(GatewayConfigError);
+    expect(() => loadGatewayConfig({ ...base, EVENTS_HEARTBEAT_MS: '5', JWT_PRIVATE_KEY: 'nope' })).toThrow(
+      /JWT_PRIVATE_KEY.*EVENTS_HEARTBEAT_MS/,
+    );
+  });
+});

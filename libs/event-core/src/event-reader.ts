@@ -1,0 +1,129 @@
+import type { EventPayloads, EventType } from '@hotswap/contracts';
+import type { EventQuery, EventReader, RecordedEvent } from './recorded-event';
+
+/** Runs one SQL statement and returns its rows (TypeORM's `manager.query`, or a `pg` pool). */
+export type SqlQuery = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+/**
+ * Rows whose transaction is older than every transaction still running: `seq >> 20` is the writer's
+ * xid, so this is one range bound on the primary key. Every row below it is committed (or gone for
+ * good), so a reader that advances its cursor only over such rows never skips one committed later.
+ * This form uses the snapshot's xmin, which counts every transaction of the whole server.
+ */
+export const SETTLED_BOUND_SQL = '(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)';
+
+/**
+ * The same bound counting only transactions of this database (only they can insert rows here), so
+ * a long transaction in another database of a shared server does not hold the stream back. Read in
+ * a statement of its own before the rows: the snapshot's xmax is taken first, the running xids
+ * after it, so every xid below the result had finished before the (later) statement reading rows.
+ */
+const DATABASE_BOUND_SQL = `SELECT (least(
+    (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity WHERE datname = current_database()),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint) << 20)::text AS bound`;
+
+/** How the settled part of the log is bounded (DR-29). */
+export type SettledBound = 'database' | 'snapshot';
+
+const COLUMNS = 'seq::text AS seq, type, at, deployment_id, environment, node_id, module_name, payload';
+
+interface EventRow {
+  seq: string;
+  type: string;
+  at: Date | string;
+  deployment_id: string | null;
+  environment: string | null;
+  node_id: string | null;
+  module_name: string | null;
+  payload: unknown;
+}
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return Array.isArray(result) ? (result as Record<string, unknown>[]) : [];
+}
+
+/** One text column of the first row (the statements here cast to text), or `fallback`. */
+function firstText(result: unknown, column: string, fallback: string): string {
+  const value = rowsOf(result)[0]?.[column];
+  return typeof value === 'string' ? value : fallback;
+}
+
+function toRecorded(r: EventRow): RecordedEvent {
+  return {
+    seq: String(r.seq),
+    type: r.type as EventType,
+    at: r.at instanceof Date ? r.at : new Date(r.at),
+    subject: {
+      deploymentId: r.deployment_id ?? undefined,
+      environment: r.environment ?? undefined,
+      nodeId: r.node_id ?? undefined,
+      moduleName: r.module_name ?? undefined,
+    },
+    payload: r.payload as EventPayloads[EventType],
+  };
+}
+
+/**
+ * The reads of the event log (settled rows only, DR-29) in plain SQL, so the API's TypeORM-backed
+ * log and the event gateway's `pg` pool run the very same statements.
+ */
+export class SqlEventReader implements EventReader {
+  constructor(
+    private readonly query: SqlQuery,
+    /** `snapshot` on the embedded database (one session: nothing runs concurrently anyway). */
+    private readonly bound: SettledBound = 'database',
+  ) {}
+
+  /** `seq < <this>` selects the settled rows; for `database`, a literal read just before. */
+  private async settledBound(): Promise<string> {
+    if (this.bound === 'snapshot') return SETTLED_BOUND_SQL;
+    const value = firstText(await this.query(DATABASE_BOUND_SQL), 'bound', '');
+    if (!/^\d{1,19}$/.test(value)) throw new Error('could not read the settled bound of the event log');
+    return value;
+  }
+
+  async since(sinceSeq: string, limit = 1_000, query: EventQuery = {}): Promise<RecordedEvent[]> {
+    const bound = await this.settledBound();
+    const params: unknown[] = [sinceSeq];
+    let where = `seq > $1 AND seq < ${bound}`;
+    if (query.types !== undefined) {
+      params.push([...query.types]);
+      where += ` AND type = ANY($${params.length}::varchar[])`;
+    }
+    if (query.deploymentId !== undefined) {
+      params.push(query.deploymentId);
+      where += ` AND deployment_id = $${params.length}`;
+    }
+    if (query.environment !== undefined) {
+      params.push(query.environment);
+      where += ` AND environment = $${params.length}`;
+    }
+    params.push(limit);
+    const rows = rowsOf(
+      await this.query(
+        `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY seq ASC LIMIT $${params.length}`,
+        params,
+      ),
+    );
+    return rows.map((r) => toRecorded(r as unknown as EventRow));
+  }
+
+  async settledHead(): Promise<string> {
+    const bound = await this.settledBound();
+    return firstText(
+      await this.query(
+        `SELECT coalesce(max(seq), (SELECT pruned_through FROM event_log_state WHERE id = 1), 0)::text AS head FROM events WHERE seq < ${bound}`,
+      ),
+      'head',
+      '0',
+    );
+  }
+
+  async prunedThrough(): Promise<string> {
+    return firstText(
+      await this.query('SELECT pruned_through::text AS pruned FROM event_log_state WHERE id = 1'),
+      'pruned',
+      '0',
+    );
+  }
+}
