@@ -173,7 +173,7 @@ export class DeploymentRunner {
     const verifyStage = next?.kind === 'verify' ? next : undefined;
     const verified =
       verifyStage === undefined ? undefined : await this.verification(deployment, stages, cache);
-    const failed = await this.transition(async () => {
+    const checked = async () => {
       await this.startStage(deployment, stage);
       await this.completeStage(
         deployment,
@@ -193,7 +193,18 @@ export class DeploymentRunner {
         );
       await this.completeStage(deployment, verifyStage, StageStatus.Succeeded, verified.message);
       return null;
-    });
+    };
+    // Both passed and the first environment follows: its entry (skip, or the slot's claim) commits with
+    // them, as the next step would have right after (its pause and abort checks were just made).
+    const first = verifyStage === undefined ? undefined : stages[deployment.currentStage + 2];
+    if (verified?.ok === true && first?.kind === 'environment' && deployment.kind === 'deploy') {
+      const policy = (await this.policies(cache)).find((e) => e.name === first.environment);
+      if (policy !== undefined)
+        return this.enterEnvironment(deployment, stages, first, policy, async () => {
+          await checked();
+        });
+    }
+    const failed = await this.transition(checked);
     return failed === null ? { kind: 'continue' } : this.finished(deployment, failed.status, failed.reason);
   }
 
@@ -310,6 +321,8 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     policy: EnvironmentPolicy,
+    /** Writes of the same step that belong before the entry, in its transaction (Validate, Verify). */
+    before: () => Promise<void> = () => Promise.resolve(),
   ): Promise<RunOutcome> {
     if (deployment.abortRequested)
       return this.finish(
@@ -325,6 +338,7 @@ export class DeploymentRunner {
       nodes.every((n) => n.reachable && n.healthy && n.activeVersion === deployment.version)
     ) {
       await this.transition(async () => {
+        await before();
         await this.startStage(deployment, stage);
         await this.completeStage(
           deployment,
@@ -342,6 +356,7 @@ export class DeploymentRunner {
     const gated = policy.approvalPolicy.required && deployment.kind === 'deploy';
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
     const claimed = await this.transition(async () => {
+      await before();
       await this.repository.lockEnvironmentSlots(policy.name);
       const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
       if (running >= policy.maxConcurrentDeployments) {
