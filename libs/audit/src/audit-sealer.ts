@@ -20,6 +20,13 @@ const SWEEP_INTERVAL_MS = 1_000;
 const BUSY_RETRY_MS = 25;
 /** Commits arriving within this window share one sealing pass (fewer transactions under load). */
 const COALESCE_MS = 5;
+/**
+ * A pass starts at least this long after the previous one started: under load (records committed
+ * every few ms) passes seal tens of records each instead of one or two, at six statements a pass
+ * (DR-37). A record waits at most this long for its seal; an idle sealer still starts within
+ * {@link COALESCE_MS}.
+ */
+const MIN_PASS_SPACING_MS = 25;
 
 /**
  * Links committed audit records into the hash chain (DR-31). Writers only insert their record (with
@@ -39,6 +46,8 @@ export class AuditSealer implements EntitySubscriberInterface, OnApplicationBoot
   private pending = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  /** performance.now() when the last pass started. */
+  private lastPassAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -98,7 +107,8 @@ export class AuditSealer implements EntitySubscriberInterface, OnApplicationBoot
 
   private async passes(): Promise<void> {
     while (this.pending && !this.stopped) {
-      await delay(COALESCE_MS);
+      await delay(Math.max(COALESCE_MS, this.lastPassAt + MIN_PASS_SPACING_MS - performance.now()));
+      this.lastPassAt = performance.now();
       this.pending = false;
       try {
         const sealed = await this.sealOnce();

@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventPayloads, EventType } from '@hotswap/contracts';
 import { AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
-import { EventLog } from '@hotswap/events';
+import { EventLog, type EventEntry } from '@hotswap/events';
 import type { AnalysisResult } from './analysis/canary-analysis';
 import { DEPLOYMENT_CLOCK, type DeploymentClock } from './clock';
 import {
@@ -51,6 +52,19 @@ interface RunCache {
 
 /** Columns of the deployment row written together with a status transition. */
 type DeploymentChanges = Partial<Omit<DeploymentEntity, 'id' | 'status' | 'statusReason'>>;
+type StageChanges = Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>;
+
+/**
+ * The row writes and events of one transition, made at its end (DR-37): one UPDATE per stage row and
+ * per deployment row it touched, however many changes each got, and one multi-row INSERT of its events
+ * in the order they were emitted. Same rows, same events, same order, same transaction — fewer
+ * statements.
+ */
+interface TransitionWrites {
+  readonly stages: Map<string, StageChanges>;
+  readonly deployments: Map<string, Partial<Omit<DeploymentEntity, 'id'>>>;
+  readonly events: EventEntry[];
+}
 
 export type RunOutcome =
   { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
@@ -63,6 +77,8 @@ export type RunOutcome =
 @Injectable()
 export class DeploymentRunner {
   private readonly logger = new Logger('DeploymentRunner');
+  /** The writes of the transition the current code runs in (see {@link transition}). */
+  private readonly writes = new AsyncLocalStorage<TransitionWrites>();
 
   constructor(
     @Inject(Database) private readonly database: Database,
@@ -104,7 +120,7 @@ export class DeploymentRunner {
     if (stage === undefined)
       return this.finish(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
     if (deployment.pauseRequested && stage.phase !== 'rollback') {
-      await this.database.transaction(async () => {
+      await this.transition(async () => {
         await this.setStatus(deployment, DeploymentStatus.Paused, 'Paused by an operator', {
           pauseRequested: false,
         });
@@ -121,13 +137,13 @@ export class DeploymentRunner {
     }
     switch (stage.kind) {
       case 'validate':
-        return this.validate(deployment, stages, stage, cache);
+        return this.validateAndVerify(deployment, stages, stage, cache);
       case 'verify':
         return this.verify(deployment, stages, stage, cache);
       case 'environment':
         return this.environmentStep(deployment, stages, stage, cache);
       case 'complete':
-        await this.database.transaction(async () => {
+        await this.transition(async () => {
           await this.completeStage(deployment, stage, StageStatus.Succeeded, 'Deployment complete');
           await this.finishWrites(deployment, stages, DeploymentStatus.Succeeded, 'All stages completed');
         });
@@ -137,29 +153,27 @@ export class DeploymentRunner {
 
   // ---------------------------------------------------------------- stages
 
-  private async validate(
+  /**
+   * Validate, then Verify, as one transition: both stages only read before they write, so their
+   * starts and outcomes (the same rows, events and audit records as two transitions) commit together
+   * — one step, one transaction, instead of two of each. A failing check fails its stage as before.
+   */
+  private async validateAndVerify(
     deployment: DeploymentEntity,
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     cache: RunCache,
   ): Promise<RunOutcome> {
-    // The checks only read; the stage's start and its outcome are then written in one transaction.
-    const version = await this.catalog.find(deployment.moduleName, deployment.version);
-    const environments = await this.policies(cache);
-    const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
-    const frozen = environments.filter((e) => path.includes(e.name) && e.frozen);
-    let problem: string | null = null;
-    if (version === null)
-      problem = `Module version ${deployment.moduleName}@${deployment.version} does not exist`;
-    else if (version.yanked && deployment.kind === 'deploy')
-      problem = `${deployment.moduleName}@${deployment.version} is yanked`;
-    else if (frozen.length > 0)
-      problem = `Environment ${frozen.map((e) => `${e.name} is frozen${e.frozenReason ? ` (${e.frozenReason})` : ''}`).join(', ')}`;
+    const problem = await this.validationProblem(deployment, stages, cache);
     if (problem !== null)
       return this.failStage(deployment, stages, stage, problem, DeploymentStatus.Failed, false, () =>
         this.startStage(deployment, stage),
       );
-    await this.database.transaction(async () => {
+    const next = stages[deployment.currentStage + 1];
+    const verifyStage = next?.kind === 'verify' ? next : undefined;
+    const verified =
+      verifyStage === undefined ? undefined : await this.verification(deployment, stages, cache);
+    const checked = async () => {
       await this.startStage(deployment, stage);
       await this.completeStage(
         deployment,
@@ -167,19 +181,42 @@ export class DeploymentRunner {
         StageStatus.Succeeded,
         'Manifest, version and environments valid',
       );
-    });
-    return { kind: 'continue' };
+      if (verifyStage === undefined || verified === undefined) return null;
+      await this.startStage(deployment, verifyStage);
+      if (!verified.ok)
+        return this.failStageWrites(
+          deployment,
+          stages,
+          verifyStage,
+          verified.reason,
+          DeploymentStatus.Failed,
+        );
+      await this.completeStage(deployment, verifyStage, StageStatus.Succeeded, verified.message);
+      return null;
+    };
+    // Both passed and the first environment follows: its entry (skip, or the slot's claim) commits with
+    // them, as the next step would have right after (its pause and abort checks were just made).
+    const first = verifyStage === undefined ? undefined : stages[deployment.currentStage + 2];
+    if (verified?.ok === true && first?.kind === 'environment' && deployment.kind === 'deploy') {
+      const policy = (await this.policies(cache)).find((e) => e.name === first.environment);
+      if (policy !== undefined)
+        return this.enterEnvironment(deployment, stages, first, policy, async () => {
+          await checked();
+        });
+    }
+    const failed = await this.transition(checked);
+    return failed === null ? { kind: 'continue' } : this.finished(deployment, failed.status, failed.reason);
   }
 
+  /** A deployment resumed at Verify (e.g. recorded by an earlier version that ran it on its own). */
   private async verify(
     deployment: DeploymentEntity,
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     cache: RunCache,
   ): Promise<RunOutcome> {
-    // The checks only read; the stage's start and its outcome are then written in one transaction.
     const start = () => this.startStage(deployment, stage);
-    const verified = await this.catalog.verify(deployment.moduleName, deployment.version);
+    const verified = await this.verification(deployment, stages, cache);
     if (!verified.ok)
       return this.failStage(
         deployment,
@@ -190,32 +227,55 @@ export class DeploymentRunner {
         false,
         start,
       );
+    await this.transition(async () => {
+      await start();
+      await this.completeStage(deployment, stage, StageStatus.Succeeded, verified.message);
+    });
+    return { kind: 'continue' };
+  }
+
+  /** Validate's checks (reads only): why the deployment cannot go ahead, or null. */
+  private async validationProblem(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    cache: RunCache,
+  ): Promise<string | null> {
+    const version = await this.catalog.find(deployment.moduleName, deployment.version);
+    const environments = await this.policies(cache);
+    const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
+    const frozen = environments.filter((e) => path.includes(e.name) && e.frozen);
+    if (version === null)
+      return `Module version ${deployment.moduleName}@${deployment.version} does not exist`;
+    if (version.yanked && deployment.kind === 'deploy')
+      return `${deployment.moduleName}@${deployment.version} is yanked`;
+    if (frozen.length > 0)
+      return `Environment ${frozen.map((e) => `${e.name} is frozen${e.frozenReason ? ` (${e.frozenReason})` : ''}`).join(', ')}`;
+    return null;
+  }
+
+  /** Verify's checks (reads only): digest, signature, and the signature policy of the path. */
+  private async verification(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    cache: RunCache,
+  ): Promise<{ ok: true; message: string } | { ok: false; reason: string }> {
+    const verified = await this.catalog.verify(deployment.moduleName, deployment.version);
+    if (!verified.ok) return verified;
     const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
     const requiring = environments.filter((e) => path.includes(e.name) && e.requireSignedModules);
     if (!verified.signed && requiring.length > 0) {
-      return this.failStage(
-        deployment,
-        stages,
-        stage,
-        `${deployment.moduleName}@${deployment.version} is unsigned; ${requiring.map((e) => e.name).join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules`,
-        DeploymentStatus.Failed,
-        false,
-        start,
-      );
+      return {
+        ok: false,
+        reason: `${deployment.moduleName}@${deployment.version} is unsigned; ${requiring.map((e) => e.name).join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules`,
+      };
     }
-    await this.database.transaction(async () => {
-      await start();
-      await this.completeStage(
-        deployment,
-        stage,
-        StageStatus.Succeeded,
-        verified.signed
-          ? 'Digest and signature verified against a trusted key'
-          : 'Digest verified; the version is unsigned (allowed on this path)',
-      );
-    });
-    return { kind: 'continue' };
+    return {
+      ok: true,
+      message: verified.signed
+        ? 'Digest and signature verified against a trusted key'
+        : 'Digest verified; the version is unsigned (allowed on this path)',
+    };
   }
 
   private async environmentStep(
@@ -261,6 +321,8 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     policy: EnvironmentPolicy,
+    /** Writes of the same step that belong before the entry, in its transaction (Validate, Verify). */
+    before: () => Promise<void> = () => Promise.resolve(),
   ): Promise<RunOutcome> {
     if (deployment.abortRequested)
       return this.finish(
@@ -275,7 +337,8 @@ export class DeploymentRunner {
       nodes.length > 0 &&
       nodes.every((n) => n.reachable && n.healthy && n.activeVersion === deployment.version)
     ) {
-      await this.database.transaction(async () => {
+      await this.transition(async () => {
+        await before();
         await this.startStage(deployment, stage);
         await this.completeStage(
           deployment,
@@ -283,12 +346,17 @@ export class DeploymentRunner {
           StageStatus.Skipped,
           `Every node of ${policy.name} (${nodes.length}) already runs ${deployment.version} healthily`,
         );
-        await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+        await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
       });
       return { kind: 'continue' };
     }
+    // Without an approval to wait for, the gate is no step of its own: the slot's claim also starts the
+    // deployment to the nodes just read (the plan), in the same transaction, and the step goes on to
+    // the strategy's first step — as the gate and deploy steps would, less two transactions and reads.
+    const gated = policy.approvalPolicy.required && deployment.kind === 'deploy';
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
-    const claimed = await this.database.transaction(async () => {
+    const claimed = await this.transition(async () => {
+      await before();
       await this.repository.lockEnvironmentSlots(policy.name);
       const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
       if (running >= policy.maxConcurrentDeployments) {
@@ -299,12 +367,13 @@ export class DeploymentRunner {
         );
         return false;
       }
-      await this.updateStage(stage, { phase: 'gate' });
+      if (gated) await this.updateStage(stage, { phase: 'gate' });
       await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
+      if (!gated) await this.beginDeploy(deployment, stage, policy, nodes);
       return true;
     });
     if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
-    return { kind: 'continue' };
+    return gated ? { kind: 'continue' } : this.deploy(deployment, stages, stage, policy, nodes);
   }
 
   private async approvalGate(
@@ -331,7 +400,7 @@ export class DeploymentRunner {
         return this.failStage(deployment, stages, stage, decision.reason, DeploymentStatus.Failed);
       if (decision.state === 'pending') {
         if (stage.status !== StageStatus.WaitingForApproval) {
-          await this.database.transaction(async () => {
+          await this.transition(async () => {
             await this.updateStage(stage, {
               status: StageStatus.WaitingForApproval,
               startedAt: stage.startedAt ?? this.clock.now(),
@@ -353,7 +422,7 @@ export class DeploymentRunner {
         return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
       }
     }
-    await this.database.transaction(() => this.updateStage(stage, { phase: 'deploy' }));
+    await this.transition(() => this.updateStage(stage, { phase: 'deploy' }));
     return { kind: 'continue' };
   }
 
@@ -362,36 +431,15 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     policy: EnvironmentPolicy,
+    /** The fleet as this step already read it (it is not read again for the step itself). */
+    read?: TargetNode[],
   ): Promise<RunOutcome> {
-    let planned = stage.plannedNodes;
-    /** The fleet as read for the plan, when this step makes it (not read again for the step itself). */
-    let justRead: TargetNode[] | undefined;
+    let justRead = read;
     if (stage.status !== StageStatus.Running) {
-      const nodes = await this.fleet.nodesOf(policy.name, deployment.moduleName);
-      justRead = nodes;
-      planned = nodes.map((n) => ({ id: n.id, name: n.name, activeVersion: n.activeVersion }));
-      await this.database.transaction(async () => {
-        await this.updateStage(stage, {
-          plannedNodes: planned,
-          nodesTotal: planned.length,
-          status: StageStatus.Running,
-          startedAt: this.clock.now(),
-          message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
-        });
-        await this.emit(deployment, 'deployment.stage_changed', {
-          stage: stage.name,
-          environment: stage.environment,
-          status: StageStatus.Running,
-          message: null,
-        });
-        await this.setStatus(
-          deployment,
-          DeploymentStatus.Running,
-          `Deploying to ${policy.name}`,
-          deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
-        );
-      });
+      justRead ??= await this.fleet.nodesOf(policy.name, deployment.moduleName);
+      await this.beginDeploy(deployment, stage, policy, justRead);
     }
+    const planned = stage.plannedNodes;
     if (
       stage.waitUntil !== null &&
       stage.waitUntil.getTime() > this.clock.now().getTime() &&
@@ -419,10 +467,40 @@ export class DeploymentRunner {
       stage.strategyState,
     );
     if (deployment.promoteRequested)
-      await this.database.transaction(() =>
-        this.repository.updateDeployment(deployment.id, { promoteRequested: false }),
-      );
+      await this.transition(() => this.writeDeployment(deployment, { promoteRequested: false }));
     return this.applyStepResult(deployment, stages, stage, result);
+  }
+
+  /** The plan (the nodes as read now) and the stage's start, in the caller's transaction or its own. */
+  private async beginDeploy(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    policy: EnvironmentPolicy,
+    nodes: readonly TargetNode[],
+  ): Promise<void> {
+    const planned = nodes.map((n) => ({ id: n.id, name: n.name, activeVersion: n.activeVersion }));
+    await this.transition(async () => {
+      await this.updateStage(stage, {
+        phase: 'deploy',
+        plannedNodes: planned,
+        nodesTotal: planned.length,
+        status: StageStatus.Running,
+        startedAt: this.clock.now(),
+        message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
+      });
+      await this.emit(deployment, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status: StageStatus.Running,
+        message: null,
+      });
+      await this.setStatus(
+        deployment,
+        DeploymentStatus.Running,
+        `Deploying to ${policy.name}`,
+        deployment.startedAt === null ? { startedAt: this.clock.now() } : {},
+      );
+    });
   }
 
   private async applyStepResult(
@@ -433,7 +511,7 @@ export class DeploymentRunner {
   ): Promise<RunOutcome> {
     switch (result.type) {
       case 'continue':
-        await this.database.transaction(() =>
+        await this.transition(() =>
           this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: null,
@@ -442,7 +520,7 @@ export class DeploymentRunner {
         );
         return { kind: 'continue' };
       case 'wait':
-        await this.database.transaction(() =>
+        await this.transition(() =>
           this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: new Date(result.untilMs),
@@ -451,7 +529,7 @@ export class DeploymentRunner {
         );
         return { kind: 'wait', until: new Date(result.untilMs) };
       case 'pause':
-        await this.database.transaction(async () => {
+        await this.transition(async () => {
           await this.updateStage(stage, {
             strategyState: result.state,
             waitUntil: null,
@@ -462,7 +540,7 @@ export class DeploymentRunner {
         return { kind: 'stop' };
       case 'succeeded': {
         const window = Number(stage.params[VERIFY_WINDOW_PARAM] ?? DEFAULT_VERIFY_WINDOW_SECONDS);
-        await this.database.transaction(() =>
+        await this.transition(() =>
           this.updateStage(stage, {
             strategyState: result.state,
             updatedNodeIds: [...result.updatedNodeIds],
@@ -499,7 +577,7 @@ export class DeploymentRunner {
     stage: DeploymentStageEntity,
   ): Promise<RunOutcome> {
     if (deployment.abortRequested) {
-      await this.database.transaction(() =>
+      await this.transition(() =>
         this.updateStage(stage, {
           phase: 'rollback',
           message: 'Aborted by an operator during verification',
@@ -522,7 +600,7 @@ export class DeploymentRunner {
     );
     const unhealthy = nodes.filter((n) => health.get(n.id)?.healthy !== true);
     if (unhealthy.length > 0) {
-      await this.database.transaction(() =>
+      await this.transition(() =>
         this.updateStage(stage, {
           phase: 'rollback',
           message: `Post-deploy verification failed: ${unhealthy
@@ -533,14 +611,14 @@ export class DeploymentRunner {
       );
       return { kind: 'continue' };
     }
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.completeStage(
         deployment,
         stage,
         StageStatus.Succeeded,
         `${stage.message?.replace(/; verifying for \d+s$/, '') ?? 'Deployed'}; verified healthy`,
       );
-      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+      await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
     });
     return { kind: 'continue' };
   }
@@ -568,7 +646,7 @@ export class DeploymentRunner {
         name: t.nodeName,
         activeVersion: current.get(t.nodeId)?.activeVersion ?? null,
       }));
-      await this.database.transaction(async () => {
+      await this.transition(async () => {
         await this.updateStage(stage, {
           plannedNodes: planned,
           nodesTotal: planned.length,
@@ -631,9 +709,9 @@ export class DeploymentRunner {
       alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
     }${failed.length > 0 ? `; ${failed.length} failed` : ''}`;
     if (failed.length > 0) return this.failStage(deployment, stages, stage, message, DeploymentStatus.Failed);
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
-      await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+      await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
     });
     return { kind: 'continue' };
   }
@@ -722,7 +800,7 @@ export class DeploymentRunner {
     );
     const snapshot = new Map<string, PlannedNodeSnapshot>(stage.plannedNodes.map((n) => [n.id, n]));
     const fresh = nodes.filter((n) => !existing.has(n.id));
-    await this.database.transaction(() =>
+    await this.transition(() =>
       this.repository.insertPendingOperations(
         fresh.map((n) => ({
           deploymentId: deployment.id,
@@ -789,7 +867,7 @@ export class DeploymentRunner {
       );
       outcomes.push(...answers);
     }
-    await this.database.transaction(() => this.repository.finishOperations(stage.id, step, kind, outcomes));
+    await this.transition(() => this.repository.finishOperations(stage.id, step, kind, outcomes));
     for (const outcome of outcomes) {
       if (outcome.ok) succeeded.push(outcome.nodeId);
       else failed.push({ nodeId: outcome.nodeId, error: outcome.error ?? 'failed' });
@@ -804,7 +882,7 @@ export class DeploymentRunner {
     result: AnalysisResult,
     window: { from: Date; to: Date },
   ): Promise<void> {
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.repository.insertMeasurement({
         deploymentId: deployment.id,
         stageId: stage.id,
@@ -835,7 +913,7 @@ export class DeploymentRunner {
     /** The nodes this step works on (the stage row read earlier may predate its plan). */
     total: number,
   ): Promise<void> {
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.updateStage(stage, {
         nodesUpdated: update.nodesUpdated,
         nodesFailed: update.nodesFailed,
@@ -863,21 +941,49 @@ export class DeploymentRunner {
   }
 
   /**
-   * Writes a stage row and applies the same change to the stage object, so the rest of the
-   * `advance()` call sees what was written without reading it back (the JSON values are copied, as a
-   * read would).
+   * Runs `work` as one transition: one transaction (or the caller's), whose stage and deployment row
+   * writes and events are made together at its end (see {@link TransitionWrites}).
    */
-  private async updateStage(
-    stage: DeploymentStageEntity,
-    changes: Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>,
-  ): Promise<void> {
-    await this.repository.updateStage(stage.id, changes);
+  private transition<T>(work: () => Promise<T>): Promise<T> {
+    if (this.writes.getStore() !== undefined) return work();
+    return this.database.transaction(() => {
+      const writes: TransitionWrites = { stages: new Map(), deployments: new Map(), events: [] };
+      return this.writes.run(writes, async () => {
+        const result = await work();
+        for (const [id, changes] of writes.stages) await this.repository.updateStage(id, changes);
+        for (const [id, changes] of writes.deployments) await this.repository.updateDeployment(id, changes);
+        if (writes.events.length > 0) await this.events.appendMany(writes.events);
+        return result;
+      });
+    });
+  }
+
+  /**
+   * Writes a stage row (at the end of the transition) and applies the same change to the stage object
+   * at once, so the rest of the `advance()` call sees what was written without reading it back (the
+   * JSON values are copied, as a read would).
+   */
+  private async updateStage(stage: DeploymentStageEntity, changes: StageChanges): Promise<void> {
+    const writes = this.writes.getStore();
+    if (writes === undefined) await this.repository.updateStage(stage.id, changes);
+    else writes.stages.set(stage.id, { ...writes.stages.get(stage.id), ...changes });
     Object.assign(stage, structuredClone(changes));
+  }
+
+  /** {@link updateStage} for the deployment row (operators' requests arrive there: it is read per step). */
+  private async writeDeployment(
+    deployment: DeploymentEntity,
+    changes: Partial<Omit<DeploymentEntity, 'id'>>,
+  ): Promise<void> {
+    const writes = this.writes.getStore();
+    if (writes === undefined) await this.repository.updateDeployment(deployment.id, changes);
+    else writes.deployments.set(deployment.id, { ...writes.deployments.get(deployment.id), ...changes });
+    Object.assign(deployment, structuredClone(changes));
   }
 
   private async startStage(deployment: DeploymentEntity, stage: DeploymentStageEntity): Promise<void> {
     if (stage.status === StageStatus.Running) return;
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.updateStage(stage, {
         status: StageStatus.Running,
         startedAt: this.clock.now(),
@@ -902,7 +1008,7 @@ export class DeploymentRunner {
     status: StageStatus,
     message: string,
   ): Promise<void> {
-    await this.database.transaction(async () => {
+    await this.transition(async () => {
       await this.updateStage(stage, {
         status,
         message,
@@ -917,7 +1023,7 @@ export class DeploymentRunner {
         message,
       });
       if (stage.kind !== 'environment')
-        await this.repository.updateDeployment(deployment.id, { currentStage: deployment.currentStage + 1 });
+        await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
     });
   }
 
@@ -931,30 +1037,44 @@ export class DeploymentRunner {
     /** Writes of the same step that belong before the failure, in its transaction (the stage's start). */
     before?: () => Promise<void>,
   ): Promise<RunOutcome> {
+    // The stage's outcome and the deployment's end are one transition: one transaction.
+    const end = await this.transition(async () => {
+      if (before !== undefined) await before();
+      return this.failStageWrites(deployment, stages, stage, message, status, rolledBack);
+    });
+    return this.finished(deployment, end.status, end.reason);
+  }
+
+  /** {@link failStage}'s writes, inside the caller's transition; returns the deployment's end. */
+  private async failStageWrites(
+    deployment: DeploymentEntity,
+    stages: DeploymentStageEntity[],
+    stage: DeploymentStageEntity,
+    message: string,
+    status: Status,
+    rolledBack = false,
+  ): Promise<{ status: Status; reason: string }> {
     const stageStatus = rolledBack
       ? StageStatus.RolledBack
       : status === DeploymentStatus.Cancelled
         ? StageStatus.Cancelled
         : StageStatus.Failed;
-    // The stage's outcome and the deployment's end are one transition: one transaction.
-    await this.database.transaction(async () => {
-      if (before !== undefined) await before();
-      await this.updateStage(stage, {
-        status: stageStatus,
-        message,
-        phase: 'done',
-        finishedAt: this.clock.now(),
-        waitUntil: null,
-      });
-      await this.emit(deployment, 'deployment.stage_changed', {
-        stage: stage.name,
-        environment: stage.environment,
-        status: stageStatus,
-        message,
-      });
-      await this.finishWrites(deployment, stages, status, `${stage.name}: ${message}`);
+    await this.updateStage(stage, {
+      status: stageStatus,
+      message,
+      phase: 'done',
+      finishedAt: this.clock.now(),
+      waitUntil: null,
     });
-    return this.finished(deployment, status, `${stage.name}: ${message}`);
+    await this.emit(deployment, 'deployment.stage_changed', {
+      stage: stage.name,
+      environment: stage.environment,
+      status: stageStatus,
+      message,
+    });
+    const reason = `${stage.name}: ${message}`;
+    await this.finishWrites(deployment, stages, status, reason);
+    return { status, reason };
   }
 
   private async finish(
@@ -963,7 +1083,7 @@ export class DeploymentRunner {
     status: Status,
     reason: string,
   ): Promise<RunOutcome> {
-    await this.database.transaction(() => this.finishWrites(deployment, stages, status, reason));
+    await this.transition(() => this.finishWrites(deployment, stages, status, reason));
     return this.finished(deployment, status, reason);
   }
 
@@ -1029,10 +1149,10 @@ export class DeploymentRunner {
   ): Promise<string | null> {
     const from = deployment.status;
     if (from === to) {
-      if (Object.keys(also).length > 0) await this.repository.updateDeployment(deployment.id, also);
+      if (Object.keys(also).length > 0) await this.writeDeployment(deployment, also);
       return null;
     }
-    await this.repository.updateDeployment(deployment.id, { ...also, status: to, statusReason: reason });
+    await this.writeDeployment(deployment, { ...also, status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
     deployment.status = to;
     return from;
@@ -1059,15 +1179,15 @@ export class DeploymentRunner {
     type: T,
     payload: EventPayloads[T],
   ): Promise<void> {
-    await this.events.append(
-      type,
-      {
-        deploymentId: deployment.id,
-        moduleName: deployment.moduleName,
-        environment: deployment.targetEnvironment,
-      },
-      payload,
-    );
+    const subject = {
+      deploymentId: deployment.id,
+      moduleName: deployment.moduleName,
+      environment: deployment.targetEnvironment,
+    };
+    const writes = this.writes.getStore();
+    // (TypeScript cannot relate the generic `type` to its payload in the union; they come in together.)
+    if (writes !== undefined) writes.events.push({ type, subject, payload } as EventEntry);
+    else await this.events.append(type, subject, payload);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { SILENT_LOGGER, type EventLogger } from './logger';
 import type { EventReader, RecordedEvent, StreamMetrics } from './recorded-event';
 import type { WakeSource } from './wake-source';
@@ -18,6 +19,12 @@ export interface EventRelayOptions {
  */
 const TRAILING_READS_MS = [5, 50, 200] as const;
 const FIRST_RETRY_MS = 2;
+/**
+ * Reads start at least this long after the previous one ended: wake-ups closer together (under load, a
+ * NOTIFY every few ms) share one read instead of each costing two queries (DR-37). An event waits at
+ * most this much longer; a relay woken now and then reads at once, as before.
+ */
+const MIN_READ_GAP_MS = 5;
 /** Waiting for an older transaction of this database to end: retries back off up to this. */
 const MAX_RETRY_MS = 50;
 
@@ -39,6 +46,8 @@ export class EventRelay {
   /** Index of the next trailing read; past the end when no events were found lately. */
   private trailing: number = TRAILING_READS_MS.length;
   private inFlight: Promise<void> = Promise.resolve();
+  /** performance.now() when the last read ended. */
+  private lastReadAt = Number.NEGATIVE_INFINITY;
   private readonly batchSize: number;
 
   constructor(
@@ -103,6 +112,10 @@ export class EventRelay {
     let found = false;
     try {
       do {
+        const wait = this.lastReadAt + MIN_READ_GAP_MS - performance.now();
+        // Wake-ups during the wait are covered by the read after it (`again` is reset below).
+        if (wait > 0) await delay(wait);
+        if (!this.running) break;
         this.again = false;
         for (;;) {
           const batch = await this.log.since(this.cursor, this.batchSize);
@@ -113,10 +126,12 @@ export class EventRelay {
           this.publish(batch);
           if (batch.length < this.batchSize) break;
         }
+        this.lastReadAt = performance.now();
       } while (this.again && this.running);
     } catch (error) {
       this.logger.warn({ msg: 'event relay read failed; the poll retries', err: error });
     } finally {
+      this.lastReadAt = performance.now();
       this.reading = false;
     }
     if (!this.running) return;
