@@ -31,6 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { BenchApi, createScratch, dropScratch } from './_api-client';
 import {
   atLeast,
   atMost,
@@ -64,76 +65,6 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-interface Scratch {
-  readonly name: string;
-  readonly url: string;
-}
-
-async function createScratch(admin: Client, adminUrl: string, suffix: string): Promise<Scratch> {
-  const name = `hotswap_bench_rollout_${process.pid}_${suffix}`;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
-}
-
-class Api {
-  constructor(
-    readonly running: RunningApi,
-    private token = '',
-  ) {}
-
-  get base(): string {
-    return `http://127.0.0.1:${this.running.port}`;
-  }
-
-  async login(): Promise<void> {
-    const res = await fetch(`${this.base}/api/v1/authentication/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    if (res.status !== 200) throw new Error(`login answered ${res.status}`);
-    this.token = ((await res.json()) as { accessToken: string }).accessToken;
-  }
-
-  async send(method: string, pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${this.base}${pathname}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body: parsed };
-  }
-
-  async publish(moduleName: string, version: string): Promise<void> {
-    const form = new FormData();
-    form.set('manifest', JSON.stringify({ version }));
-    form.set(
-      'artifact',
-      new Blob([`module.exports = {}; // ${moduleName} ${version}`], { type: 'application/javascript' }),
-      'index.js',
-    );
-    const res = await fetch(`${this.base}/api/v1/modules/${moduleName}/versions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: form,
-    });
-    if (res.status !== 201)
-      throw new Error(`publish ${moduleName}@${version}: ${res.status} ${await res.text()}`);
-  }
-}
-
 interface RolloutFigures {
   readonly wallMs: number;
   readonly operationWindowsMs: number;
@@ -141,7 +72,7 @@ interface RolloutFigures {
 }
 
 /** Creates a deployment and waits for it to succeed; times it from the POST. */
-async function rollout(api: Api, db: Client, body: Record<string, unknown>): Promise<RolloutFigures> {
+async function rollout(api: BenchApi, db: Client, body: Record<string, unknown>): Promise<RolloutFigures> {
   const started = performance.now();
   const res = await api.send('POST', '/api/v1/deployments', body);
   if (res.status !== 202) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -216,7 +147,7 @@ async function fleetScale(
   nodes: number,
   cpus: string | undefined,
 ): Promise<{ figures: Figure[]; direct: RolloutFigures; canary: RolloutFigures; baselineMs: number }> {
-  const scratch = await createScratch(admin, adminUrl, 'fleet');
+  const scratch = await createScratch(admin, adminUrl, 'rollout', 'fleet');
   const db = new Client({ connectionString: scratch.url });
   let api: RunningApi | undefined;
   try {
@@ -235,7 +166,7 @@ async function fleetScale(
       timeoutMs: 180_000,
     });
     await db.connect();
-    const client = new Api(api);
+    const client = new BenchApi(api, ADMIN_PASSWORD);
     await client.login();
     for (const version of ['1.0.0', '2.0.0']) await client.publish(MODULE, version);
     const common = { moduleName: MODULE, targetEnvironment: 'Development', promotion: 'target-only' };
@@ -287,7 +218,7 @@ async function fleetScale(
   } finally {
     await api?.stop();
     await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS "${scratch.name}" WITH (FORCE)`).catch(() => undefined);
+    await dropScratch(admin, scratch);
   }
 }
 
@@ -356,7 +287,7 @@ async function createLatency(
   seconds: number,
   cpus: string | undefined,
 ): Promise<{ figures: Figure[]; p99: number; ratio: number; errors: number }> {
-  const scratch = await createScratch(admin, adminUrl, 'create');
+  const scratch = await createScratch(admin, adminUrl, 'rollout', 'create');
   let api: RunningApi | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'hotswap-bench-rollout-'));
   try {
@@ -374,7 +305,7 @@ async function createLatency(
       cpus,
       timeoutMs: 120_000,
     });
-    const client = new Api(api);
+    const client = new BenchApi(api, ADMIN_PASSWORD);
     await client.login();
     const environments = ['Development', 'QA'];
     for (let i = 0; i < EXTRA_ENVIRONMENTS; i++) {
@@ -482,7 +413,7 @@ async function createLatency(
   } finally {
     await api?.stop();
     rmSync(dir, { recursive: true, force: true });
-    await admin.query(`DROP DATABASE IF EXISTS "${scratch.name}" WITH (FORCE)`).catch(() => undefined);
+    await dropScratch(admin, scratch);
   }
 }
 
