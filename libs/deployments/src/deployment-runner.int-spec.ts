@@ -399,6 +399,30 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       expect((await drive(second)).status).toBe('Succeeded');
     });
 
+    it('holds an approved deployment Queued while the cap is reached: approval does not bypass it', async () => {
+      const approval = testEnvironments().find((e) => e.name === 'Development')?.approvalPolicy;
+      if (approval === undefined) throw new Error('no Development policy');
+      environments.environments = testEnvironments({
+        Development: { maxConcurrentDeployments: 1, approvalPolicy: { ...approval, required: true } },
+      });
+      gate.decision = { state: 'pending' };
+      const waitingFirst = await create(MODULES[0] ?? '', '3.2.0');
+      const waitingSecond = await create(MODULES[1] ?? '', '3.2.0');
+      // Waiting for approval holds no slot: both reach the gate.
+      expect((await runUntilWaiting(waitingFirst)).status).toBe('PendingApproval');
+      expect((await runUntilWaiting(waitingSecond)).status).toBe('PendingApproval');
+      gate.decision = { state: 'approved' };
+      expect((await runUntilWaiting(waitingSecond)).status).toBe('Running');
+      // Approved too, but the one slot is taken: it waits, and no node is touched.
+      const held = await runUntilWaiting(waitingFirst);
+      expect(held.status).toBe('Queued');
+      expect(held.statusReason).toContain('Development is at its limit of 1 concurrent deployments');
+      expect(fleet.fleet('Development', MODULES[0] ?? '').journal).toEqual([]);
+      expect((await drive(waitingSecond)).status).toBe('Succeeded');
+      expect((await runUntilWaiting(waitingFirst)).status).toBe('Running');
+      expect((await drive(waitingFirst)).status).toBe('Succeeded');
+    });
+
     it('never lets deployments entering the environment at the same moment exceed the cap', async () => {
       const ids = [];
       for (const moduleName of MODULES) ids.push(await create(moduleName, '3.1.0'));

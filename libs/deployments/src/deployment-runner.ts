@@ -422,7 +422,29 @@ export class DeploymentRunner {
         return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
       }
     }
-    await this.transition(() => this.updateStage(stage, { phase: 'deploy' }));
+    if (deployment.status === DeploymentStatus.Running) {
+      await this.transition(() => this.updateStage(stage, { phase: 'deploy' }));
+      return { kind: 'continue' };
+    }
+    // Waiting for approval held no slot (DR-23): approved, it claims one like a deployment entering
+    // the environment, and waits Queued while the environment is at its cap.
+    const claimed = await this.transition(async () => {
+      await this.repository.lockEnvironmentSlots(policy.name);
+      const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
+      if (running >= policy.maxConcurrentDeployments) {
+        if (deployment.status !== DeploymentStatus.Queued)
+          await this.setStatus(
+            deployment,
+            DeploymentStatus.Queued,
+            `Approved; ${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
+          );
+        return false;
+      }
+      await this.updateStage(stage, { phase: 'deploy' });
+      await this.setStatus(deployment, DeploymentStatus.Running, `Approved for ${policy.name}`);
+      return true;
+    });
+    if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
     return { kind: 'continue' };
   }
 
