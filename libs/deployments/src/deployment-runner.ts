@@ -357,16 +357,7 @@ export class DeploymentRunner {
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
     const claimed = await this.transition(async () => {
       await before();
-      await this.repository.lockEnvironmentSlots(policy.name);
-      const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
-      if (running >= policy.maxConcurrentDeployments) {
-        await this.setStatus(
-          deployment,
-          DeploymentStatus.Queued,
-          `${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
-        );
-        return false;
-      }
+      if (!(await this.claimSlot(deployment, policy, ''))) return false;
       if (gated) await this.updateStage(stage, { phase: 'gate' });
       await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
       if (!gated) await this.beginDeploy(deployment, stage, policy, nodes);
@@ -374,6 +365,24 @@ export class DeploymentRunner {
     });
     if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
     return gated ? { kind: 'continue' } : this.deploy(deployment, stages, stage, policy, nodes);
+  }
+
+  /**
+   * Inside the caller's transaction: takes one of the environment's slots when one is free (counted
+   * under a per-environment lock, so deployments claiming at the same moment cannot all see a free
+   * one); otherwise leaves the deployment `Queued`, its reason naming the limit, and answers false.
+   */
+  private async claimSlot(
+    deployment: DeploymentEntity,
+    policy: EnvironmentPolicy,
+    reasonPrefix: string,
+  ): Promise<boolean> {
+    await this.repository.lockEnvironmentSlots(policy.name);
+    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
+    if (running < policy.maxConcurrentDeployments) return true;
+    const reason = `${reasonPrefix}${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`;
+    await this.setStatus(deployment, DeploymentStatus.Queued, reason);
+    return false;
   }
 
   private async approvalGate(
@@ -429,17 +438,7 @@ export class DeploymentRunner {
     // Waiting for approval held no slot (DR-23): approved, it claims one like a deployment entering
     // the environment, and waits Queued while the environment is at its cap.
     const claimed = await this.transition(async () => {
-      await this.repository.lockEnvironmentSlots(policy.name);
-      const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
-      if (running >= policy.maxConcurrentDeployments) {
-        if (deployment.status !== DeploymentStatus.Queued)
-          await this.setStatus(
-            deployment,
-            DeploymentStatus.Queued,
-            `Approved; ${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`,
-          );
-        return false;
-      }
+      if (!(await this.claimSlot(deployment, policy, 'Approved; '))) return false;
       await this.updateStage(stage, { phase: 'deploy' });
       await this.setStatus(deployment, DeploymentStatus.Running, `Approved for ${policy.name}`);
       return true;
