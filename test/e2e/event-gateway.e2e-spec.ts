@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import request from 'supertest';
-import { bearer, createUser, loginAdmin, type Session } from './support/auth';
-import { EventSocket, SseClient, type SseMessage } from './support/event-clients';
-import { sample } from './support/module-fixtures';
+import { bearer, createUser, type Session } from './support/auth';
+import { EventSocket, SseClient } from './support/event-clients';
 import { ApiProcess, GATEWAY_ENTRY } from './support/processes';
+import { INSERT_EVENT, payload, prepareEventScenario } from './support/event-scenario';
 import { startTestApp, type TestApp } from './support/test-app';
-
-function payload(m: SseMessage): Record<string, unknown> {
-  return m.data.data as Record<string, unknown>;
-}
-
-const INSERT = `INSERT INTO events (type, environment, payload) VALUES ('node.status_changed', 'qa', $1::jsonb) RETURNING seq::text`;
 
 /**
  * The standalone event gateway (DR-35) as a process of its own on the real PostgreSQL server, beside
@@ -48,20 +42,7 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
       EVENTS_HEARTBEAT_MS: '200',
     });
     await gateway.waitUntilReady(30_000);
-    admin = await loginAdmin(t.server);
-    deployer = await createUser(t.server, admin, 'dana', ['Deployer']);
-    viewer = await createUser(t.server, admin, 'vera', ['Viewer']);
-    nobody = await createUser(t.server, admin, 'nora', []);
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', () => resolve()));
-    db = new Client({ connectionString: t.database.url });
-    await db.connect();
-    const s = sample('payment-processor', '2.0.0');
-    const res = await request(t.server)
-      .post('/api/v1/modules/payment-processor/versions')
-      .set(...bearer(admin))
-      .field('manifest', s.manifestText)
-      .attach('artifact', s.artifact, { filename: 'index.js', contentType: 'application/javascript' });
-    expect(res.status).toBe(201);
+    ({ admin, deployer, viewer, nobody, db } = await prepareEventScenario(t));
   });
 
   afterAll(async () => {
@@ -129,13 +110,13 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
     const path = '/api/v1/events/stream?types=node.*&environment=qa';
     const first = SseClient.open(gateway.url, path, { Authorization: bearer(viewer)[1] });
     expect(await first.opened).toBe(200);
-    const marker = (await db.query<{ seq: string }>(INSERT, ['{"n":-1}'])).rows[0]!.seq;
+    const marker = (await db.query<{ seq: string }>(INSERT_EVENT, ['{"n":-1}'])).rows[0]!.seq;
     await first.waitFor((m) => m.some((x) => x.id === marker));
     first.close();
 
     const missed: string[] = [];
     for (let n = 0; n < 50; n++)
-      missed.push((await db.query<{ seq: string }>(INSERT, [JSON.stringify({ n })])).rows[0]!.seq);
+      missed.push((await db.query<{ seq: string }>(INSERT_EVENT, [JSON.stringify({ n })])).rows[0]!.seq);
 
     const sse = SseClient.open(gateway.url, path, {
       Authorization: bearer(viewer)[1],
@@ -146,7 +127,7 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
     ws.send({ op: 'subscribe', id: 'r', types: ['node.*'], environment: 'qa', since: marker });
     await sse.waitFor((m) => m.filter((x) => x.id !== undefined).length >= 50);
     await ws.waitFor(() => ws.events('r').length >= 50);
-    const live = (await db.query<{ seq: string }>(INSERT, ['{"n":50}'])).rows[0]!.seq;
+    const live = (await db.query<{ seq: string }>(INSERT_EVENT, ['{"n":50}'])).rows[0]!.seq;
     await sse.waitFor((m) => m.some((x) => x.id === live));
     await ws.waitFor(() => ws.events('r').some((x) => x.seq === live));
     await new Promise((r) => setTimeout(r, 200));
@@ -264,7 +245,7 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
     ws.send({ op: 'subscribe', id: 'n', types: ['deployment.*'] });
     await ws.waitFor((m) => m.some((x) => x.op === 'error'));
     expect(ws.messages.find((x) => x.op === 'error')).toMatchObject({ code: 'forbidden', id: 'n' });
-    await db.query(INSERT, ['{"secret":false}']);
+    await db.query(INSERT_EVENT, ['{"secret":false}']);
     await new Promise((r) => setTimeout(r, 300));
     expect(ws.events()).toEqual([]);
     ws.close();
