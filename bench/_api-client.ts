@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
-import type { RunningApi } from './_shared';
+import { delay, type RunningApi } from './_shared';
 
 export interface Scratch {
   readonly name: string;
@@ -113,6 +113,6 @@ export async function waitForFinish(db: Client, id: string, timeoutMs: number): 
     const status = row.rows[0]?.status;
     if (status !== undefined && (FINISHED.includes(status) || status === 'Paused')) return status;
     if (performance.now() > deadline) throw new Error(`deployment ${id} still ${status ?? '?'}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await delay(25);
   }
 }

@@ -356,8 +356,13 @@ export function spawnTracked(
   return { child, exited };
 }
 
-function delay(ms: number): Promise<void> {
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A progress line on stderr (stdout carries the result table). */
+export function log(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** Resolves with `promise`, or with `undefined` when `ms` pass first. */

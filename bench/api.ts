@@ -35,20 +35,14 @@ import {
   startApi,
   tempDir,
   wholeNumber,
+  log,
+  delay,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_PASSWORD = `Ra${process.pid}-wK6#pD2m-hS9x`;
 const ENTRY = path.join(ROOT, 'dist', 'bench', '_p1-server.js');
 const MODULE = 'payment-processor';
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** One GET on a kept-alive connection; resolves with the status once the body was read. */
 function get(

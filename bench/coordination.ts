@@ -33,6 +33,7 @@ import {
   tempDir,
   wholeNumber,
   pgbenchTps,
+  delay,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,10 +45,6 @@ function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
   return parsed.toString();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function queueFor(url: string): JobQueue {

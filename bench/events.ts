@@ -46,6 +46,7 @@ import {
   tempDir,
   wholeNumber,
   pgbenchTps,
+  log,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -54,10 +55,6 @@ const WRITERS = 64;
 
 const now = (): number => performance.timeOrigin + performance.now();
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 /** Transactions/s of `pgbench` running 64 clients that each commit two events per transaction. */
 function writeThroughput(url: string, seconds: number, script: string): number {

@@ -31,15 +31,12 @@ import {
   pinCpus,
   startApi,
   wholeNumber,
+  log,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MiB = 1024 * 1024;
 const READ_RATE_PER_S = 20;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);

@@ -24,13 +24,9 @@ import { Client } from 'pg';
 import { createDataSource } from '@hotswap/database';
 import { SCHEMA } from '../apps/api/src/schema';
 import { graphOn, SNAPSHOT_RECHECK_MS } from '@hotswap/knowledge-graph';
-import { atLeast, atMost, type BenchResult, type Figure, percentile, wholeNumber } from './_shared';
+import { atLeast, atMost, type BenchResult, type Figure, percentile, wholeNumber, log } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);

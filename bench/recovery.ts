@@ -31,6 +31,8 @@ import {
   type RunningApi,
   startApi,
   wholeNumber,
+  log,
+  delay,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,14 +40,6 @@ const ADMIN_PASSWORD = `Rc${process.pid}-qT4#mW8z-jN3v`;
 const MODULE = 'payment-processor';
 /** Both processes sign and verify with the same key. */
 const SECRET = randomBytes(48).toString('base64url');
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 interface RunFigures {
   readonly resumeMs: number;

@@ -43,6 +43,8 @@ import {
   startApi,
   wholeNumber,
   pgbenchTps,
+  log,
+  delay,
 } from './_shared';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -56,14 +58,6 @@ const profiling: Record<string, string> =
   process.env.BENCH_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS };
 const SATURATION_CLIENTS = 16;
 const SATURATION_SECONDS = 5;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 interface RolloutFigures {
   readonly wallMs: number;
