@@ -227,6 +227,45 @@ describe.each([
     expect((await queue.depths())['int-stop-flush']).toEqual({ queued: 2, active: 0, deadLetter: 0 });
   });
 
+  it('works through a backlog one job per fetch without waiting a poll interval between jobs', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ n: number }>('int-backlog-single');
+    // Sent from another process's queue, so no local wake-up or notification reaches the worker later.
+    const producer = new JobQueue(
+      { ...SETTINGS, url, embedded },
+      undefined,
+      CoordinationMetrics.standalone(new Registry()),
+    );
+    await producer.start();
+    await producer.register(q);
+    await producer.sendMany(
+      q,
+      Array.from({ length: 30 }, (_, n) => ({ n })),
+    );
+    await producer.stop(1_000);
+    const done: number[] = [];
+    // One job per fetch, two loops, and a poll interval far longer than the wait below: only fetching
+    // again as soon as a job is done gets through the backlog in time.
+    await queue.work(
+      q,
+      (job) => {
+        done.push(job.data.n);
+        return Promise.resolve();
+      },
+      {
+        concurrency: 2,
+        batchSize: 1,
+        pollingIntervalMs: 60_000,
+      },
+    );
+    await waitFor(
+      () => done.length,
+      (n) => n === 30,
+      15_000,
+    );
+    expect([...done].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+  });
+
   it('refuses queue names pg-boss cannot hold', () => {
     expect(() => defineQueue('has space')).toThrow();
     expect(() => defineQueue('x'.repeat(47))).toThrow();

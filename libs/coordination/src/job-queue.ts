@@ -315,7 +315,14 @@ export class JobQueue {
         includeMetadata: true,
         perJobResults: true,
       } as const,
-      (jobs: JobWithMetadata<T>[]) => Promise.all(jobs.map((job) => this.handle(queue, handler, job))),
+      async (jobs: JobWithMetadata<T>[]) => {
+        const results = await Promise.all(jobs.map((job) => this.handle(queue, handler, job)));
+        // pg-boss ignores burstWhenBatchFull at batchSize 1 (every fetch is "full"), so a worker with
+        // a backlog would wait a poll interval between jobs. A worker that just got its one job is
+        // woken, and so fetches again at once; an empty fetch then returns it to polling.
+        if (batchSize === 1) this.wakeBusyWorkers(queue.name);
+        return results;
+      },
     );
   }
 
@@ -612,6 +619,15 @@ export class JobQueue {
   private sendsSettled(): Promise<void> {
     if (this.sendFlushes.size === 0 && this.pendingSends.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Local workers of `name` holding jobs fetch again as soon as they are done with them. */
+  private wakeBusyWorkers(name: string): void {
+    const boss = this.boss;
+    if (boss === undefined) return;
+    for (const worker of boss.getWipData()) {
+      if (worker.name === name && worker.state === 'active' && worker.count > 0) boss.notifyWorker(worker.id);
+    }
   }
 
   /** Local workers of `name` fetch now instead of at their next poll. */
