@@ -40,14 +40,9 @@ export class AuditRepository {
 
   /** Inserts an unsealed record: no lock, nothing read (DR-31). */
   async insert(record: NewAuditRecord): Promise<void> {
-    const repository = this.db.repository(AuditRecordEntity);
-    await repository.save(
-      repository.create({ ...record, chainPosition: null, previousHash: null, hash: null }),
-      {
-        transaction: false,
-        reload: false,
-      },
-    );
+    await this.db.insertRows(AuditRecordEntity, [
+      { ...record, chainPosition: null, previousHash: null, hash: null },
+    ]);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { RowStatements } from './row-statements';
 
 /**
  * The application's handle on PostgreSQL. Services declare transactions with {@link transaction};
@@ -9,6 +10,7 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository
  */
 export class Database {
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly rows = new RowStatements((entity) => this.dataSource.getMetadata(entity));
 
   constructor(readonly dataSource: DataSource) {}
 
@@ -36,6 +38,27 @@ export class Database {
 
   repository<E extends ObjectLiteral>(entity: EntityTarget<E>): Repository<E> {
     return this.manager().getRepository(entity);
+  }
+
+  /**
+   * Inserts rows of one entity in one plain statement (see {@link RowStatements}), joining the
+   * caller's transaction; returns the `returning` properties of each row in order.
+   */
+  insertRows<E extends ObjectLiteral, K extends keyof E & string>(
+    entity: EntityTarget<E>,
+    rows: readonly Partial<E>[],
+    returning: readonly K[] = [],
+  ): Promise<Pick<E, K>[]> {
+    return this.rows.insert(this.manager(), entity, rows, returning);
+  }
+
+  /** Updates one row by its primary key in one plain statement (see {@link RowStatements}). */
+  updateRow<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    id: unknown,
+    changes: Partial<E>,
+  ): Promise<void> {
+    return this.rows.update(this.manager(), entity, id, changes);
   }
 
   get inTransaction(): boolean {

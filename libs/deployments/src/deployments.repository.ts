@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { lockKey } from '@hotswap/coordination';
 import { Database } from '@hotswap/database';
-import type { QueryDeepPartialEntity } from 'typeorm';
 import { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
 import { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import { DeploymentEntity } from './entities/deployment.entity';
@@ -20,27 +19,28 @@ export interface DeploymentFilter {
   readonly limit: number;
 }
 
+/** What a conflict with an active deployment names. */
+export type ActiveDeployment = Pick<
+  DeploymentEntity,
+  'id' | 'moduleName' | 'version' | 'targetEnvironment' | 'status'
+>;
+
 /** Deployments, their stages, the node-operation log and canary measurements. */
 @Injectable()
 export class DeploymentsRepository {
   constructor(@Inject(Database) private readonly database: Database) {}
 
   async insertDeployment(row: Omit<DeploymentEntity, 'createdAt' | 'updatedAt'>): Promise<DeploymentEntity> {
-    const repository = this.database.repository(DeploymentEntity);
-    // insert, not save: save first SELECTs the row by its (given) id to choose INSERT or UPDATE — a
-    // wasted round trip inside the create transaction. insert fills in the generated columns.
-    const entity = repository.create(row);
-    // (jsonb columns typed as records do not fit TypeORM's deep-partial type; the row is complete.)
-    await repository.insert(entity as QueryDeepPartialEntity<DeploymentEntity>);
-    return entity;
+    const [generated] = await this.database.insertRows(DeploymentEntity, [row], ['createdAt', 'updatedAt']);
+    if (generated === undefined) throw new Error(`deployment ${row.id} was not inserted`);
+    return { ...row, ...generated };
   }
 
+  /** Every stage in one INSERT. */
   async insertStages(rows: Omit<DeploymentStageEntity, 'id'>[]): Promise<DeploymentStageEntity[]> {
-    const repository = this.database.repository(DeploymentStageEntity);
-    // One INSERT of every stage (save would SELECT them by id first).
-    const entities = rows.map((row) => repository.create({ ...row, id: randomUUID() }));
-    await repository.insert(entities as QueryDeepPartialEntity<DeploymentStageEntity>[]);
-    return entities;
+    const stages = rows.map((row) => ({ ...row, id: randomUUID() }));
+    await this.database.insertRows(DeploymentStageEntity, stages);
+    return stages;
   }
 
   find(id: string): Promise<DeploymentEntity | null> {
@@ -64,19 +64,14 @@ export class DeploymentsRepository {
   }
 
   async updateDeployment(id: string, changes: Partial<Omit<DeploymentEntity, 'id'>>): Promise<void> {
-    // jsonb members typed as records do not fit TypeORM's deep-partial type; the values are plain JSON.
-    await this.database
-      .repository(DeploymentEntity)
-      .update({ id }, changes as QueryDeepPartialEntity<DeploymentEntity>);
+    await this.database.updateRow(DeploymentEntity, id, changes);
   }
 
   async updateStage(
     id: string,
     changes: Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>,
   ): Promise<void> {
-    await this.database
-      .repository(DeploymentStageEntity)
-      .update({ id }, changes as QueryDeepPartialEntity<DeploymentStageEntity>);
+    await this.database.updateRow(DeploymentStageEntity, id, changes);
   }
 
   async list(filter: DeploymentFilter): Promise<DeploymentEntity[]> {
@@ -103,24 +98,22 @@ export class DeploymentsRepository {
     return query.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(filter.limit).getMany();
   }
 
-  /** Deployments not yet finished that touch any of `environments` for `moduleName`. */
+  /** Deployments not yet finished that touch any of `environments` for `moduleName`, oldest first. */
   async activeFor(
     moduleName: string,
     environments: readonly string[],
     statuses: readonly string[],
-  ): Promise<DeploymentEntity[]> {
+  ): Promise<ActiveDeployment[]> {
     if (environments.length === 0) return [];
-    return this.database
-      .repository(DeploymentEntity)
-      .createQueryBuilder('d')
-      .where('d.module_name = :moduleName', { moduleName })
-      .andWhere('d.status IN (:...statuses)', { statuses })
-      .andWhere(
-        'EXISTS (SELECT 1 FROM deployment_stages s WHERE s.deployment_id = d.id AND s.kind = :kind AND s.environment IN (:...environments))',
-        { kind: 'environment', environments },
-      )
-      .orderBy('d.created_at', 'ASC')
-      .getMany();
+    return this.database.manager().query<ActiveDeployment[]>(
+      `SELECT d.id, d.module_name AS "moduleName", d.version, d.target_environment AS "targetEnvironment", d.status
+         FROM deployments d
+        WHERE d.module_name = $1 AND d.status = ANY($2::text[])
+          AND EXISTS (SELECT 1 FROM deployment_stages s
+                       WHERE s.deployment_id = d.id AND s.kind = 'environment' AND s.environment = ANY($3::text[]))
+        ORDER BY d.created_at`,
+      [moduleName, statuses, environments],
+    );
   }
 
   /**

@@ -9,7 +9,7 @@ import {
   type SettledBound,
 } from '@hotswap/event-core';
 import { currentRequestContext } from '@hotswap/observability';
-import type { EntitySubscriberInterface, QueryDeepPartialEntity } from 'typeorm';
+import type { EntitySubscriberInterface } from 'typeorm';
 import { EventEntity } from './event.entity';
 
 /** One event of {@link EventLog.appendMany}. */
@@ -63,26 +63,23 @@ export class EventLog implements EventReader {
     if (!this.database.inTransaction) {
       throw new Error(`event ${type} must be appended inside the transaction of the change it reports`);
     }
-    const result = await this.database
-      .manager()
-      .createQueryBuilder()
-      .insert()
-      .into(EventEntity)
-      .values({
-        type,
-        deploymentId: subject.deploymentId ?? null,
-        environment: subject.environment ?? null,
-        nodeId: subject.nodeId ?? null,
-        moduleName: subject.moduleName ?? null,
-        payload,
-        traceId: currentRequestContext()?.traceId ?? null,
-      } as QueryDeepPartialEntity<EventEntity>)
-      .returning(['seq'])
-      .execute();
+    const [row] = await this.database.insertRows(
+      EventEntity,
+      [
+        {
+          type,
+          deploymentId: subject.deploymentId ?? null,
+          environment: subject.environment ?? null,
+          nodeId: subject.nodeId ?? null,
+          moduleName: subject.moduleName ?? null,
+          payload: payload,
+          traceId: currentRequestContext()?.traceId ?? null,
+        },
+      ],
+      ['seq'],
+    );
     this.appended();
-    const raw: unknown = result.raw;
-    const first: unknown = Array.isArray(raw) ? raw[0] : undefined;
-    return typeof first === 'object' && first !== null && 'seq' in first ? String(first.seq) : '';
+    return row === undefined ? '' : String(row.seq);
   }
 
   /**
@@ -106,14 +103,7 @@ export class EventLog implements EventReader {
         payload: e.payload,
         traceId,
       }));
-      await this.database
-        .manager()
-        .createQueryBuilder()
-        .insert()
-        .into(EventEntity)
-        // jsonb columns typed as records do not fit TypeORM's deep-partial type; the rows are complete.
-        .values(rows as QueryDeepPartialEntity<EventEntity>[])
-        .execute();
+      await this.database.insertRows(EventEntity, rows);
     }
     this.appended();
   }

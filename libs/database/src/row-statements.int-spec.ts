@@ -1,0 +1,130 @@
+import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { SCHEMA } from '../../../apps/api/src/schema';
+import { createDataSource } from './data-source';
+import { Database } from './database';
+
+@Entity({ name: 'row_statement_samples' })
+class SampleEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  name: string;
+
+  @Column({ type: 'jsonb', default: [] })
+  tags: string[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  extra: Record<string, unknown> | null;
+
+  @Column({ type: 'integer', default: 7 })
+  count: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+@Entity({ name: 'row_statement_odd' })
+class OddEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'double precision' })
+  ratio: number;
+}
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+
+describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
+  const server = postgresServer();
+  let database: TestDatabase | undefined;
+  let db: Database;
+
+  beforeAll(async () => {
+    if (!server.available) return;
+    database = await createTestDatabase(SCHEMA);
+    const dataSource = createDataSource({
+      url: database.url,
+      poolSize: 2,
+      schema: { ...SCHEMA, entities: [...SCHEMA.entities, SampleEntity, OddEntity] },
+    });
+    await dataSource.initialize();
+    await dataSource.query(
+      `CREATE TABLE row_statement_samples (id uuid PRIMARY KEY, name varchar(32) NOT NULL,
+         tags jsonb NOT NULL DEFAULT '[]', extra jsonb, count integer NOT NULL DEFAULT 7,
+         created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    db = new Database(dataSource);
+  });
+
+  afterAll(async () => {
+    await db?.dataSource.destroy();
+    await database?.drop();
+  });
+
+  const skip = (): boolean => !server.available;
+
+  it('inserts several rows in one statement: defaults for omitted columns, jsonb arrays as JSON, generated columns returned', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const returned = await db.insertRows(
+      SampleEntity,
+      [
+        { id: A, name: 'first', tags: ['x', 'y'], extra: null },
+        { id: B, name: 'second', tags: [], extra: { nested: [1, 2] } },
+      ],
+      ['id', 'createdAt', 'count'],
+    );
+    expect(returned).toEqual([
+      { id: A, createdAt: expect.any(Date), count: 7 },
+      { id: B, createdAt: expect.any(Date), count: 7 },
+    ]);
+    const rows = await db.dataSource.query<
+      { id: string; tags_type: string; tags: unknown; extra: unknown }[]
+    >('SELECT id, jsonb_typeof(tags) AS tags_type, tags, extra FROM row_statement_samples ORDER BY id');
+    expect(rows).toEqual([
+      { id: A, tags_type: 'array', tags: ['x', 'y'], extra: null },
+      { id: B, tags_type: 'array', tags: [], extra: { nested: [1, 2] } },
+    ]);
+  });
+
+  it('updates by primary key, touching the update-date column, and joins the caller transaction', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    await db.dataSource.query(
+      "UPDATE row_statement_samples SET updated_at = now() - interval '1 hour' WHERE id = $1",
+      [A],
+    );
+    await db.updateRow(SampleEntity, A, { name: 'renamed', tags: ['z'] });
+    const [row] = await db.dataSource.query<{ name: string; tags: string[]; fresh: boolean }[]>(
+      "SELECT name, tags, updated_at > now() - interval '1 minute' AS fresh FROM row_statement_samples WHERE id = $1",
+      [A],
+    );
+    expect(row).toEqual({ name: 'renamed', tags: ['z'], fresh: true });
+
+    await expect(
+      db.transaction(async () => {
+        await db.updateRow(SampleEntity, B, { count: 99 });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const [other] = await db.dataSource.query<{ count: number }[]>(
+      'SELECT count FROM row_statement_samples WHERE id = $1',
+      [B],
+    );
+    expect(other?.count).toBe(7);
+  });
+
+  it('refuses properties that are not columns and column types it does not handle', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    await expect(
+      db.updateRow(SampleEntity, A, { nope: 1 } as unknown as Partial<SampleEntity>),
+    ).rejects.toThrow('SampleEntity has no column for nope');
+    await expect(db.insertRows(OddEntity, [{ id: A, ratio: 0.5 }])).rejects.toThrow(
+      'column type double precision is not supported',
+    );
+  });
+});
