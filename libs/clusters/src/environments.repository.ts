@@ -8,7 +8,7 @@ export class EnvironmentsRepository {
   constructor(@Inject(Database) private readonly database: Database) {}
 
   list(): Promise<EnvironmentEntity[]> {
-    return this.database.repository(EnvironmentEntity).find({ order: { rank: 'ASC' } });
+    return this.database.selectRows(EnvironmentEntity, 'true', [], 'ORDER BY rank');
   }
 
   findByKey(nameKey: string): Promise<EnvironmentEntity | null> {

@@ -272,12 +272,10 @@ export class NodesRepository {
   /** One module's slots on many nodes (one query); nodes without the module are absent. */
   modulesNamed(nodeIds: readonly string[], moduleName: string): Promise<NodeModuleEntity[]> {
     if (nodeIds.length === 0) return Promise.resolve([]);
-    return this.database
-      .repository(NodeModuleEntity)
-      .createQueryBuilder('m')
-      .where('m.node_id = ANY(:ids::uuid[])', { ids: nodeIds })
-      .andWhere('m.module_name = :moduleName', { moduleName })
-      .getMany();
+    return this.database.selectRows(NodeModuleEntity, 'node_id = ANY($1::uuid[]) AND module_name = $2', [
+      nodeIds,
+      moduleName,
+    ]);
   }
 
   findModule(nodeId: string, moduleName: string): Promise<NodeModuleEntity | null> {

@@ -61,6 +61,16 @@ export class Database {
     return this.rows.update(this.manager(), entity, id, changes);
   }
 
+  /** Rows of one entity by a plain WHERE clause (see {@link RowStatements.select}). */
+  selectRows<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    where: string,
+    parameters: readonly unknown[] = [],
+    suffix = '',
+  ): Promise<E[]> {
+    return this.rows.select(this.manager(), entity, where, parameters, suffix);
+  }
+
   get inTransaction(): boolean {
     return this.current.getStore() !== undefined;
   }

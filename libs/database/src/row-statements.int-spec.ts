@@ -118,6 +118,22 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
     expect(other?.count).toBe(7);
   });
 
+  it('selects rows with property names, jsonb parsed and timestamps as dates, with a suffix', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const rows = await db.selectRows(SampleEntity, 'id = ANY($1::uuid[])', [[A, B]], 'ORDER BY id DESC');
+    expect(rows.map((r) => r.id)).toEqual([B, A]);
+    expect(rows[0]).toEqual({
+      id: B,
+      name: 'second',
+      tags: [],
+      extra: { nested: [1, 2] },
+      count: 7,
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
+    });
+    expect(await db.selectRows(SampleEntity, 'name = $1', ['nobody'])).toEqual([]);
+  });
+
   it('refuses properties that are not columns and column types it does not handle', async () => {
     if (skip()) return console.warn(`skipped: ${server.reason}`);
     await expect(

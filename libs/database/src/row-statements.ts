@@ -88,6 +88,30 @@ export class RowStatements {
     await manager.query(statement.sql, parameters);
   }
 
+  /**
+   * `SELECT <every column, as its property> FROM <table> WHERE <where> <suffix>`: rows as plain objects
+   * with the entity's property names (jsonb parsed, timestamps as Date, bigint as string — as TypeORM
+   * reads them), without the query builder's per-call work. `where` and `suffix` are SQL with
+   * `$n` parameters.
+   */
+  async select<E extends ObjectLiteral>(
+    manager: EntityManager,
+    entity: EntityTarget<E>,
+    where: string,
+    parameters: readonly unknown[],
+    suffix = '',
+  ): Promise<E[]> {
+    const metadata = this.metadataOf(entity);
+    const cacheKey = `${metadata.tableName}:select`;
+    let head = this.statements.get(cacheKey)?.sql;
+    if (head === undefined) {
+      const columns = metadata.columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`);
+      head = `SELECT ${columns.join(', ')} FROM ${this.table(metadata)}`;
+      this.statements.set(cacheKey, { sql: head, columns: metadata.columns });
+    }
+    return manager.query<E[]>(`${head} WHERE ${where}${suffix === '' ? '' : ` ${suffix}`}`, [...parameters]);
+  }
+
   private compile(
     key: string,
     entity: EntityTarget<ObjectLiteral>,

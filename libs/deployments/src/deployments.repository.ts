@@ -43,24 +43,24 @@ export class DeploymentsRepository {
     return stages;
   }
 
-  find(id: string): Promise<DeploymentEntity | null> {
-    return this.database.repository(DeploymentEntity).findOneBy({ id });
+  async find(id: string): Promise<DeploymentEntity | null> {
+    const [row] = await this.database.selectRows(DeploymentEntity, 'id = $1', [id]);
+    return row ?? null;
   }
 
   /** The deployment row locked for this transaction (one executor at a time). */
-  findForUpdate(id: string): Promise<DeploymentEntity | null> {
-    return this.database
-      .repository(DeploymentEntity)
-      .createQueryBuilder('d')
-      .setLock('pessimistic_write')
-      .where('d.id = :id', { id })
-      .getOne();
+  async findForUpdate(id: string): Promise<DeploymentEntity | null> {
+    const [row] = await this.database.selectRows(DeploymentEntity, 'id = $1', [id], 'FOR UPDATE');
+    return row ?? null;
   }
 
   stagesOf(deploymentId: string): Promise<DeploymentStageEntity[]> {
-    return this.database
-      .repository(DeploymentStageEntity)
-      .find({ where: { deploymentId }, order: { position: 'ASC' } });
+    return this.database.selectRows(
+      DeploymentStageEntity,
+      'deployment_id = $1',
+      [deploymentId],
+      'ORDER BY position',
+    );
   }
 
   async updateDeployment(id: string, changes: Partial<Omit<DeploymentEntity, 'id'>>): Promise<void> {

@@ -55,7 +55,11 @@ export class ModulesRepository {
   }
 
   async findVersion(moduleName: string, version: string): Promise<ModuleVersionEntity | null> {
-    return this.database.repository(ModuleVersionEntity).findOneBy({ moduleName, version });
+    const [row] = await this.database.selectRows(ModuleVersionEntity, 'module_name = $1 AND version = $2', [
+      moduleName,
+      version,
+    ]);
+    return row ?? null;
   }
 
   /** Inserts a version; `null` when that version exists already (a concurrent publish won). */
