@@ -26,7 +26,7 @@ const COALESCE_MS = 5;
  * (DR-37). A record waits at most this long for its seal; an idle sealer still starts within
  * {@link COALESCE_MS}.
  */
-const MIN_PASS_SPACING_MS = 25;
+const MIN_PASS_SPACING_MS = 100;
 
 /**
  * Links committed audit records into the hash chain (DR-31). Writers only insert their record (with

@@ -61,6 +61,14 @@ export class Database {
     return this.rows.update(this.manager(), entity, id, changes);
   }
 
+  /** Several rows by primary key, each with its own changes, in one statement (see {@link RowStatements.updateMany}). */
+  updateRows<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    changes: ReadonlyMap<string, Partial<E>>,
+  ): Promise<void> {
+    return this.rows.updateMany(this.manager(), entity, changes);
+  }
+
   /** Rows of one entity by a plain WHERE clause (see {@link RowStatements.select}). */
   selectRows<E extends ObjectLiteral>(
     entity: EntityTarget<E>,

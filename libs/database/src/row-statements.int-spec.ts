@@ -134,6 +134,27 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
     expect(await db.selectRows(SampleEntity, 'name = $1', ['nobody'])).toEqual([]);
   });
 
+  it('updates several rows with different changes in one statement, keeping what a row does not change', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    await db.dataSource.query("UPDATE row_statement_samples SET updated_at = now() - interval '1 hour'");
+    await db.updateRows(
+      SampleEntity,
+      new Map<string, Partial<SampleEntity>>([
+        [A, { name: 'patched-a', extra: null, tags: ['q'] }],
+        [B, { count: 3, extra: { deep: { list: [true] } } }],
+      ]),
+    );
+    const rows = await db.dataSource.query<
+      { id: string; name: string; tags: unknown; extra: unknown; count: number; fresh: boolean }[]
+    >(
+      "SELECT id, name, tags, extra, count, updated_at > now() - interval '1 minute' AS fresh FROM row_statement_samples ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { id: A, name: 'patched-a', tags: ['q'], extra: null, count: 7, fresh: true },
+      { id: B, name: 'second', tags: [], extra: { deep: { list: [true] } }, count: 3, fresh: true },
+    ]);
+  });
+
   it('refuses properties that are not columns and column types it does not handle', async () => {
     if (skip()) return console.warn(`skipped: ${server.reason}`);
     await expect(

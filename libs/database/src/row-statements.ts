@@ -89,6 +89,55 @@ export class RowStatements {
   }
 
   /**
+   * Several rows of one entity, each with its own changes, in one statement: every row's changes
+   * become a JSON patch applied over its current values (`jsonb_populate_record`), so a property one
+   * row changes and another does not keeps the other's value. Touches the update-date column.
+   */
+  async updateMany<E extends ObjectLiteral>(
+    manager: EntityManager,
+    entity: EntityTarget<E>,
+    changes: ReadonlyMap<string, Partial<E>>,
+  ): Promise<void> {
+    if (changes.size === 0) return;
+    if (changes.size === 1) {
+      const [[id, only]] = [...changes] as [[string, Partial<E>]];
+      return this.update(manager, entity, id, only);
+    }
+    const properties = new Set<string>();
+    for (const row of changes.values())
+      for (const [key, value] of Object.entries(row)) if (value !== undefined) properties.add(key);
+    if (properties.size === 0) return;
+    const keys = [...properties].sort();
+    const statement = this.compile(`update-many:${keys.join(',')}`, entity, keys, (metadata, columns) => {
+      const primary = metadata.primaryColumns;
+      if (primary.length !== 1 || primary[0] === undefined)
+        throw new Error(`${metadata.name}: updates by id need exactly one primary column`);
+      const names = columns.map((c) => `"${c.databaseName}"`);
+      const touched = metadata.updateDateColumn;
+      const touch =
+        touched !== undefined && !columns.includes(touched)
+          ? `, "${touched.databaseName}" = CURRENT_TIMESTAMP`
+          : '';
+      const key = `"${primary[0].databaseName}"`;
+      return (
+        `UPDATE ${this.table(metadata)} AS t SET (${names.join(', ')}) = ` +
+        `(SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_populate_record(t, p.value) AS r)${touch} ` +
+        `FROM jsonb_each($1::jsonb) AS p WHERE t.${key}::text = p.key`
+      );
+    });
+    const patches: Record<string, Record<string, unknown>> = {};
+    for (const [id, row] of changes) {
+      const patch: Record<string, unknown> = {};
+      for (const column of statement.columns) {
+        const value = row[column.propertyName];
+        if (value !== undefined) patch[column.databaseName] = value;
+      }
+      patches[id] = patch;
+    }
+    await manager.query(statement.sql, [JSON.stringify(patches)]);
+  }
+
+  /**
    * `SELECT <every column, as its property> FROM <table> WHERE <where> <suffix>`: rows as plain objects
    * with the entity's property names (jsonb parsed, timestamps as Date, bigint as string — as TypeORM
    * reads them), without the query builder's per-call work. `where` and `suffix` are SQL with

@@ -971,7 +971,7 @@ export class DeploymentRunner {
       const writes: TransitionWrites = { stages: new Map(), deployments: new Map(), events: [] };
       return this.writes.run(writes, async () => {
         const result = await work();
-        for (const [id, changes] of writes.stages) await this.repository.updateStage(id, changes);
+        await this.repository.updateStages(writes.stages);
         for (const [id, changes] of writes.deployments) await this.repository.updateDeployment(id, changes);
         if (writes.events.length > 0) await this.events.appendMany(writes.events);
         return result;

@@ -74,6 +74,13 @@ export class DeploymentsRepository {
     await this.database.updateRow(DeploymentStageEntity, id, changes);
   }
 
+  /** Several stages, each with its own changes, in one statement. */
+  async updateStages(
+    changes: ReadonlyMap<string, Partial<Omit<DeploymentStageEntity, 'id' | 'deployment'>>>,
+  ): Promise<void> {
+    await this.database.updateRows(DeploymentStageEntity, changes);
+  }
+
   async list(filter: DeploymentFilter): Promise<DeploymentEntity[]> {
     const query = this.database.repository(DeploymentEntity).createQueryBuilder('d');
     if (filter.moduleName !== undefined)
