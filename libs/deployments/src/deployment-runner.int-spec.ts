@@ -190,7 +190,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(mine).toContain('deployment.progress');
   });
 
-  it('reads the policies and the stages once per advance(), and still records every transition', async () => {
+  it('reads the policies and the stages once per advance(), commits an empty environment in one transaction, and still records every transition', async () => {
     const version = await publish('2.1.5', true);
     const created = await app
       .get(DeploymentsService)
@@ -200,10 +200,14 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       );
     const policyReads = jest.spyOn(environments, 'list');
     const stageReads = jest.spyOn(app.get(DeploymentsRepository), 'stagesOf');
+    // Each transition writes its stage rows once, at its end.
+    const transitions = jest.spyOn(app.get(DeploymentsRepository), 'updateStages');
     // One run takes the deployment through Validate, Verify and the (empty) environment to its end.
     expect(await app.get(DeploymentRunner).advance(created.id)).toBeNull();
     expect(policyReads).toHaveBeenCalledTimes(1);
     expect(stageReads).toHaveBeenCalledTimes(1);
+    // With no node to change, the environment's failure commits with its entry: one transaction.
+    expect(transitions).toHaveBeenCalledTimes(1);
     const result = await app.get(DeploymentQueries).detail(created.id);
     expect(result.status).toBe('RolledBack');
     expect(result.stages.map((s) => [s.name, s.status])).toEqual([

@@ -354,17 +354,21 @@ export class DeploymentRunner {
     // deployment to the nodes just read (the plan), in the same transaction, and the step goes on to
     // the strategy's first step — as the gate and deploy steps would, less two transactions and reads.
     const gated = policy.approvalPolicy.required && deployment.kind === 'deploy';
+    // With no node to change, the strategy's first step makes no node operation (it fails the stage):
+    // its outcome commits with the entry, in one transaction instead of two.
+    const empty = !gated && nodes.length === 0;
     // Count and claim a slot atomically: deployments entering at the same moment cannot all see a free one.
-    const claimed = await this.transition(async () => {
+    const entered = await this.transition(async (): Promise<RunOutcome | null> => {
       await before();
-      if (!(await this.claimSlot(deployment, policy, ''))) return false;
+      if (!(await this.claimSlot(deployment, policy, ''))) return null;
       if (gated) await this.updateStage(stage, { phase: 'gate' });
       await this.setStatus(deployment, DeploymentStatus.Running, `Entering ${policy.name}`);
       if (!gated) await this.beginDeploy(deployment, stage, policy, nodes);
-      return true;
+      return empty ? this.deploy(deployment, stages, stage, policy, nodes) : { kind: 'continue' };
     });
-    if (!claimed) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
-    return gated ? { kind: 'continue' } : this.deploy(deployment, stages, stage, policy, nodes);
+    if (entered === null) return { kind: 'wait', until: new Date(this.clock.now().getTime() + RECHECK_MS) };
+    if (empty || gated) return entered;
+    return this.deploy(deployment, stages, stage, policy, nodes);
   }
 
   /**
