@@ -266,6 +266,33 @@ describe.each([
     expect([...done].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
   });
 
+  it('one job per fetch: a job that runs long does not hold back one sent after it', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ name: string }>('int-long-and-short');
+    let releaseLong: () => void = () => undefined;
+    const longRunning = new Promise<void>((resolve) => (releaseLong = resolve));
+    const events: string[] = [];
+    await queue.work(
+      q,
+      async (job) => {
+        events.push(`start ${job.data.name}`);
+        if (job.data.name === 'long') await longRunning;
+        events.push(`end ${job.data.name}`);
+      },
+      // As the deployment worker runs: several loops, one job each (a batch would only end with its
+      // slowest job).
+      { concurrency: 2, batchSize: 1 },
+    );
+    await queue.send(q, { name: 'long' });
+    await waitFor(() => events.includes('start long'), Boolean, 10_000);
+    await queue.send(q, { name: 'short' });
+    await waitFor(() => events.includes('end short'), Boolean, 10_000);
+    expect(events).toEqual(['start long', 'start short', 'end short']);
+    releaseLong();
+    await waitFor(() => events.includes('end long'), Boolean, 10_000);
+    expect(events).toEqual(['start long', 'start short', 'end short', 'end long']);
+  });
+
   it('refuses queue names pg-boss cannot hold', () => {
     expect(() => defineQueue('has space')).toThrow();
     expect(() => defineQueue('x'.repeat(47))).toThrow();
