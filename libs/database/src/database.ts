@@ -75,8 +75,9 @@ export class Database {
     where: string,
     parameters: readonly unknown[] = [],
     suffix = '',
+    extra = '',
   ): Promise<E[]> {
-    return this.rows.select(this.manager(), entity, where, parameters, suffix);
+    return this.rows.select(this.manager(), entity, where, parameters, suffix, extra);
   }
 
   get inTransaction(): boolean {

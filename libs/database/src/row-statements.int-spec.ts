@@ -132,6 +132,14 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
       updatedAt: expect.any(Date),
     });
     expect(await db.selectRows(SampleEntity, 'name = $1', ['nobody'])).toEqual([]);
+    const [withExtra] = await db.selectRows<SampleEntity & { tagCount: number }>(
+      SampleEntity,
+      'id = $1',
+      [A],
+      '',
+      'jsonb_array_length(tags) AS "tagCount"',
+    );
+    expect(withExtra).toMatchObject({ id: A, tagCount: 1 });
   });
 
   it('updates several rows with different changes in one statement, keeping what a row does not change', async () => {

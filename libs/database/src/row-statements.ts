@@ -149,16 +149,20 @@ export class RowStatements {
     where: string,
     parameters: readonly unknown[],
     suffix = '',
+    /** More select-list items (e.g. a correlated subquery `(…) AS "name"`), read along with the row. */
+    extra = '',
   ): Promise<E[]> {
     const metadata = this.metadataOf(entity);
     const cacheKey = `${metadata.tableName}:select`;
-    let head = this.statements.get(cacheKey)?.sql;
-    if (head === undefined) {
-      const columns = metadata.columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`);
-      head = `SELECT ${columns.join(', ')} FROM ${this.table(metadata)}`;
-      this.statements.set(cacheKey, { sql: head, columns: metadata.columns });
+    let list = this.statements.get(cacheKey)?.sql;
+    if (list === undefined) {
+      list = metadata.columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`).join(', ');
+      this.statements.set(cacheKey, { sql: list, columns: metadata.columns });
     }
-    return manager.query<E[]>(`${head} WHERE ${where}${suffix === '' ? '' : ` ${suffix}`}`, [...parameters]);
+    const sql =
+      `SELECT ${list}${extra === '' ? '' : `, ${extra}`} FROM ${this.table(metadata)} WHERE ${where}` +
+      (suffix === '' ? '' : ` ${suffix}`);
+    return manager.query<E[]>(sql, [...parameters]);
   }
 
   private compile(

@@ -175,10 +175,10 @@ export class ModuleRegistry {
   }
 
   async artifact(name: string, version: string): Promise<{ version: ModuleVersionEntity; content: Buffer }> {
-    const row = await this.getVersion(name, version);
-    const content = await this.modules.readArtifact(row.sha256);
-    if (content === null) throw versionNotFound(name, version);
-    return { version: row, content };
+    if (!isSemver(version)) throw versionNotFound(name, version);
+    const found = await this.modules.findVersionWithArtifact(name, version);
+    if (found === null || found.content === null) throw versionNotFound(name, version);
+    return { version: found.version, content: found.content };
   }
 
   /**

@@ -62,6 +62,23 @@ export class ModulesRepository {
     return row ?? null;
   }
 
+  /** A version with its artifact's bytes, in one read (`content` null when the bytes are missing). */
+  async findVersionWithArtifact(
+    moduleName: string,
+    version: string,
+  ): Promise<{ version: ModuleVersionEntity; content: Buffer | null } | null> {
+    const [row] = await this.database.selectRows<ModuleVersionEntity & { artifactContent: Buffer | null }>(
+      ModuleVersionEntity,
+      'module_name = $1 AND version = $2',
+      [moduleName, version],
+      '',
+      '(SELECT a.content FROM module_artifacts a WHERE a.sha256 = module_versions.sha256) AS "artifactContent"',
+    );
+    if (row === undefined) return null;
+    const { artifactContent, ...rest } = row;
+    return { version: rest, content: artifactContent };
+  }
+
   /** Inserts a version; `null` when that version exists already (a concurrent publish won). */
   async insertVersion(
     row: Omit<ModuleVersionEntity, 'id' | 'yanked' | 'yankReason'>,
