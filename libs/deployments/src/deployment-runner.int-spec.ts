@@ -190,7 +190,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(mine).toContain('deployment.progress');
   });
 
-  it('reads the policies and the stages once per advance(), commits an empty environment in one transaction, and still records every transition', async () => {
+  it('reads the policies, the stages and the version once per advance(), commits an empty environment in one transaction, and still records every transition', async () => {
     const version = await publish('2.1.5', true);
     const created = await app
       .get(DeploymentsService)
@@ -202,12 +202,17 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const stageReads = jest.spyOn(app.get(DeploymentsRepository), 'stagesOf');
     // Each transition writes its stage rows once, at its end.
     const transitions = jest.spyOn(app.get(DeploymentsRepository), 'updateStages');
+    // Validate and Verify check one read of the version with its bytes.
+    const versionReads = jest.spyOn(app.get(ModuleRegistry), 'getVersion');
+    const artifactReads = jest.spyOn(app.get(ModuleRegistry), 'artifact');
     // One run takes the deployment through Validate, Verify and the (empty) environment to its end.
     expect(await app.get(DeploymentRunner).advance(created.id)).toBeNull();
     expect(policyReads).toHaveBeenCalledTimes(1);
     expect(stageReads).toHaveBeenCalledTimes(1);
     // With no node to change, the environment's failure commits with its entry: one transaction.
     expect(transitions).toHaveBeenCalledTimes(1);
+    expect(artifactReads).toHaveBeenCalledTimes(1);
+    expect(versionReads).not.toHaveBeenCalled();
     const result = await app.get(DeploymentQueries).detail(created.id);
     expect(result.status).toBe('RolledBack');
     expect(result.stages.map((s) => [s.name, s.status])).toEqual([

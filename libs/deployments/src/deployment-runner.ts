@@ -21,6 +21,7 @@ import {
   MODULE_CATALOG,
   NODE_FLEET,
   type ApprovalGatePort,
+  type CatalogInspection,
   type EnvironmentPolicy,
   type EnvironmentsPort,
   type ModuleCatalogPort,
@@ -47,6 +48,8 @@ const DEFAULT_VERIFY_WINDOW_SECONDS = 30;
  */
 interface RunCache {
   policies?: Promise<EnvironmentPolicy[]>;
+  /** The module version and its verification, read once (Validate and Verify both use it). */
+  inspection?: Promise<CatalogInspection>;
   stages?: DeploymentStageEntity[];
 }
 
@@ -240,7 +243,7 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     cache: RunCache,
   ): Promise<string | null> {
-    const version = await this.catalog.find(deployment.moduleName, deployment.version);
+    const { version } = await this.inspect(deployment, cache);
     const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
     const frozen = environments.filter((e) => path.includes(e.name) && e.frozen);
@@ -259,7 +262,7 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     cache: RunCache,
   ): Promise<{ ok: true; message: string } | { ok: false; reason: string }> {
-    const verified = await this.catalog.verify(deployment.moduleName, deployment.version);
+    const verified = (await this.inspect(deployment, cache)).verification;
     if (!verified.ok) return verified;
     const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
@@ -958,6 +961,12 @@ export class DeploymentRunner {
   }
 
   // ---------------------------------------------------------------- transitions
+
+  /** The module version with its verification, read once per `advance()` call. */
+  private inspect(deployment: DeploymentEntity, cache: RunCache): Promise<CatalogInspection> {
+    cache.inspection ??= this.catalog.inspect(deployment.moduleName, deployment.version);
+    return cache.inspection;
+  }
 
   /** The environment policies, read once per `advance()` call. */
   private policies(cache: RunCache): Promise<EnvironmentPolicy[]> {

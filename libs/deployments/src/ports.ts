@@ -91,13 +91,19 @@ export interface CatalogVersion {
   readonly dependencies: Readonly<Record<string, string>>;
 }
 
+/** Digest and signature re-checked against trusted, non-revoked keys; a reason when invalid. */
+export type CatalogVerification = { ok: true; signed: boolean } | { ok: false; reason: string };
+
+/** A version as stored (null when it does not exist) and the verification of its stored bytes. */
+export interface CatalogInspection {
+  readonly version: CatalogVersion | null;
+  readonly verification: CatalogVerification;
+}
+
 export interface ModuleCatalogPort {
   find(moduleName: string, version: string): Promise<CatalogVersion | null>;
-  /** Re-checks digest and signature against trusted, non-revoked keys; a reason when invalid. */
-  verify(
-    moduleName: string,
-    version: string,
-  ): Promise<{ ok: true; signed: boolean } | { ok: false; reason: string }>;
+  /** {@link find} and the verification of the version's bytes, from one read of both. */
+  inspect(moduleName: string, version: string): Promise<CatalogInspection>;
 }
 export const MODULE_CATALOG = Symbol('ModuleCatalogPort');
 

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRegistry, signedPayload, SigningKeysService, sha256Hex } from '@hotswap/modules';
-import type { CatalogVersion, ModuleCatalogPort } from '../ports';
+import type { CatalogInspection, CatalogVerification, CatalogVersion, ModuleCatalogPort } from '../ports';
+
+/** A version row as the registry returns it. */
+type VersionRow = Awaited<ReturnType<ModuleRegistry['getVersion']>>;
 
 /** The module registry as the engine sees it. */
 @Injectable()
@@ -12,37 +15,29 @@ export class RegistryCatalog implements ModuleCatalogPort {
 
   async find(moduleName: string, version: string): Promise<CatalogVersion | null> {
     try {
-      const row = await this.registry.getVersion(moduleName, version);
-      const dependencies = row.manifest.dependencies;
-      return {
-        moduleName,
-        version,
-        yanked: row.yanked,
-        sha256: row.sha256,
-        signed: row.signature !== null,
-        dependencies:
-          typeof dependencies === 'object' && dependencies !== null
-            ? (dependencies as Record<string, string>)
-            : {},
-      };
+      return catalogVersion(await this.registry.getVersion(moduleName, version));
     } catch {
       return null;
     }
   }
 
-  /** Digest of the stored bytes and, when signed, the signature against a trusted, non-revoked key. */
-  async verify(
-    moduleName: string,
-    version: string,
-  ): Promise<{ ok: true; signed: boolean } | { ok: false; reason: string }> {
+  /** The version and its bytes in one read: digest and, when signed, the signature against a trusted, non-revoked key. */
+  async inspect(moduleName: string, version: string): Promise<CatalogInspection> {
     let artifact;
     try {
       artifact = await this.registry.artifact(moduleName, version);
     } catch {
-      return { ok: false, reason: `${moduleName}@${version} is not in the registry` };
+      return {
+        version: null,
+        verification: { ok: false, reason: `${moduleName}@${version} is not in the registry` },
+      };
     }
     const row = artifact.version;
-    if (sha256Hex(artifact.content) !== row.sha256)
+    return { version: catalogVersion(row), verification: await this.verification(row, artifact.content) };
+  }
+
+  private async verification(row: VersionRow, content: Buffer): Promise<CatalogVerification> {
+    if (sha256Hex(content) !== row.sha256)
       return { ok: false, reason: 'the stored artifact does not match its sha256 digest' };
     if (row.signature === null || row.signingKeyId === null) return { ok: true, signed: false };
     try {
@@ -56,4 +51,19 @@ export class RegistryCatalog implements ModuleCatalogPort {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+function catalogVersion(row: VersionRow): CatalogVersion {
+  const dependencies = row.manifest.dependencies;
+  return {
+    moduleName: row.moduleName,
+    version: row.version,
+    yanked: row.yanked,
+    sha256: row.sha256,
+    signed: row.signature !== null,
+    dependencies:
+      typeof dependencies === 'object' && dependencies !== null
+        ? (dependencies as Record<string, string>)
+        : {},
+  };
 }
