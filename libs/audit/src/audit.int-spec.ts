@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
 import { Client } from 'pg';
 import { SCHEMA } from '../../../apps/api/src/schema';
 import { AuditModule } from './audit.module';
+import { AuditRepository } from './audit.repository';
 import { AuditService, SYSTEM_ACTOR, type AuditEntry } from './audit.service';
 
 const entry = (action: string, details: Record<string, unknown> = {}): AuditEntry => ({
@@ -206,4 +207,25 @@ describe('AuditService (real PostgreSQL)', () => {
     await other.query("SELECT pg_advisory_lock('7261947301946622101')");
     return other;
   }
+
+  it('records several entries in order in one insert, each redacted and hashed, and they seal into the chain', async () => {
+    const inserts = jest.spyOn(moduleRef.get(AuditRepository), 'insertMany');
+    await db.transaction(() =>
+      audit.recordMany([
+        entry('batch-first', { n: 1 }),
+        entry('batch-second', { token: 'abc' }),
+        entry('batch-third', { n: 3 }),
+      ]),
+    );
+    expect(inserts).toHaveBeenCalledTimes(1);
+    const firsts = (await audit.find({ action: 'batch-first' }, 1)).items;
+    const seconds = (await audit.find({ action: 'batch-second' }, 1)).items;
+    const thirds = (await audit.find({ action: 'batch-third' }, 1)).items;
+    const seqs = [firsts[0]?.seq, seconds[0]?.seq, thirds[0]?.seq].map(Number);
+    expect(seqs[0]).toBeLessThan(seqs[1] ?? 0);
+    expect(seqs[1]).toBeLessThan(seqs[2] ?? 0);
+    expect(seconds[0]?.details).toEqual({ token: '[REDACTED]' });
+    await audit.seal();
+    expect(await audit.verify()).toMatchObject({ intact: true, unsealed: 0 });
+  });
 });

@@ -40,9 +40,15 @@ export class AuditRepository {
 
   /** Inserts an unsealed record: no lock, nothing read (DR-31). */
   async insert(record: NewAuditRecord): Promise<void> {
-    await this.db.insertRows(AuditRecordEntity, [
-      { ...record, chainPosition: null, previousHash: null, hash: null },
-    ]);
+    await this.insertMany([record]);
+  }
+
+  /** Unsealed records in one INSERT, in order (their seq follows it). */
+  async insertMany(records: readonly NewAuditRecord[]): Promise<void> {
+    await this.db.insertRows(
+      AuditRecordEntity,
+      records.map((record) => ({ ...record, chainPosition: null, previousHash: null, hash: null })),
+    );
   }
 
   /**

@@ -101,24 +101,35 @@ export class AuditService {
    * it into the chain after the commit (DR-31).
    */
   async record(entry: AuditEntry): Promise<void> {
-    const content = {
-      // Millisecond precision: what the canonical form hashes is exactly what is stored.
-      occurredAt: new Date(this.clock.now().getTime()),
-      category: entry.category,
-      action: entry.action,
-      result: entry.result,
-      actorId: entry.actor.id,
-      actorKind: entry.actor.kind,
-      actorName: entry.actor.name?.slice(0, 256) ?? null,
-      resourceType: entry.resource?.type ?? null,
-      resourceId: entry.resource?.id ?? null,
-      // Without an explicit origin, the request this code runs for (if any) is the origin.
-      ip: (entry.origin?.ip ?? currentRequestContext()?.clientIp)?.slice(0, 64) ?? null,
-      userAgent: (entry.origin?.userAgent ?? currentRequestContext()?.userAgent)?.slice(0, 512) ?? null,
-      traceId: currentRequestContext()?.traceId ?? null,
-      details: redactDetails(entry.details ?? {}),
-    };
-    await this.records.insert({ ...content, contentHash: contentDigest(content) });
+    await this.recordMany([entry]);
+  }
+
+  /** {@link record} for several entries, in order, in one insert. */
+  async recordMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // Millisecond precision: what the canonical form hashes is exactly what is stored.
+    const occurredAt = new Date(this.clock.now().getTime());
+    const context = currentRequestContext();
+    const records = entries.map((entry) => {
+      const content = {
+        occurredAt,
+        category: entry.category,
+        action: entry.action,
+        result: entry.result,
+        actorId: entry.actor.id,
+        actorKind: entry.actor.kind,
+        actorName: entry.actor.name?.slice(0, 256) ?? null,
+        resourceType: entry.resource?.type ?? null,
+        resourceId: entry.resource?.id ?? null,
+        // Without an explicit origin, the request this code runs for (if any) is the origin.
+        ip: (entry.origin?.ip ?? context?.clientIp)?.slice(0, 64) ?? null,
+        userAgent: (entry.origin?.userAgent ?? context?.userAgent)?.slice(0, 512) ?? null,
+        traceId: context?.traceId ?? null,
+        details: redactDetails(entry.details ?? {}),
+      };
+      return { ...content, contentHash: contentDigest(content) };
+    });
+    await this.records.insertMany(records);
     this.sealer.wroteIn(this.db.inTransaction ? this.db.manager().queryRunner : undefined);
   }
 

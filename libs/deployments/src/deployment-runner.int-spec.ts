@@ -2,7 +2,7 @@ import { CoordinationModule } from '@hotswap/coordination';
 import { generateKeyPairSync } from 'node:crypto';
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AuditModule } from '@hotswap/audit';
+import { AuditModule, AuditService } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
@@ -205,6 +205,9 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     // Validate and Verify check one read of the version with its bytes.
     const versionReads = jest.spyOn(app.get(ModuleRegistry), 'getVersion');
     const artifactReads = jest.spyOn(app.get(ModuleRegistry), 'artifact');
+    // A transition's audit records are one insert.
+    const auditSingles = jest.spyOn(app.get(AuditService), 'record');
+    const auditBatches = jest.spyOn(app.get(AuditService), 'recordMany');
     // One run takes the deployment through Validate, Verify and the (empty) environment to its end.
     expect(await app.get(DeploymentRunner).advance(created.id)).toBeNull();
     expect(policyReads).toHaveBeenCalledTimes(1);
@@ -213,6 +216,9 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(transitions).toHaveBeenCalledTimes(1);
     expect(artifactReads).toHaveBeenCalledTimes(1);
     expect(versionReads).not.toHaveBeenCalled();
+    expect(auditSingles).not.toHaveBeenCalled();
+    expect(auditBatches).toHaveBeenCalledTimes(1);
+    expect(auditBatches.mock.calls[0]?.[0].map((e) => e.details?.to)).toEqual(['Running', 'RolledBack']);
     const result = await app.get(DeploymentQueries).detail(created.id);
     expect(result.status).toBe('RolledBack');
     expect(result.stages.map((s) => [s.name, s.status])).toEqual([

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventPayloads, EventType } from '@hotswap/contracts';
-import { AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
+import { type AuditEntry, AuditService, SYSTEM_ACTOR } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog, type EventEntry } from '@hotswap/events';
 import type { AnalysisResult } from './analysis/canary-analysis';
@@ -67,6 +67,7 @@ interface TransitionWrites {
   readonly stages: Map<string, StageChanges>;
   readonly deployments: Map<string, Partial<Omit<DeploymentEntity, 'id'>>>;
   readonly events: EventEntry[];
+  readonly audits: AuditEntry[];
 }
 
 export type RunOutcome =
@@ -981,12 +982,18 @@ export class DeploymentRunner {
   private transition<T>(work: () => Promise<T>): Promise<T> {
     if (this.writes.getStore() !== undefined) return work();
     return this.database.transaction(() => {
-      const writes: TransitionWrites = { stages: new Map(), deployments: new Map(), events: [] };
+      const writes: TransitionWrites = {
+        stages: new Map(),
+        deployments: new Map(),
+        events: [],
+        audits: [],
+      };
       return this.writes.run(writes, async () => {
         const result = await work();
         await this.repository.updateStages(writes.stages);
         for (const [id, changes] of writes.deployments) await this.repository.updateDeployment(id, changes);
         if (writes.events.length > 0) await this.events.appendMany(writes.events);
+        await this.audit.recordMany(writes.audits);
         return result;
       });
     });
@@ -1198,14 +1205,18 @@ export class DeploymentRunner {
     to: Status,
     reason: string,
   ): Promise<void> {
-    await this.audit.record({
+    const entry: AuditEntry = {
       category: 'deployments',
       action: 'deployment.status',
       result: to === DeploymentStatus.Failed ? 'failure' : 'success',
       actor: SYSTEM_ACTOR,
       resource: { type: 'deployment', id: deployment.id },
       details: { from, to, reason },
-    });
+    };
+    // In a transition, written with its other records at its end (one insert).
+    const writes = this.writes.getStore();
+    if (writes !== undefined) writes.audits.push(entry);
+    else await this.audit.record(entry);
   }
 
   private async emit<T extends EventType>(
