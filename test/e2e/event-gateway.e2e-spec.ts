@@ -21,8 +21,9 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
   let nobody: Session;
   let db: Client;
 
+  const secret = randomBytes(48).toString('base64url');
+
   beforeAll(async () => {
-    const secret = randomBytes(48).toString('base64url');
     t = await startTestApp({
       env: {
         JWT_SECRET: secret,
@@ -290,5 +291,150 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
     expect(slow.messages[slow.messages.length - 1]!.event).toBe('overflow');
     expect(slow.events().length).toBeLessThan(12_000);
     fast.close();
+  });
+
+  it("exports the API's stream metrics at /metrics: subscribers by transport, relayed events, delivery times", async () => {
+    const sse = SseClient.open(gateway.url, '/api/v1/events/stream?types=node.*&environment=metrics', {
+      Authorization: bearer(viewer)[1],
+    });
+    expect(await sse.opened).toBe(200);
+    const ws = await EventSocket.connect(gateway.url);
+    await ws.authenticate(viewer.accessToken);
+    ws.send({ op: 'subscribe', id: 'm', types: ['node.*'], environment: 'metrics' });
+    await ws.waitFor((m) => m.some((x) => x.op === 'subscribed'));
+    const seq = (
+      await db.query<{ seq: string }>(
+        `INSERT INTO events (type, environment, payload) VALUES ('node.status_changed', 'metrics', '{}') RETURNING seq::text`,
+      )
+    ).rows[0]!.seq;
+    await sse.waitFor((m) => m.some((x) => x.id === seq));
+    await ws.waitFor(() => ws.events('m').some((x) => x.seq === seq));
+
+    const scrape = async () => {
+      const res = await request(gateway.url).get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      return res.text;
+    };
+    const gauge = (text: string, transport: string) =>
+      Number(
+        new RegExp(`^hotswap_event_subscribers\\{transport="${transport}"\\} (\\d+)$`, 'm').exec(text)?.[1],
+      );
+    const open = await scrape();
+    expect(gauge(open, 'sse')).toBeGreaterThanOrEqual(1);
+    expect(gauge(open, 'ws')).toBeGreaterThanOrEqual(1);
+    expect(open).toMatch(/^hotswap_events_published_total\{type="node.status_changed"\} [1-9]\d*$/m);
+    for (const transport of ['sse', 'ws'])
+      expect(
+        Number(
+          new RegExp(`^hotswap_event_delivery_seconds_count\\{transport="${transport}"\\} (\\d+)$`, 'm').exec(
+            open,
+          )?.[1],
+        ),
+      ).toBeGreaterThanOrEqual(1);
+    expect(open).toContain('hotswap_event_delivery_seconds_bucket{le="0.05",transport="sse"}');
+    expect(open).toContain('process_resident_memory_bytes');
+
+    sse.close();
+    ws.close();
+    const deadline = Date.now() + 5_000;
+    let closed = await scrape();
+    while (
+      (gauge(closed, 'sse') >= gauge(open, 'sse') || gauge(closed, 'ws') >= gauge(open, 'ws')) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      closed = await scrape();
+    }
+    expect(gauge(closed, 'sse')).toBe(gauge(open, 'sse') - 1);
+    expect(gauge(closed, 'ws')).toBe(gauge(open, 'ws') - 1);
+  });
+
+  describe('with CORS_ORIGINS and a streams budget (RATE_LIMIT_STREAMS)', () => {
+    let limited: ApiProcess;
+    const consoleOrigin = 'https://console.example.com';
+
+    beforeAll(async () => {
+      limited = ApiProcess.start(GATEWAY_ENTRY, {
+        DATABASE_URL: t.database.url,
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'info',
+        CORS_ORIGINS: `${consoleOrigin}, http://localhost:5173`,
+        RATE_LIMIT_STREAMS: '3',
+        RATE_LIMIT_WINDOW_SECONDS: '60',
+      });
+      await limited.waitUntilReady(30_000);
+    });
+
+    afterAll(async () => {
+      await limited?.dispose();
+    });
+
+    it("answers CORS like the API: listed origins only, with credentials and the API's exposed headers", async () => {
+      const preflight = await request(limited.url)
+        .options('/api/v1/events/stream')
+        .set('Origin', consoleOrigin)
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'authorization,last-event-id');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(consoleOrigin);
+      expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+      expect(preflight.headers['access-control-allow-headers']).toBe('authorization,last-event-id');
+      expect(preflight.headers['access-control-max-age']).toBe('600');
+      const other = await request(limited.url)
+        .options('/api/v1/events/stream')
+        .set('Origin', 'https://evil.example.net')
+        .set('Access-Control-Request-Method', 'GET');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+
+      const sse = SseClient.open(limited.url, '/api/v1/events/stream', {
+        Authorization: bearer(admin)[1],
+        Origin: consoleOrigin,
+      });
+      expect(await sse.opened).toBe(200);
+      expect(sse.headers['access-control-allow-origin']).toBe(consoleOrigin);
+      expect(sse.headers['access-control-expose-headers']).toContain('RateLimit-Remaining');
+      sse.close();
+      const refused = await request(limited.url).get('/api/v1/events/stream').set('Origin', consoleOrigin);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['access-control-allow-origin']).toBe(consoleOrigin);
+
+      // Without CORS_ORIGINS (the other gateway), no CORS headers at all, as on the API.
+      const none = await request(gateway.url).get('/health/live').set('Origin', consoleOrigin);
+      expect(none.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it("counts SSE streams a caller opens against the API's streams budget, shared with the API", async () => {
+      const caller = await createUser(t.server, admin, 'rae', ['Viewer']);
+      const headers = { Authorization: bearer(caller)[1] };
+      const first = SseClient.open(limited.url, '/api/v1/events/stream', headers);
+      expect(await first.opened).toBe(200);
+      expect(first.headers['ratelimit-limit']).toBe('3');
+      expect(first.headers['ratelimit-remaining']).toBe('2');
+      expect(first.headers['ratelimit-policy']).toBe('3;w=60;name="streams"');
+      first.close();
+      // The API's own stream route counts in the same counter: one budget per caller across servers.
+      const onApi = SseClient.open(t.server, '/api/v1/events/stream', headers);
+      expect(await onApi.opened).toBe(200);
+      onApi.close();
+      const third = SseClient.open(limited.url, '/api/v1/events/stream', headers);
+      expect(await third.opened).toBe(200);
+      expect(third.headers['ratelimit-remaining']).toBe('0');
+      third.close();
+      const over = await request(limited.url)
+        .get('/api/v1/events/stream')
+        .set(...bearer(caller));
+      expect(over.status).toBe(429);
+      expect(over.body).toMatchObject({ status: 429, code: 'rate_limited' });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      expect(over.headers['ratelimit-remaining']).toBe('0');
+      // Another caller has a budget of its own.
+      const someone = await createUser(t.server, admin, 'sam', ['Viewer']);
+      const other = SseClient.open(limited.url, '/api/v1/events/stream', {
+        Authorization: bearer(someone)[1],
+      });
+      expect(await other.opened).toBe(200);
+      other.close();
+    });
   });
 });
