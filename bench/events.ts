@@ -19,7 +19,6 @@
  * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,8 +26,6 @@ import { createDataSource, Database } from '@hotswap/database';
 import { EventRelay, InProcessWakeups, PgListenWakeSource } from '@hotswap/event-core';
 import { EventLog } from '@hotswap/events';
 import { Client } from 'pg';
-import { io as ioClient, type Socket } from 'socket.io-client';
-import WebSocket from 'ws';
 import { SCHEMA } from '../apps/api/src/schema';
 import {
   atLeast,
@@ -48,6 +45,7 @@ import {
   pgbenchTps,
   log,
 } from './_shared';
+import { type LeanSocket, numberAfter, openEventStream, openWebSocket, startsWith } from './_stream-clients';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_PASSWORD = 'Bench#events-9x!Qv2';
@@ -191,54 +189,63 @@ export function gatewayNodeArgs(): string[] {
     .filter((a) => a.length > 0);
 }
 
-function openSse(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+const SEQ_FIELD = Buffer.from('"seq":');
+const SSE_ID = Buffer.from('id: ');
+const WS_EVENT = Buffer.from('{"op":"event"');
+const SOCKET_IO_EVENT = Buffer.from('42["event"');
+const SENT_FIELD = Buffer.from('"t":');
+
+/** Per message: the event's seq, from the bytes (no string, no JSON), and when its chunk arrived. */
+type OnEvent = (seq: number, arrived: number) => void;
+
+function openSse(port: number, token: string, onEvent: OnEvent): Promise<unknown> {
+  return openEventStream(
+    port,
+    '/api/v1/events/stream?types=deployment.*',
+    { Authorization: `Bearer ${token}` },
+    (bytes, start, end, arrived) => {
+      if (startsWith(bytes, start, end, SSE_ID)) onEvent(numberAfter(bytes, start, end, SSE_ID), arrived);
+    },
+  );
+}
+
+function openWs(port: number, token: string, onEvent: OnEvent): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.get(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/api/v1/events/stream?types=deployment.*',
-        agent: false,
-        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
-      },
-      (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`SSE answered ${res.statusCode}`));
-          return;
-        }
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let i: number;
-          while ((i = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            if (frame.startsWith('id: ')) onSeq(frame.slice(4, frame.indexOf('\n')));
-          }
-        });
-        resolve();
-      },
-    );
-    req.on('error', reject);
+    openWebSocket(port, '/ws', (bytes, start, end, arrived, socket) => {
+      if (startsWith(bytes, start, end, WS_EVENT)) {
+        onEvent(numberAfter(bytes, start, end, SEQ_FIELD), arrived);
+        return;
+      }
+      const message = bytes.toString('utf8', start, end);
+      if (message.includes('"op":"authenticated"'))
+        socket.send(JSON.stringify({ op: 'subscribe', id: 's', types: ['deployment.*'] }));
+      else if (message.includes('"op":"subscribed"')) resolve();
+      else if (message.includes('"op":"error"')) reject(new Error(message));
+    }).then((socket) => socket.send(JSON.stringify({ op: 'auth', token })), reject);
   });
 }
 
-function openWs(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+/**
+ * A Socket.IO client on the same WebSocket client: engine.io v4's handshake (`0{…}` → `40`), its
+ * pings (`2` → `3`), and `42["event",{…"t":…}]` messages, of which only the send time is read.
+ */
+function openSocketIo(port: number, onEvent: (sentAt: number, arrived: number) => void): Promise<LeanSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-    socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ op: 'auth', token })));
-    socket.on('message', (data: Buffer) => {
-      const text = data.toString('utf8');
-      if (text.startsWith('{"op":"event"')) {
-        const seq = /"seq":"(\d+)"/.exec(text)?.[1];
-        if (seq !== undefined) onSeq(seq);
-      } else if (text.includes('"op":"authenticated"')) {
-        socket.send(JSON.stringify({ op: 'subscribe', id: 's', types: ['deployment.*'] }));
-      } else if (text.includes('"op":"subscribed"')) resolve();
-      else if (text.includes('"op":"error"')) reject(new Error(text));
-    });
+    openWebSocket(port, '/socket.io/?EIO=4&transport=websocket', (bytes, start, end, arrived, socket) => {
+      if (startsWith(bytes, start, end, SOCKET_IO_EVENT)) {
+        onEvent(numberAfter(bytes, start, end, SENT_FIELD), arrived);
+        return;
+      }
+      const kind = bytes[start];
+      if (kind === 0x30)
+        socket.send('40'); // engine.io open → connect to the main namespace
+      else if (kind === 0x32 && end - start === 1)
+        socket.send('3'); // ping → pong
+      else if (kind === 0x34 && bytes[start + 1] === 0x30)
+        resolve(socket); // connected
+      else if (kind === 0x34 && bytes[start + 1] === 0x34)
+        reject(new Error(bytes.toString('utf8', start, end)));
+    }).catch(reject);
   });
 }
 
@@ -281,6 +288,8 @@ async function hotswapFanOut(
             LOG_LEVEL: 'info',
             JWT_SECRET: jwtSecret,
             EVENTS_MAX_STREAMS_PER_USER: String(4 * clients),
+            // Every subscriber is the same user: the API's streams budget must not refuse them.
+            RATE_LIMIT_STREAMS: '1000000',
           },
           cpus,
           timeoutMs: 30_000,
@@ -297,16 +306,16 @@ async function hotswapFanOut(
     });
     const token = ((await login.json()) as { accessToken: string }).accessToken;
     const rssIdle = memoryOf(streams.pid)?.rss ?? 0;
-    const sentAt = new Map<string, number>();
+    const sentAt = new Map<number, number>();
     const latencies: number[] = [];
     const sse: number[] = [];
     const ws: number[] = [];
     let delivered = 0;
-    const onSeq = (into: number[]) => (seq: string) => {
+    const onSeq = (into: number[]) => (seq: number, arrived: number) => {
       const t = sentAt.get(seq);
       if (t === undefined) return;
       delivered++;
-      const latency = now() - t;
+      const latency = arrived - t;
       latencies.push(latency);
       into.push(latency);
     };
@@ -343,7 +352,7 @@ async function hotswapFanOut(
           }),
         ],
       );
-      sentAt.set(res.rows[0]!.seq, now());
+      sentAt.set(Number(res.rows[0]!.seq), now());
       await db.query('COMMIT');
     }
     const expected = total * 2 * clients;
@@ -396,18 +405,16 @@ async function socketIoFanOut(
     const rssIdle = memoryOf(child.pid ?? 0)?.rss ?? 0;
     const latencies: number[] = [];
     let delivered = 0;
-    const sockets: Socket[] = [];
+    const sockets: LeanSocket[] = [];
+    const onEvent = (sentAt: number, arrived: number) => {
+      delivered++;
+      latencies.push(arrived - sentAt);
+    };
     for (let i = 0; i < clients; i += 100) {
-      await Promise.all(
-        Array.from({ length: Math.min(100, clients - i) }, () => {
-          const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
-          sockets.push(socket);
-          socket.on('event', (message: { t: number }) => {
-            delivered++;
-            latencies.push(now() - message.t);
-          });
-          return new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-        }),
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(100, clients - i) }, () => openSocketIo(port, onEvent)),
+        )),
       );
     }
     const rssConnected = memoryOf(child.pid ?? 0)?.rss ?? 0;
