@@ -84,6 +84,28 @@ function concat(pending: Buffer | undefined, chunk: Buffer): Buffer {
   return pending === undefined || pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
 }
 
+/**
+ * Every client socket reads into this one buffer (`net`'s `onread`: no stream machinery, no Buffer
+ * per read): each read is handled before the next one, and bytes kept for later are copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+/** A TCP connection to 127.0.0.1:`port` whose reads go to `onData` (a view of the shared buffer). */
+function connect(port: number, onData: (chunk: Buffer) => void): net.Socket {
+  return net.connect({
+    host: '127.0.0.1',
+    port,
+    noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (bytesRead: number, buffer: Uint8Array) => {
+        onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytesRead));
+        return true;
+      },
+    },
+  });
+}
+
 export interface LeanSocket {
   send(text: string): void;
   close(): void;
@@ -98,7 +120,7 @@ export function openWebSocket(
   onMessage: OnWebSocketMessage,
 ): Promise<LeanSocket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    const socket = connect(port, onData);
     let upgraded = false;
     let pending: Buffer | undefined;
     const lean: LeanSocket = {
@@ -117,7 +139,7 @@ export function openWebSocket(
           `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
-    socket.on('data', (chunk: Buffer) => {
+    function onData(chunk: Buffer): void {
       const arrived = performance.timeOrigin + performance.now();
       const bytes = concat(pending, chunk);
       pending = undefined;
@@ -125,7 +147,7 @@ export function openWebSocket(
       if (!upgraded) {
         const end = bytes.indexOf(HEADER_END);
         if (end < 0) {
-          pending = bytes;
+          pending = Buffer.from(bytes);
           return;
         }
         const status = bytes.toString('latin1', 0, Math.min(end, 32));
@@ -160,8 +182,8 @@ export function openWebSocket(
         else if (opcode === 0x8) socket.end();
         offset = end;
       }
-      if (offset < bytes.length) pending = bytes.subarray(offset);
-    });
+      if (offset < bytes.length) pending = Buffer.from(bytes.subarray(offset));
+    }
   });
 }
 
@@ -176,7 +198,7 @@ export function openEventStream(
   onEvent: OnMessage,
 ): Promise<{ close(): void }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    const socket = connect(port, onData);
     let started = false;
     let pending: Buffer | undefined;
     socket.on('error', (error) => {
@@ -188,7 +210,7 @@ export function openEventStream(
       );
       socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${lines.join('')}\r\n`);
     });
-    socket.on('data', (chunk: Buffer) => {
+    function onData(chunk: Buffer): void {
       const arrived = performance.timeOrigin + performance.now();
       const bytes = concat(pending, chunk);
       pending = undefined;
@@ -196,7 +218,7 @@ export function openEventStream(
       if (!started) {
         const end = bytes.indexOf(HEADER_END);
         if (end < 0) {
-          pending = bytes;
+          pending = Buffer.from(bytes);
           return;
         }
         const head = bytes.toString('latin1', 0, end);
@@ -221,7 +243,7 @@ export function openEventStream(
         onEvent(bytes, offset, end, arrived);
         offset = end + EVENT_END.length;
       }
-      if (offset < bytes.length) pending = bytes.subarray(offset);
-    });
+      if (offset < bytes.length) pending = Buffer.from(bytes.subarray(offset));
+    }
   });
 }

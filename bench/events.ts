@@ -13,10 +13,14 @@
  *    `npm run start:gateway`) beside the compiled API that issues the tokens — or with `--server api`
  *    the API's own streams — with N SSE + N WebSocket subscribers (default 1,000 each), one event
  *    committed every 1/R s (default 20/s) for S s (default 10); commit→client latency from just before
- *    COMMIT to the client parsing it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
+ *    COMMIT to the client reading it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
  *    2N clients and the same rate and time, latency from its emit. Budgets (P5): every event delivered,
  *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
- * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
+ * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin. They are the
+ * lean clients of bench/_stream-clients.ts (the same WebSocket client for HotSwap's /ws and for
+ * Socket.IO's engine.io transport), which read only the seq or send time out of each message's bytes
+ * and stamp each read once, so that at 2,000 subscribers the bench's one core measures the servers
+ * rather than its own parsing (with `ws` and socket.io-client objects per message it saturated).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -523,6 +527,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
         { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
+        { label: 'Socket.IO delivered / expected', value: baseline.delivered / baseline.expected, unit: '×' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS clients connected', value: baseline.rssConnected / 1048576, unit: 'MB' },
@@ -538,7 +543,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       ],
       notes: [
         `${pinning.description}`,
-        'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client parsing it; Socket.IO latency: from emit.',
+        'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client reading the bytes that carry it; Socket.IO latency: from emit to the same. Both servers are read by the same lean clients (bench/_stream-clients.ts: net sockets reading into one shared buffer, only the seq or send time scanned out of the bytes; one WebSocket client for /ws and for Socket.IO).',
         server === 'gateway'
           ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
           : 'HotSwap RSS is the whole API process serving the streams itself (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
