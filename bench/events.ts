@@ -156,6 +156,9 @@ async function relayLatency(url: string, rate: number, seconds: number): Promise
 
 interface FanOut {
   readonly latencies: number[];
+  /** Per event, its first and its last client's latency: the server's hand-off vs its fan-out. */
+  readonly first: number[];
+  readonly last: number[];
   readonly sse?: number[];
   readonly ws?: number[];
   readonly expected: number;
@@ -168,9 +171,28 @@ interface FanOut {
   readonly rssConnected: number;
   /** With the event gateway serving the streams: the API process's RSS at the end, for reference. */
   readonly apiRss?: number;
+  /** HotSwap: each event's COMMIT round trip (part of its commit→client latency). */
+  readonly commits?: number[];
 }
 
 export type StreamServer = 'gateway' | 'api';
+
+/** The earliest and latest latency of each event (keyed by anything unique to it). */
+class EventSpread {
+  private readonly bounds = new Map<number, [number, number]>();
+
+  add(key: number, latency: number): void {
+    const b = this.bounds.get(key);
+    if (b === undefined) this.bounds.set(key, [latency, latency]);
+    else if (latency < b[0]) b[0] = latency;
+    else if (latency > b[1]) b[1] = latency;
+  }
+
+  result(): { first: number[]; last: number[] } {
+    const values = [...this.bounds.values()];
+    return { first: values.map((b) => b[0]), last: values.map((b) => b[1]) };
+  }
+}
 
 /**
  * The Node options of the gateway's documented start command (`npm run start:gateway` in
@@ -315,6 +337,7 @@ async function hotswapFanOut(
     const sse: number[] = [];
     const ws: number[] = [];
     let delivered = 0;
+    const spread = new EventSpread();
     const onSeq = (into: number[]) => (seq: number, arrived: number) => {
       const t = sentAt.get(seq);
       if (t === undefined) return;
@@ -322,6 +345,7 @@ async function hotswapFanOut(
       const latency = arrived - t;
       latencies.push(latency);
       into.push(latency);
+      spread.add(seq, latency);
     };
     for (let i = 0; i < clients; i += 50) {
       await Promise.all(
@@ -336,6 +360,7 @@ async function hotswapFanOut(
     const db = new Client({ connectionString: url });
     await db.connect();
     const total = rate * seconds;
+    const commits: number[] = [];
     const started = performance.now();
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / rate;
@@ -356,8 +381,10 @@ async function hotswapFanOut(
           }),
         ],
       );
-      sentAt.set(Number(res.rows[0]!.seq), now());
+      const before = now();
+      sentAt.set(Number(res.rows[0]!.seq), before);
       await db.query('COMMIT');
+      commits.push(now() - before);
     }
     const expected = total * 2 * clients;
     const deadline = performance.now() + 5_000;
@@ -367,6 +394,7 @@ async function hotswapFanOut(
     await db.end();
     return {
       latencies,
+      ...spread.result(),
       sse,
       ws,
       expected,
@@ -376,6 +404,7 @@ async function hotswapFanOut(
       rssIdle,
       rssConnected,
       apiRss,
+      commits,
     };
   } finally {
     await gateway?.stop(10_000);
@@ -410,9 +439,11 @@ async function socketIoFanOut(
     const latencies: number[] = [];
     let delivered = 0;
     const sockets: LeanSocket[] = [];
+    const spread = new EventSpread();
     const onEvent = (sentAt: number, arrived: number) => {
       delivered++;
       latencies.push(arrived - sentAt);
+      spread.add(sentAt, arrived - sentAt);
     };
     for (let i = 0; i < clients; i += 100) {
       sockets.push(
@@ -432,6 +463,7 @@ async function socketIoFanOut(
     for (const s of sockets) s.close();
     return {
       latencies,
+      ...spread.result(),
       expected,
       delivered,
       seconds: (performance.now() - started) / 1000,
@@ -512,6 +544,21 @@ export async function run(args: string[]): Promise<BenchResult> {
           value: percentile(ours.ws ?? [], 50),
           unit: `ms / ${percentile(ours.ws ?? [], 99).toFixed(1)} ms`,
         },
+        {
+          label: 'HotSwap COMMIT round trip p50 / p99',
+          value: percentile(ours.commits ?? [], 50),
+          unit: `ms / ${percentile(ours.commits ?? [], 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'HotSwap per event, first client p50 / p99',
+          value: percentile(ours.first, 50),
+          unit: `ms / ${percentile(ours.first, 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'HotSwap per event, last client p50 / p99',
+          value: percentile(ours.last, 50),
+          unit: `ms / ${percentile(ours.last, 99).toFixed(1)} ms`,
+        },
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: `HotSwap ${who} RSS`, value: ours.rss / 1048576, unit: 'MB' },
@@ -526,6 +573,16 @@ export async function run(args: string[]): Promise<BenchResult> {
           : []),
         { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
         { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
+        {
+          label: 'Socket.IO per event, first client p50 / p99',
+          value: percentile(baseline.first, 50),
+          unit: `ms / ${percentile(baseline.first, 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'Socket.IO per event, last client p50 / p99',
+          value: percentile(baseline.last, 50),
+          unit: `ms / ${percentile(baseline.last, 99).toFixed(1)} ms`,
+        },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
         { label: 'Socket.IO delivered / expected', value: baseline.delivered / baseline.expected, unit: '×' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
