@@ -282,6 +282,7 @@ async function hotswapFanOut(
   seconds: number,
   cpus: string | undefined,
   server: StreamServer,
+  ownCpu: string | undefined,
 ): Promise<FanOut> {
   const jwtSecret = 'bench-events-secret-5f1c9a7e2b4d8c0f3a6e9b1d7c2f4a8e';
   const api = await startApi({
@@ -300,7 +301,9 @@ async function hotswapFanOut(
         ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
         : {}),
     },
-    cpus,
+    // With the event gateway under test, the API only issues the tokens: it runs beside the bench
+    // (its timers and jobs must not take the gateway's CPU); serving the streams itself, it is under test.
+    cpus: server === 'gateway' ? (ownCpu ?? cpus) : cpus,
     timeoutMs: 60_000,
   });
   const gateway =
@@ -520,7 +523,15 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(
       `  relay only: p50 ${percentile(relayOnly, 50).toFixed(1)} ms, p99 ${percentile(relayOnly, 99).toFixed(1)} ms`,
     );
-    const ours = await hotswapFanOut(url.toString(), clients, rate, seconds, pinning.children, server);
+    const ours = await hotswapFanOut(
+      url.toString(),
+      clients,
+      rate,
+      seconds,
+      pinning.children,
+      server,
+      pinning.own,
+    );
     const who = server === 'gateway' ? 'event gateway' : 'API';
     const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
     const p = (f: FanOut, q: number) => percentile(f.latencies, q);
@@ -602,7 +613,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         `${pinning.description}`,
         'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client reading the bytes that carry it; Socket.IO latency: from emit to the same. Both servers are read by the same lean clients (bench/_stream-clients.ts: net sockets reading into one shared buffer, only the seq or send time scanned out of the bytes; one WebSocket client for /ws and for Socket.IO).',
         server === 'gateway'
-          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
+          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it, on the bench's CPU, and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
           : 'HotSwap RSS is the whole API process serving the streams itself (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
       ],
     };
