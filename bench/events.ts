@@ -171,11 +171,27 @@ interface FanOut {
   readonly rssConnected: number;
   /** With the event gateway serving the streams: the API process's RSS at the end, for reference. */
   readonly apiRss?: number;
+  /** CPU seconds (user + system) the server process used from the first event to the last delivery. */
+  readonly cpu: number;
   /** HotSwap: each event's COMMIT round trip (part of its commit→client latency). */
   readonly commits?: number[];
 }
 
 export type StreamServer = 'gateway' | 'api';
+
+/** User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on Linux). */
+const CLOCK_TICKS = 100;
 
 /** The earliest and latest latency of each event (keyed by anything unique to it). */
 class EventSpread {
@@ -359,6 +375,7 @@ async function hotswapFanOut(
       );
     }
     const rssConnected = memoryOf(streams.pid)?.rss ?? 0;
+    const cpuBefore = cpuSecondsOf(streams.pid);
     log(`  hotswap: ${2 * clients} subscribers connected`);
     const db = new Client({ connectionString: url });
     await db.connect();
@@ -392,6 +409,7 @@ async function hotswapFanOut(
     const expected = total * 2 * clients;
     const deadline = performance.now() + 5_000;
     while (delivered < expected && performance.now() < deadline) await delay(50);
+    const cpu = cpuSecondsOf(streams.pid) - cpuBefore;
     const rss = memoryOf(streams.pid)?.rss ?? 0;
     const apiRss = gateway === undefined ? undefined : (memoryOf(api.pid)?.rss ?? 0);
     await db.end();
@@ -408,6 +426,7 @@ async function hotswapFanOut(
       rssConnected,
       apiRss,
       commits,
+      cpu,
     };
   } finally {
     await gateway?.stop(10_000);
@@ -456,12 +475,14 @@ async function socketIoFanOut(
       );
     }
     const rssConnected = memoryOf(child.pid ?? 0)?.rss ?? 0;
+    const cpuBefore = cpuSecondsOf(child.pid ?? 0);
     log(`  socket.io: ${clients} clients connected`);
     const started = performance.now();
     child.stdin?.write(`go ${seconds} ${rate}\n`);
     const expected = rate * seconds * clients;
     const end = performance.now() + seconds * 1000 + 5_000;
     while (delivered < expected && performance.now() < end) await delay(50);
+    const cpu = cpuSecondsOf(child.pid ?? 0) - cpuBefore;
     const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
     for (const s of sockets) s.close();
     return {
@@ -473,6 +494,7 @@ async function socketIoFanOut(
       rss,
       rssIdle,
       rssConnected,
+      cpu,
     };
   } finally {
     child.kill('SIGTERM');
@@ -571,6 +593,11 @@ export async function run(args: string[]): Promise<BenchResult> {
           unit: `ms / ${percentile(ours.last, 99).toFixed(1)} ms`,
         },
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
+        {
+          label: `HotSwap ${server === 'gateway' ? 'event gateway' : 'API'} CPU per delivery`,
+          value: (ours.cpu * 1e6) / Math.max(1, ours.delivered),
+          unit: 'µs',
+        },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: `HotSwap ${who} RSS`, value: ours.rss / 1048576, unit: 'MB' },
         { label: `HotSwap ${who} RSS before subscribers`, value: ours.rssIdle / 1048576, unit: 'MB' },
@@ -595,6 +622,11 @@ export async function run(args: string[]): Promise<BenchResult> {
           unit: `ms / ${percentile(baseline.last, 99).toFixed(1)} ms`,
         },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
+        {
+          label: 'Socket.IO CPU per delivery',
+          value: (baseline.cpu * 1e6) / Math.max(1, baseline.delivered),
+          unit: 'µs',
+        },
         { label: 'Socket.IO delivered / expected', value: baseline.delivered / baseline.expected, unit: '×' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
