@@ -173,6 +173,8 @@ interface FanOut {
   readonly apiRss?: number;
   /** CPU seconds (user + system) the server process used from the first event to the last delivery. */
   readonly cpu: number;
+  /** HotSwap: the server's own `hotswap_event_delivery_seconds` (transaction → hand-off to the socket). */
+  readonly handOff?: HandOff;
   /** HotSwap: each event's COMMIT round trip (part of its commit→client latency). */
   readonly commits?: number[];
 }
@@ -190,6 +192,27 @@ function cpuSecondsOf(pid: number): number {
     return 0;
   }
 }
+interface HandOff {
+  readonly count: number;
+  /** Share of hand-offs within each bucket bound (seconds), both transports together. */
+  readonly within: ReadonlyMap<number, number>;
+}
+
+/** The stream server's delivery histogram from its `/metrics` (the API's and the gateway's are the same). */
+async function deliveryHistogram(port: number): Promise<HandOff> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(
+    /^hotswap_event_delivery_seconds_bucket\{le="([^"]+)",transport="[a-z]+"\} (\d+)$/gm,
+  )) {
+    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+  }
+  const count = buckets.get(Infinity) ?? 0;
+  const within = new Map([...buckets].map(([le, n]) => [le, count === 0 ? 0 : n / count]));
+  return { count, within };
+}
+
 /** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on Linux). */
 const CLOCK_TICKS = 100;
 
@@ -319,7 +342,8 @@ async function hotswapFanOut(
     },
     // With the event gateway under test, the API only issues the tokens: it runs beside the bench
     // (its timers and jobs must not take the gateway's CPU); serving the streams itself, it is under test.
-    cpus: server === 'gateway' ? (ownCpu ?? cpus) : cpus,
+    // BENCH_EVENTS_API_CPU=shared puts it back beside the gateway (for comparison runs only).
+    cpus: server === 'gateway' && process.env.BENCH_EVENTS_API_CPU !== 'shared' ? (ownCpu ?? cpus) : cpus,
     timeoutMs: 60_000,
   });
   const gateway =
@@ -410,6 +434,7 @@ async function hotswapFanOut(
     const deadline = performance.now() + 5_000;
     while (delivered < expected && performance.now() < deadline) await delay(50);
     const cpu = cpuSecondsOf(streams.pid) - cpuBefore;
+    const handOff = await deliveryHistogram(streams.port).catch(() => undefined);
     const rss = memoryOf(streams.pid)?.rss ?? 0;
     const apiRss = gateway === undefined ? undefined : (memoryOf(api.pid)?.rss ?? 0);
     await db.end();
@@ -427,6 +452,7 @@ async function hotswapFanOut(
       apiRss,
       commits,
       cpu,
+      handOff,
     };
   } finally {
     await gateway?.stop(10_000);
@@ -582,6 +608,15 @@ export async function run(args: string[]): Promise<BenchResult> {
           value: percentile(ours.commits ?? [], 50),
           unit: `ms / ${percentile(ours.commits ?? [], 99).toFixed(1)} ms`,
         },
+        ...(ours.handOff !== undefined && ours.handOff.count > 0
+          ? [
+              {
+                label: `HotSwap ${who}'s own hand-off histogram: share ≤ 25 ms / ≤ 50 ms`,
+                value: ours.handOff.within.get(0.025) ?? 0,
+                unit: `× / ${(ours.handOff.within.get(0.05) ?? 0).toFixed(3)} × (of ${ours.handOff.count})`,
+              },
+            ]
+          : []),
         {
           label: 'HotSwap per event, first client p50 / p99',
           value: percentile(ours.first, 50),
