@@ -291,6 +291,8 @@ function parseCpuList(list: string): number[] {
 export interface Pinning {
   /** The `taskset -c` list for processes under test; undefined when not pinned. */
   readonly children?: string;
+  /** The CPU this process is pinned to (for helper processes that are not under test); undefined when not pinned. */
+  readonly own?: string;
   readonly description: string;
 }
 
@@ -319,6 +321,7 @@ export function pinCpus(enabled: boolean): Pinning {
   const children = others.join(',');
   return {
     children,
+    own: String(own),
     description: `bench process on CPU ${own}, processes under test on CPU ${children} (taskset)`,
   };
 }

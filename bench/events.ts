@@ -13,13 +13,16 @@
  *    `npm run start:gateway`) beside the compiled API that issues the tokens — or with `--server api`
  *    the API's own streams — with N SSE + N WebSocket subscribers (default 1,000 each), one event
  *    committed every 1/R s (default 20/s) for S s (default 10); commit→client latency from just before
- *    COMMIT to the client parsing it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
+ *    COMMIT to the client reading it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
  *    2N clients and the same rate and time, latency from its emit. Budgets (P5): every event delivered,
  *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
- * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin.
+ * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin. They are the
+ * lean clients of bench/_stream-clients.ts (the same WebSocket client for HotSwap's /ws and for
+ * Socket.IO's engine.io transport), which read only the seq or send time out of each message's bytes
+ * and stamp each read once, so that at 2,000 subscribers the bench's one core measures the servers
+ * rather than its own parsing (with `ws` and socket.io-client objects per message it saturated).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,8 +30,6 @@ import { createDataSource, Database } from '@hotswap/database';
 import { EventRelay, InProcessWakeups, PgListenWakeSource } from '@hotswap/event-core';
 import { EventLog } from '@hotswap/events';
 import { Client } from 'pg';
-import { io as ioClient, type Socket } from 'socket.io-client';
-import WebSocket from 'ws';
 import { SCHEMA } from '../apps/api/src/schema';
 import {
   atLeast,
@@ -48,6 +49,7 @@ import {
   pgbenchTps,
   log,
 } from './_shared';
+import { type LeanSocket, numberAfter, openEventStream, openWebSocket, startsWith } from './_stream-clients';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_PASSWORD = 'Bench#events-9x!Qv2';
@@ -154,6 +156,9 @@ async function relayLatency(url: string, rate: number, seconds: number): Promise
 
 interface FanOut {
   readonly latencies: number[];
+  /** Per event, its first and its last client's latency: the server's hand-off vs its fan-out. */
+  readonly first: number[];
+  readonly last: number[];
   readonly sse?: number[];
   readonly ws?: number[];
   readonly expected: number;
@@ -166,9 +171,67 @@ interface FanOut {
   readonly rssConnected: number;
   /** With the event gateway serving the streams: the API process's RSS at the end, for reference. */
   readonly apiRss?: number;
+  /** CPU seconds (user + system) the server process used from the first event to the last delivery. */
+  readonly cpu: number;
+  /** HotSwap: the server's own `hotswap_event_delivery_seconds` (transaction → hand-off to the socket). */
+  readonly handOff?: HandOff;
+  /** HotSwap: each event's COMMIT round trip (part of its commit→client latency). */
+  readonly commits?: number[];
 }
 
 export type StreamServer = 'gateway' | 'api';
+
+/** User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+interface HandOff {
+  readonly count: number;
+  /** Share of hand-offs within each bucket bound (seconds), both transports together. */
+  readonly within: ReadonlyMap<number, number>;
+}
+
+/** The stream server's delivery histogram from its `/metrics` (the API's and the gateway's are the same). */
+async function deliveryHistogram(port: number): Promise<HandOff> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(
+    /^hotswap_event_delivery_seconds_bucket\{le="([^"]+)",transport="[a-z]+"\} (\d+)$/gm,
+  )) {
+    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+  }
+  const count = buckets.get(Infinity) ?? 0;
+  const within = new Map([...buckets].map(([le, n]) => [le, count === 0 ? 0 : n / count]));
+  return { count, within };
+}
+
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** The earliest and latest latency of each event (keyed by anything unique to it). */
+class EventSpread {
+  private readonly bounds = new Map<number, [number, number]>();
+
+  add(key: number, latency: number): void {
+    const b = this.bounds.get(key);
+    if (b === undefined) this.bounds.set(key, [latency, latency]);
+    else if (latency < b[0]) b[0] = latency;
+    else if (latency > b[1]) b[1] = latency;
+  }
+
+  result(): { first: number[]; last: number[] } {
+    const values = [...this.bounds.values()];
+    return { first: values.map((b) => b[0]), last: values.map((b) => b[1]) };
+  }
+}
 
 /**
  * The Node options of the gateway's documented start command (`npm run start:gateway` in
@@ -191,54 +254,63 @@ export function gatewayNodeArgs(): string[] {
     .filter((a) => a.length > 0);
 }
 
-function openSse(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+const SEQ_FIELD = Buffer.from('"seq":');
+const SSE_ID = Buffer.from('id: ');
+const WS_EVENT = Buffer.from('{"op":"event"');
+const SOCKET_IO_EVENT = Buffer.from('42["event"');
+const SENT_FIELD = Buffer.from('"t":');
+
+/** Per message: the event's seq, from the bytes (no string, no JSON), and when its chunk arrived. */
+type OnEvent = (seq: number, arrived: number) => void;
+
+function openSse(port: number, token: string, onEvent: OnEvent): Promise<unknown> {
+  return openEventStream(
+    port,
+    '/api/v1/events/stream?types=deployment.*',
+    { Authorization: `Bearer ${token}` },
+    (bytes, start, end, arrived) => {
+      if (startsWith(bytes, start, end, SSE_ID)) onEvent(numberAfter(bytes, start, end, SSE_ID), arrived);
+    },
+  );
+}
+
+function openWs(port: number, token: string, onEvent: OnEvent): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.get(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/api/v1/events/stream?types=deployment.*',
-        agent: false,
-        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
-      },
-      (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`SSE answered ${res.statusCode}`));
-          return;
-        }
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let i: number;
-          while ((i = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            if (frame.startsWith('id: ')) onSeq(frame.slice(4, frame.indexOf('\n')));
-          }
-        });
-        resolve();
-      },
-    );
-    req.on('error', reject);
+    openWebSocket(port, '/ws', (bytes, start, end, arrived, socket) => {
+      if (startsWith(bytes, start, end, WS_EVENT)) {
+        onEvent(numberAfter(bytes, start, end, SEQ_FIELD), arrived);
+        return;
+      }
+      const message = bytes.toString('utf8', start, end);
+      if (message.includes('"op":"authenticated"'))
+        socket.send(JSON.stringify({ op: 'subscribe', id: 's', types: ['deployment.*'] }));
+      else if (message.includes('"op":"subscribed"')) resolve();
+      else if (message.includes('"op":"error"')) reject(new Error(message));
+    }).then((socket) => socket.send(JSON.stringify({ op: 'auth', token })), reject);
   });
 }
 
-function openWs(port: number, token: string, onSeq: (seq: string) => void): Promise<void> {
+/**
+ * A Socket.IO client on the same WebSocket client: engine.io v4's handshake (`0{…}` → `40`), its
+ * pings (`2` → `3`), and `42["event",{…"t":…}]` messages, of which only the send time is read.
+ */
+function openSocketIo(port: number, onEvent: (sentAt: number, arrived: number) => void): Promise<LeanSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-    socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ op: 'auth', token })));
-    socket.on('message', (data: Buffer) => {
-      const text = data.toString('utf8');
-      if (text.startsWith('{"op":"event"')) {
-        const seq = /"seq":"(\d+)"/.exec(text)?.[1];
-        if (seq !== undefined) onSeq(seq);
-      } else if (text.includes('"op":"authenticated"')) {
-        socket.send(JSON.stringify({ op: 'subscribe', id: 's', types: ['deployment.*'] }));
-      } else if (text.includes('"op":"subscribed"')) resolve();
-      else if (text.includes('"op":"error"')) reject(new Error(text));
-    });
+    openWebSocket(port, '/socket.io/?EIO=4&transport=websocket', (bytes, start, end, arrived, socket) => {
+      if (startsWith(bytes, start, end, SOCKET_IO_EVENT)) {
+        onEvent(numberAfter(bytes, start, end, SENT_FIELD), arrived);
+        return;
+      }
+      const kind = bytes[start];
+      if (kind === 0x30)
+        socket.send('40'); // engine.io open → connect to the main namespace
+      else if (kind === 0x32 && end - start === 1)
+        socket.send('3'); // ping → pong
+      else if (kind === 0x34 && bytes[start + 1] === 0x30)
+        resolve(socket); // connected
+      else if (kind === 0x34 && bytes[start + 1] === 0x34)
+        reject(new Error(bytes.toString('utf8', start, end)));
+    }).catch(reject);
   });
 }
 
@@ -249,6 +321,7 @@ async function hotswapFanOut(
   seconds: number,
   cpus: string | undefined,
   server: StreamServer,
+  ownCpu: string | undefined,
 ): Promise<FanOut> {
   const jwtSecret = 'bench-events-secret-5f1c9a7e2b4d8c0f3a6e9b1d7c2f4a8e';
   const api = await startApi({
@@ -267,7 +340,10 @@ async function hotswapFanOut(
         ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
         : {}),
     },
-    cpus,
+    // With the event gateway under test, the API only issues the tokens: it runs beside the bench
+    // (its timers and jobs must not take the gateway's CPU); serving the streams itself, it is under test.
+    // BENCH_EVENTS_API_CPU=shared puts it back beside the gateway (for comparison runs only).
+    cpus: server === 'gateway' && process.env.BENCH_EVENTS_API_CPU !== 'shared' ? (ownCpu ?? cpus) : cpus,
     timeoutMs: 60_000,
   });
   const gateway =
@@ -281,6 +357,8 @@ async function hotswapFanOut(
             LOG_LEVEL: 'info',
             JWT_SECRET: jwtSecret,
             EVENTS_MAX_STREAMS_PER_USER: String(4 * clients),
+            // Every subscriber is the same user: the API's streams budget must not refuse them.
+            RATE_LIMIT_STREAMS: '1000000',
           },
           cpus,
           timeoutMs: 30_000,
@@ -297,18 +375,20 @@ async function hotswapFanOut(
     });
     const token = ((await login.json()) as { accessToken: string }).accessToken;
     const rssIdle = memoryOf(streams.pid)?.rss ?? 0;
-    const sentAt = new Map<string, number>();
+    const sentAt = new Map<number, number>();
     const latencies: number[] = [];
     const sse: number[] = [];
     const ws: number[] = [];
     let delivered = 0;
-    const onSeq = (into: number[]) => (seq: string) => {
+    const spread = new EventSpread();
+    const onSeq = (into: number[]) => (seq: number, arrived: number) => {
       const t = sentAt.get(seq);
       if (t === undefined) return;
       delivered++;
-      const latency = now() - t;
+      const latency = arrived - t;
       latencies.push(latency);
       into.push(latency);
+      spread.add(seq, latency);
     };
     for (let i = 0; i < clients; i += 50) {
       await Promise.all(
@@ -319,10 +399,12 @@ async function hotswapFanOut(
       );
     }
     const rssConnected = memoryOf(streams.pid)?.rss ?? 0;
+    const cpuBefore = cpuSecondsOf(streams.pid);
     log(`  hotswap: ${2 * clients} subscribers connected`);
     const db = new Client({ connectionString: url });
     await db.connect();
     const total = rate * seconds;
+    const commits: number[] = [];
     const started = performance.now();
     for (let n = 0; n < total; n++) {
       const due = started + (n * 1000) / rate;
@@ -343,17 +425,22 @@ async function hotswapFanOut(
           }),
         ],
       );
-      sentAt.set(res.rows[0]!.seq, now());
+      const before = now();
+      sentAt.set(Number(res.rows[0]!.seq), before);
       await db.query('COMMIT');
+      commits.push(now() - before);
     }
     const expected = total * 2 * clients;
     const deadline = performance.now() + 5_000;
     while (delivered < expected && performance.now() < deadline) await delay(50);
+    const cpu = cpuSecondsOf(streams.pid) - cpuBefore;
+    const handOff = await deliveryHistogram(streams.port).catch(() => undefined);
     const rss = memoryOf(streams.pid)?.rss ?? 0;
     const apiRss = gateway === undefined ? undefined : (memoryOf(api.pid)?.rss ?? 0);
     await db.end();
     return {
       latencies,
+      ...spread.result(),
       sse,
       ws,
       expected,
@@ -363,6 +450,9 @@ async function hotswapFanOut(
       rssIdle,
       rssConnected,
       apiRss,
+      commits,
+      cpu,
+      handOff,
     };
   } finally {
     await gateway?.stop(10_000);
@@ -396,37 +486,41 @@ async function socketIoFanOut(
     const rssIdle = memoryOf(child.pid ?? 0)?.rss ?? 0;
     const latencies: number[] = [];
     let delivered = 0;
-    const sockets: Socket[] = [];
+    const sockets: LeanSocket[] = [];
+    const spread = new EventSpread();
+    const onEvent = (sentAt: number, arrived: number) => {
+      delivered++;
+      latencies.push(arrived - sentAt);
+      spread.add(sentAt, arrived - sentAt);
+    };
     for (let i = 0; i < clients; i += 100) {
-      await Promise.all(
-        Array.from({ length: Math.min(100, clients - i) }, () => {
-          const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
-          sockets.push(socket);
-          socket.on('event', (message: { t: number }) => {
-            delivered++;
-            latencies.push(now() - message.t);
-          });
-          return new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-        }),
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(100, clients - i) }, () => openSocketIo(port, onEvent)),
+        )),
       );
     }
     const rssConnected = memoryOf(child.pid ?? 0)?.rss ?? 0;
+    const cpuBefore = cpuSecondsOf(child.pid ?? 0);
     log(`  socket.io: ${clients} clients connected`);
     const started = performance.now();
     child.stdin?.write(`go ${seconds} ${rate}\n`);
     const expected = rate * seconds * clients;
     const end = performance.now() + seconds * 1000 + 5_000;
     while (delivered < expected && performance.now() < end) await delay(50);
+    const cpu = cpuSecondsOf(child.pid ?? 0) - cpuBefore;
     const rss = memoryOf(child.pid ?? 0)?.rss ?? 0;
     for (const s of sockets) s.close();
     return {
       latencies,
+      ...spread.result(),
       expected,
       delivered,
       seconds: (performance.now() - started) / 1000,
       rss,
       rssIdle,
       rssConnected,
+      cpu,
     };
   } finally {
     child.kill('SIGTERM');
@@ -477,7 +571,15 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(
       `  relay only: p50 ${percentile(relayOnly, 50).toFixed(1)} ms, p99 ${percentile(relayOnly, 99).toFixed(1)} ms`,
     );
-    const ours = await hotswapFanOut(url.toString(), clients, rate, seconds, pinning.children, server);
+    const ours = await hotswapFanOut(
+      url.toString(),
+      clients,
+      rate,
+      seconds,
+      pinning.children,
+      server,
+      pinning.own,
+    );
     const who = server === 'gateway' ? 'event gateway' : 'API';
     const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
     const p = (f: FanOut, q: number) => percentile(f.latencies, q);
@@ -501,7 +603,36 @@ export async function run(args: string[]): Promise<BenchResult> {
           value: percentile(ours.ws ?? [], 50),
           unit: `ms / ${percentile(ours.ws ?? [], 99).toFixed(1)} ms`,
         },
+        {
+          label: 'HotSwap COMMIT round trip p50 / p99',
+          value: percentile(ours.commits ?? [], 50),
+          unit: `ms / ${percentile(ours.commits ?? [], 99).toFixed(1)} ms`,
+        },
+        ...(ours.handOff !== undefined && ours.handOff.count > 0
+          ? [
+              {
+                label: `HotSwap ${who}'s own hand-off histogram: share ≤ 25 ms / ≤ 50 ms`,
+                value: ours.handOff.within.get(0.025) ?? 0,
+                unit: `× / ${(ours.handOff.within.get(0.05) ?? 0).toFixed(3)} × (of ${ours.handOff.count})`,
+              },
+            ]
+          : []),
+        {
+          label: 'HotSwap per event, first client p50 / p99',
+          value: percentile(ours.first, 50),
+          unit: `ms / ${percentile(ours.first, 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'HotSwap per event, last client p50 / p99',
+          value: percentile(ours.last, 50),
+          unit: `ms / ${percentile(ours.last, 99).toFixed(1)} ms`,
+        },
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
+        {
+          label: `HotSwap ${server === 'gateway' ? 'event gateway' : 'API'} CPU per delivery`,
+          value: (ours.cpu * 1e6) / Math.max(1, ours.delivered),
+          unit: 'µs',
+        },
         { label: 'HotSwap delivered / expected', value: ours.delivered / ours.expected, unit: '×' },
         { label: `HotSwap ${who} RSS`, value: ours.rss / 1048576, unit: 'MB' },
         { label: `HotSwap ${who} RSS before subscribers`, value: ours.rssIdle / 1048576, unit: 'MB' },
@@ -515,7 +646,23 @@ export async function run(args: string[]): Promise<BenchResult> {
           : []),
         { label: 'Socket.IO emit→client p50', value: p(baseline, 50), unit: 'ms' },
         { label: 'Socket.IO emit→client p99', value: p(baseline, 99), unit: 'ms' },
+        {
+          label: 'Socket.IO per event, first client p50 / p99',
+          value: percentile(baseline.first, 50),
+          unit: `ms / ${percentile(baseline.first, 99).toFixed(1)} ms`,
+        },
+        {
+          label: 'Socket.IO per event, last client p50 / p99',
+          value: percentile(baseline.last, 50),
+          unit: `ms / ${percentile(baseline.last, 99).toFixed(1)} ms`,
+        },
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
+        {
+          label: 'Socket.IO CPU per delivery',
+          value: (baseline.cpu * 1e6) / Math.max(1, baseline.delivered),
+          unit: 'µs',
+        },
+        { label: 'Socket.IO delivered / expected', value: baseline.delivered / baseline.expected, unit: '×' },
         { label: 'Socket.IO RSS', value: baseline.rss / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS before clients', value: baseline.rssIdle / 1048576, unit: 'MB' },
         { label: 'Socket.IO RSS clients connected', value: baseline.rssConnected / 1048576, unit: 'MB' },
@@ -531,9 +678,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       ],
       notes: [
         `${pinning.description}`,
-        'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client parsing it; Socket.IO latency: from emit.',
+        'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client reading the bytes that carry it; Socket.IO latency: from emit to the same. Both servers are read by the same lean clients (bench/_stream-clients.ts: net sockets reading into one shared buffer, only the seq or send time scanned out of the bytes; one WebSocket client for /ws and for Socket.IO).',
         server === 'gateway'
-          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
+          ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it, on the bench's CPU, and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
           : 'HotSwap RSS is the whole API process serving the streams itself (Nest, TypeORM, pools), Socket.IO RSS a bare server process.',
       ],
     };

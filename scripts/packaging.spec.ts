@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_KEYS, loadConfig, type Environment } from '@hotswap/config';
+import { loadGatewayConfig } from '../apps/gateway/src/gateway-config';
 
 // The app's health routes: readiness gates traffic, liveness restarts a wedged process.
 const READY_PATH = '/health/ready';
@@ -221,6 +222,8 @@ const service = readYaml('k8s/service.yaml');
 const configMap = readYaml('k8s/configmap.yaml');
 const secret = readYaml('k8s/secret.template.yaml');
 const pdb = readYaml('k8s/pdb.yaml');
+const gatewayDeployment = readYaml('k8s/gateway-deployment.yaml');
+const gatewayService = readYaml('k8s/gateway-service.yaml');
 
 const configMapData = asStringMap(dig(configMap, 'data', 'configmap.yaml'), 'ConfigMap data');
 const secretData = asStringMap(dig(secret, 'stringData', 'secret.template.yaml'), 'Secret stringData');
@@ -486,5 +489,84 @@ describe('packaging files agree with the app', () => {
         }
       }
     }
+  });
+});
+
+describe('the event gateway in Kubernetes (DR-35)', () => {
+  const spec = asMap(dig(gatewayDeployment, 'spec.template.spec', 'gateway-deployment.yaml'), 'pod spec');
+  const labels = asStringMap(
+    dig(gatewayDeployment, 'spec.template.metadata.labels', 'gateway-deployment.yaml'),
+    'gateway pod labels',
+  );
+  const container = asMap(asList(spec['containers'], 'containers')[0], 'containers[0]');
+  const env = Object.fromEntries(
+    asList(container['env'] ?? [], 'env').map((e, i) => {
+      const entry = asMap(e, `env[${i}]`);
+      return [asString(entry['name'], `env[${i}].name`), asString(entry['value'], `env[${i}].value`)];
+    }),
+  );
+  // What the gateway process sees: the ConfigMap and Secret (envFrom), then its own env.
+  const gatewayEnv = { ...k8sEnv, ...env };
+
+  it('is a Deployment and a Service selecting only the gateway pods (not the API Service)', () => {
+    expect(kind(gatewayDeployment, 'gateway-deployment.yaml')).toBe('Deployment');
+    expect(kind(gatewayService, 'gateway-service.yaml')).toBe('Service');
+    const selector = asStringMap(
+      dig(gatewayDeployment, 'spec.selector.matchLabels', 'gateway-deployment.yaml'),
+      'selector',
+    );
+    const serviceSelector = asStringMap(
+      dig(gatewayService, 'spec.selector', 'gateway-service.yaml'),
+      'selector',
+    );
+    for (const s of [selector, serviceSelector]) {
+      expect(Object.keys(s).length).toBeGreaterThan(0);
+      expect(labels).toMatchObject(s);
+      expect(podLabels).not.toMatchObject(s);
+    }
+    const apiSelector = asStringMap(dig(service, 'spec.selector', 'service.yaml'), 'Service selector');
+    expect(labels).not.toMatchObject(apiSelector);
+  });
+
+  it("runs the API's image with the Node options and entry of `npm run start:gateway`", () => {
+    expect(container['image']).toBe(apiContainer['image']);
+    const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
+    const start = /node\s+((?:--\S+\s+)*)(dist\/apps\/gateway\/src\/main\.js)/.exec(
+      scripts['start:gateway'] ?? '',
+    );
+    expect(start).not.toBeNull();
+    const command = asList(container['command'], 'command').map((c, i) => asString(c, `command[${i}]`));
+    expect(command).toEqual(['node', ...(start?.[1] ?? '').trim().split(/\s+/), start?.[2]]);
+    expect(existsSync(path.join(ROOT, 'apps/gateway/src/main.ts'))).toBe(true);
+  });
+
+  it('takes the shared ConfigMap and Secret, is valid gateway configuration, and listens on its named port', () => {
+    const envFrom = asList(container['envFrom'], 'envFrom').map((e) => asMap(e, 'envFrom entry'));
+    const refs = (key: string) =>
+      envFrom.filter((e) => e[key] !== undefined).map((e) => dig(e, `${key}.name`, 'envFrom'));
+    expect(refs('configMapRef')).toEqual([name(configMap, 'configmap.yaml')]);
+    expect(refs('secretRef')).toEqual([name(secret, 'secret.template.yaml')]);
+    const config = loadGatewayConfig(gatewayEnv);
+    const ports = asList(container['ports'], 'ports').map((p) => asMap(p, 'port'));
+    expect(ports.find((p) => p['name'] === 'http')?.['containerPort']).toBe(config.port);
+    const servicePorts = asList(dig(gatewayService, 'spec.ports', 'gateway-service.yaml'), 'ports');
+    expect(servicePorts.map((p) => asMap(p, 'port')['targetPort'])).toEqual(['http']);
+  });
+
+  it('is ready on its readiness route and live on its liveness route, and stops within its grace period', () => {
+    expect(dig(container, 'readinessProbe.httpGet.path', 'container')).toBe(READY_PATH);
+    expect(dig(container, 'readinessProbe.httpGet.port', 'container')).toBe('http');
+    expect(dig(container, 'livenessProbe.httpGet.path', 'container')).toBe(LIVE_PATH);
+    expect(dig(container, 'livenessProbe.httpGet.port', 'container')).toBe('http');
+    const main = readText('apps/gateway/src/main.ts');
+    const stopMs = Number(/STOP_GRACE_MS = ([\d_]+)/.exec(main)?.[1]?.replace(/_/g, ''));
+    expect(stopMs).toBeGreaterThan(0);
+    expect(
+      asInteger(spec['terminationGracePeriodSeconds'], 'terminationGracePeriodSeconds') * 1000,
+    ).toBeGreaterThan(stopMs);
+  });
+
+  it('runs as non-root', () => {
+    expect(dig(spec, 'securityContext.runAsNonRoot', 'pod spec')).toBe(true);
   });
 });

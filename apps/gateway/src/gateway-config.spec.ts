@@ -12,6 +12,8 @@ describe('loadGatewayConfig', () => {
       logLevel: 'info',
       jwt: { issuer: 'hotswap', audience: 'hotswap-api' },
       authStateCacheMs: 1_000,
+      corsOrigins: [],
+      rateLimit: { enabled: true, windowSeconds: 60, streams: 30 },
       events: {
         pollIntervalMs: 500,
         heartbeatMs: 15_000,
@@ -40,5 +42,29 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ ...base, EVENTS_HEARTBEAT_MS: '5', JWT_PRIVATE_KEY: 'nope' })).toThrow(
       /JWT_PRIVATE_KEY.*EVENTS_HEARTBEAT_MS/,
     );
+  });
+
+  it("reads CORS_ORIGINS and the streams rate limit with the API's rules", () => {
+    const config = loadGatewayConfig({
+      ...base,
+      CORS_ORIGINS: ' https://console.example.com ,, http://localhost:5173 ,',
+      RATE_LIMIT_STREAMS: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '10',
+      RATE_LIMIT_ENABLED: 'no',
+    });
+    expect(config.corsOrigins).toEqual(['https://console.example.com', 'http://localhost:5173']);
+    expect(config.rateLimit).toEqual({ enabled: false, windowSeconds: 10, streams: 5 });
+    expect(loadGatewayConfig({ ...base, NODE_ENV: 'development', CORS_ORIGINS: '*' }).corsOrigins).toEqual([
+      '*',
+    ]);
+    expect(() =>
+      loadGatewayConfig({ ...base, NODE_ENV: 'production', CORS_ORIGINS: 'https://a.example.com, *' }),
+    ).toThrow(/CORS_ORIGINS: a wildcard origin is not allowed in production/);
+    expect(() => loadGatewayConfig({ ...base, CORS_ORIGINS: 'https://a.example.com/app' })).toThrow(
+      /CORS_ORIGINS/,
+    );
+    expect(() =>
+      loadGatewayConfig({ ...base, RATE_LIMIT_STREAMS: '0', RATE_LIMIT_ENABLED: 'maybe' }),
+    ).toThrow(/RATE_LIMIT_ENABLED.*RATE_LIMIT_STREAMS/);
   });
 });

@@ -1,3 +1,5 @@
+import { isCorsOrigin, splitCorsOrigins } from '@hotswap/contracts';
+
 /**
  * The event gateway's settings (DR-35). Read here rather than through @hotswap/config, whose schema
  * (zod) and Nest module would cost the gateway more memory than its whole budget allows for them;
@@ -18,6 +20,14 @@ export interface GatewayConfig {
     readonly audience: string;
   };
   readonly authStateCacheMs: number;
+  /** Allowed browser origins (`CORS_ORIGINS`, the API's rules); empty: no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  /** The API's `streams` budget: SSE streams opened per caller and window, counted with the API's. */
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly windowSeconds: number;
+    readonly streams: number;
+  };
   readonly events: {
     readonly pollIntervalMs: number;
     readonly heartbeatMs: number;
@@ -54,6 +64,27 @@ function pem(env: Env, name: string, kind: string, problems: string[]): string |
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!['true', 'false', '1', '0', 'yes', 'no'].includes(raw)) {
+    problems.push(`${name} must be one of true, false, 1, 0, yes, no`);
+    return fallback;
+  }
+  return raw === 'true' || raw === '1' || raw === 'yes';
+}
+
+function corsOrigins(env: Env, problems: string[]): string[] {
+  const origins = splitCorsOrigins(env.CORS_ORIGINS);
+  if (!origins.every(isCorsOrigin))
+    problems.push(
+      'CORS_ORIGINS must be a comma-separated list of origins such as https://console.example.com',
+    );
+  else if (env.NODE_ENV === 'production' && origins.includes('*'))
+    problems.push('CORS_ORIGINS: a wildcard origin is not allowed in production');
+  return origins;
+}
+
 const LOG_LEVELS = ['error', 'warn', 'info', 'silent'] as const;
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -88,6 +119,12 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       audience: text(env, 'JWT_AUDIENCE') ?? 'hotswap-api',
     },
     authStateCacheMs: int(env, 'AUTH_STATE_CACHE_MS', 0, 60_000, 1_000, problems),
+    corsOrigins: corsOrigins(env, problems),
+    rateLimit: {
+      enabled: bool(env, 'RATE_LIMIT_ENABLED', true, problems),
+      windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3_600, 60, problems),
+      streams: int(env, 'RATE_LIMIT_STREAMS', 1, 1_000_000, 30, problems),
+    },
     events: {
       pollIntervalMs: int(env, 'EVENTS_POLL_INTERVAL_MS', 20, 60_000, 500, problems),
       heartbeatMs: int(env, 'EVENTS_HEARTBEAT_MS', 100, 600_000, 15_000, problems),

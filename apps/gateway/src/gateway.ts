@@ -9,6 +9,13 @@ import {
   looksLikeApiToken,
   plausibleBearer,
   principalFromClaims,
+  RATE_LIMIT_HIT_SQL,
+  rateLimitCountOf,
+  rateLimitHeaders,
+  rateLimitHitParams,
+  rateLimitKey,
+  rateLimitMessage,
+  resetSecondsOf,
   SESSION_STATE_SQL,
   sessionStateOf,
   SigningKeys,
@@ -17,6 +24,7 @@ import {
   verifyAccessToken,
 } from '@hotswap/auth-core';
 import {
+  corsPolicy,
   PlatformErrorCode,
   PROBLEM_CONTENT_TYPE,
   problemType,
@@ -25,6 +33,7 @@ import {
   type Principal,
 } from '@hotswap/contracts';
 import {
+  createEventInstruments,
   decideStream,
   EVENTS_WS_MAX_MESSAGE_BYTES,
   EVENTS_WS_PATH,
@@ -39,11 +48,16 @@ import {
   TooManyStreamsError,
   type EventLogger,
 } from '@hotswap/event-core';
+import cors from 'cors';
 import { Pool } from 'pg';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayConfig } from './gateway-config';
 
 export const STREAM_PATH = '/api/v1/events/stream';
+export const METRICS_PATH = '/metrics';
+/** The API's rate-limit class of stream requests (`@RateLimit('streams')`): one budget for both. */
+const STREAMS_BUDGET = 'streams';
 
 export interface RunningGateway {
   readonly port: number;
@@ -102,12 +116,17 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
   const query = async (sql: string, params?: unknown[]): Promise<unknown> =>
     (await pool.query(sql, params)).rows;
 
+  // The API's metrics: the same event instruments (event-core) and Node's default process metrics.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createEventInstruments(registry);
+
   const reader = new SqlEventReader(query);
   const relay = new EventRelay(
     reader,
     new PgListenWakeSource(config.databaseUrl, logger),
     { pollIntervalMs: config.events.pollIntervalMs },
-    undefined,
+    metrics,
     logger,
   );
   const streams = new EventStreams(
@@ -117,7 +136,7 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
       clientBufferBytes: config.events.clientBufferBytes,
       maxStreamsPerUser: config.events.maxStreamsPerUser,
     },
-    undefined,
+    metrics,
     logger,
   );
 
@@ -156,6 +175,34 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
   );
   let stopping = false;
 
+  const windowMs = config.rateLimit.windowSeconds * 1000;
+  /**
+   * The API's `streams` budget of the caller (RATE_LIMIT_STREAMS per RATE_LIMIT_WINDOW_SECONDS),
+   * counted in the same counter rows, so that opening streams on the API and on gateways draws from
+   * one budget. Sets the `RateLimit-*` headers; false (and a 429 sent) when the budget is spent.
+   */
+  async function withinStreamBudget(principal: Principal, res: ServerResponse): Promise<boolean> {
+    if (!config.rateLimit.enabled) return true;
+    const limit = config.rateLimit.streams;
+    const now = new Date();
+    const key = rateLimitKey(STREAMS_BUDGET, `${principal.kind}:${principal.id}`);
+    const count = rateLimitCountOf(await query(RATE_LIMIT_HIT_SQL, rateLimitHitParams(key, windowMs, now)));
+    const reset = resetSecondsOf(count, now);
+    const headers = rateLimitHeaders(limit, count.hits, reset, windowMs, STREAMS_BUDGET);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    if (count.hits <= limit) return true;
+    problem(
+      res,
+      429,
+      PlatformErrorCode.RateLimited,
+      rateLimitMessage(limit, windowMs, STREAMS_BUDGET, reset),
+      {
+        headers: { 'Retry-After': String(reset) },
+      },
+    );
+    return false;
+  }
+
   async function stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const lastEventId = req.headers['last-event-id'];
     const parsed = parseStreamRequest(
@@ -182,6 +229,7 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
       );
       return;
     }
+    if (!(await withinStreamBudget(principal, res))) return;
     const decision = decideStream(parsed, principal.roles);
     if (!decision.ok) {
       if (decision.status === 400)
@@ -213,15 +261,25 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
     );
   }
 
-  const server = http.createServer((req, res) => {
+  async function exposition(res: ServerResponse): Promise<void> {
+    const text = await registry.metrics();
+    res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).end(text);
+  }
+
+  const policy = corsPolicy(config.corsOrigins);
+  // The API's CORS (Nest's enableCors is this middleware with these options); preflights end here.
+  const allowOrigins = policy === undefined ? undefined : cors(policy);
+
+  function route(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://gateway');
-    const route = url.pathname;
+    const path = url.pathname;
     let handled: Promise<void>;
-    if (route === STREAM_PATH && req.method === 'GET') handled = stream(req, res, url);
-    else if (route === '/health/live' && req.method === 'GET') {
+    if (path === STREAM_PATH && req.method === 'GET') handled = stream(req, res, url);
+    else if (path === METRICS_PATH && req.method === 'GET') handled = exposition(res);
+    else if (path === '/health/live' && req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
       return;
-    } else if (route === '/health/ready' && req.method === 'GET') handled = ready(res);
+    } else if (path === '/health/ready' && req.method === 'GET') handled = ready(res);
     else {
       problem(
         res,
@@ -236,6 +294,15 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
       if (!res.headersSent) problem(res, 500, PlatformErrorCode.Internal, 'The stream could not be opened.');
       else res.destroy();
     });
+  }
+
+  const server = http.createServer((req, res) => {
+    if (allowOrigins === undefined) route(req, res);
+    else
+      allowOrigins(req, res, (error?: unknown) => {
+        if (error === undefined) route(req, res);
+        else problem(res, 500, PlatformErrorCode.Internal, 'The request could not be handled.');
+      });
   });
   // Streams are long-lived: no request timeout; a slow client is cut by the buffer bound instead.
   server.requestTimeout = 0;

@@ -37,3 +37,13 @@ export {
   type ApiTokenRecord,
   type ApiTokenStore,
 } from './api-token';
+export {
+  RATE_LIMIT_HIT_SQL,
+  rateLimitCountOf,
+  rateLimitHeaders,
+  rateLimitHitParams,
+  rateLimitKey,
+  rateLimitMessage,
+  resetSecondsOf,
+  type RateLimitCount,
+} from './rate-limit';

@@ -1,3 +1,4 @@
+import { isCorsOrigin, splitCorsOrigins } from '@hotswap/contracts';
 import { z } from 'zod';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -84,9 +85,11 @@ export const configSchema = z.object({
   EMBEDDED_DB_MAX_CONNECTIONS: int(2, 200).default(20),
   MIGRATIONS_RUN: bool('MIGRATIONS_RUN').default(true),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  CORS_ORIGINS: csv
+  CORS_ORIGINS: z
+    .string()
+    .transform(splitCorsOrigins)
     .refine(
-      (list) => list.every((o) => o === '*' || /^https?:\/\/[^\s/]+$/.test(o)),
+      (list) => list.every(isCorsOrigin),
       'must be a comma-separated list of origins such as https://console.example.com',
     )
     .default([]),

@@ -1,3 +1,4 @@
+import { splitCorsOrigins } from '@hotswap/contracts';
 import { AppConfig } from './app-config';
 import { configSchema } from './config.schema';
 
@@ -23,7 +24,7 @@ export class InvalidConfigError extends Error {
 function productionIssues(entries: Readonly<Record<string, string>>): ConfigIssue[] {
   if (entries.NODE_ENV !== 'production') return [];
   const issues: ConfigIssue[] = [];
-  if ((entries.CORS_ORIGINS ?? '').split(',').some((origin) => origin.trim() === '*')) {
+  if (splitCorsOrigins(entries.CORS_ORIGINS).includes('*')) {
     issues.push({ setting: 'CORS_ORIGINS', message: 'a wildcard origin is not allowed in production' });
   }
   // A wrong JWT_SECRET is already reported by the schema; production additionally requires one.

@@ -32,3 +32,4 @@ export {
   type AuthenticatedNode,
   type NodeCredentialAuthenticator,
 } from './node-credential';
+export { CORS_EXPOSED_HEADERS, corsPolicy, isCorsOrigin, splitCorsOrigins, type CorsPolicy } from './cors';

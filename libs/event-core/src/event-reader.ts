@@ -17,9 +17,13 @@ export const SETTLED_BOUND_SQL = '(pg_snapshot_xmin(pg_current_snapshot())::text
  * a long transaction in another database of a shared server does not hold the stream back. Read in
  * a statement of its own before the rows: the snapshot's xmax is taken first, the running xids
  * after it, so every xid below the result had finished before the (later) statement reading rows.
+ * The function under the `pg_stat_activity` view, without the view's joins to pg_database and
+ * pg_authid per backend: the same rows, ~0.25 ms instead of ~0.6 ms a read on this machine's
+ * PostgreSQL 15, and every relay read and replay page runs it.
  */
 const DATABASE_BOUND_SQL = `SELECT (least(
-    (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity WHERE datname = current_database()),
+    (SELECT min(backend_xid::text::bigint) FROM pg_stat_get_activity(NULL) s
+      WHERE s.datid = (SELECT oid FROM pg_database WHERE datname = current_database())),
     pg_snapshot_xmax(pg_current_snapshot())::text::bigint) << 20)::text AS bound`;
 
 /** How the settled part of the log is bounded (DR-29). */

@@ -33,27 +33,31 @@ interface FrameSender {
 
 class WsSubscriptionSink implements StreamSink {
   readonly transport = 'ws' as const;
+  /**
+   * ws's sender, when ready-made frames may be handed to it: only without extensions (no
+   * compression), which are settled by the handshake, before any subscription exists.
+   */
+  private readonly sender: FrameSender | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly id: string,
-  ) {}
+  ) {
+    const sender = (socket as unknown as { _sender?: FrameSender })._sender;
+    this.sender = socket.extensions === '' && typeof sender?.sendFrame === 'function' ? sender : undefined;
+  }
 
   send(events: readonly WireEvent[]): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    const sender = (this.socket as unknown as { _sender?: FrameSender })._sender;
-    if (
-      this.socket.extensions === '' &&
-      typeof sender?.sendFrame === 'function' &&
-      (sender._queue === undefined || sender._queue.length === 0)
-    ) {
+    const sender = this.sender;
+    if (sender !== undefined && (sender._queue === undefined || sender._queue.length === 0)) {
       // The frames are built once per event for every subscriber (as Socket.IO does for a
       // broadcast): one ready-made buffer and one socket write per subscriber and batch, instead
-      // of a header per message and a vectored write. Only without extensions (no compression)
-      // and with nothing queued in ws's sender, so frames cannot overtake or split others.
+      // of a header per message and a vectored write. Only with nothing queued in ws's sender, so
+      // frames cannot overtake or split others.
       const first = events[0];
       if (first === undefined) return;
-      sender.sendFrame([
+      sender.sendFrame!([
         events.length === 1 ? first.wsFrame(this.id) : Buffer.concat(events.map((e) => e.wsFrame(this.id))),
       ]);
       return;

@@ -249,7 +249,9 @@ export class EventStreams {
   private fanOut(batch: readonly RecordedEvent[]): void {
     if (this.subscriptions.size === 0) return;
     const wires = batch.map((event) => new WireEvent(event));
-    for (const subscription of [...this.subscriptions]) {
+    // The set itself, not a copy per batch: a subscription closed during the loop (overflow, a
+    // failed write) is deleted from it, which iteration allows; none is added synchronously.
+    for (const subscription of this.subscriptions) {
       if (!subscription.checkBuffer()) continue;
       try {
         subscription.offer(wires);

@@ -1,9 +1,18 @@
 // Framework-free event streaming: the rules and wire format of the live streams (events spec),
 // shared by the API's Nest streams and the standalone event gateway (DR-35). Nothing here may load
-// Nest, Express, TypeORM, zod or prom-client: the gateway's memory budget (P5) depends on it.
+// Nest, Express, TypeORM or zod: the gateway's memory budget (P5) depends on it. prom-client (~2 MB)
+// is the exception: both processes expose the same metrics (event-metrics.ts).
 export { EVENT_READ_ROLE, expandPattern, readableTypes, resolveFilter, splitTypes } from './event-access';
 export type { FilterRequest, FilterResult, StreamFilter } from './event-access';
 export { SETTLED_BOUND_SQL, SqlEventReader, type SettledBound, type SqlQuery } from './event-reader';
+export {
+  createEventInstruments,
+  EVENT_DELIVERY_METRIC,
+  EVENT_METRICS,
+  EVENT_SUBSCRIBERS_METRIC,
+  EVENTS_PUBLISHED_METRIC,
+  type EventInstruments,
+} from './event-metrics';
 export { EventRelay, type EventRelayOptions, type RelayListener } from './event-relay';
 export {
   EVENTS_WS_MAX_MESSAGE_BYTES,

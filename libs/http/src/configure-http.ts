@@ -2,6 +2,7 @@ import { NotFoundException, RequestMethod, type ArgumentsHost, type INestApplica
 import { Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AppConfig } from '@hotswap/config';
+import { corsPolicy } from '@hotswap/contracts';
 import { HttpMetricsMiddleware, requestContextMiddleware } from '@hotswap/observability';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -97,23 +98,8 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy.length > 0 ? [...config.trustProxy] : false);
   app.use(securityHeaders());
-  if (config.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
-      credentials: !config.corsOrigins.includes('*'),
-      exposedHeaders: [
-        'X-Request-Id',
-        'traceparent',
-        'Location',
-        'Retry-After',
-        'RateLimit-Limit',
-        'RateLimit-Remaining',
-        'RateLimit-Reset',
-        'RateLimit-Policy',
-      ],
-      maxAge: 600,
-    });
-  }
+  const cors = corsPolicy(config.corsOrigins);
+  if (cors !== undefined) app.enableCors(cors);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES, strict: true }));
   applyRouting(app);
   app.useGlobalPipes(createValidationPipe());

@@ -31,6 +31,7 @@ export class SseClient {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
   status = 0;
+  headers: http.IncomingHttpHeaders = {};
   body = '';
   ended = false;
   private buffer = '';
@@ -47,6 +48,7 @@ export class SseClient {
     this.req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       this.res = res;
       this.status = res.statusCode ?? 0;
+      this.headers = res.headers;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         if (this.status !== 200) {

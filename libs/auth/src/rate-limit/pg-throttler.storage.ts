@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { resetSecondsOf } from '@hotswap/auth-core';
 import { Clock } from '@hotswap/contracts';
 import { RateLimitRepository } from './rate-limit.repository';
 
@@ -34,9 +35,14 @@ export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootst
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     const now = this.clock.now();
-    const { hits, expiresAt } = await this.counters.hit(key, ttl, now);
-    const seconds = Math.max(1, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000));
-    return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: seconds };
+    const count = await this.counters.hit(key, ttl, now);
+    const seconds = resetSecondsOf(count, now);
+    return {
+      totalHits: count.hits,
+      timeToExpire: seconds,
+      isBlocked: count.hits > limit,
+      timeToBlockExpire: seconds,
+    };
   }
 
   onApplicationBootstrap(): void {

@@ -8,6 +8,7 @@ import {
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { rateLimitHeaders, rateLimitKey, rateLimitMessage } from '@hotswap/auth-core';
 import { AppConfig } from '@hotswap/config';
 import { RATE_LIMIT_CLASS, type RateLimitClass } from '@hotswap/contracts';
 import { RateLimitedError } from '@hotswap/http';
@@ -62,7 +63,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `${throttlerName}:${tracker}`;
+    return rateLimitKey(throttlerName, tracker);
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
@@ -73,14 +74,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     const name = throttler.name ?? 'default';
     const key = this.generateKey(context, trackerOf(req), name);
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
-    res.setHeader('RateLimit-Limit', String(limit));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)));
-    res.setHeader('RateLimit-Reset', String(record.timeToExpire));
-    res.setHeader('RateLimit-Policy', `${limit};w=${Math.round(ttl / 1000)};name="${name}"`);
+    const headers = rateLimitHeaders(limit, record.totalHits, record.timeToExpire, ttl, name);
+    for (const [header, value] of Object.entries(headers)) res.setHeader(header, value);
     if (record.isBlocked) {
       throw new RateLimitedError(
         record.timeToBlockExpire,
-        `Rate limit of ${limit} ${name} requests per ${Math.round(ttl / 1000)} s exceeded; retry in ${record.timeToBlockExpire} s.`,
+        rateLimitMessage(limit, ttl, name, record.timeToBlockExpire),
       );
     }
     return true;
