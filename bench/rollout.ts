@@ -23,7 +23,9 @@
  * for `--seconds`, open loop (each request sent on schedule whatever the previous ones do): p50/p99
  * — budget p99 ≤ 25 ms. Then the create throughput of 16 concurrent clients for 5 s, against pgbench
  * (16 clients) running the equivalent SQL on the same tables — budget ≥ 0.3×. The deployments target
- * empty environments, so the runner fails them in the background as it would in production.
+ * empty environments, so the runner fails them in the background as it would in production; the
+ * saturation phase starts once the runner has finished the open loop's deployments, so it measures
+ * creating plus running what it creates.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -276,6 +278,36 @@ function pgbenchCreateTps(url: string, dir: string): number {
   return pgbenchTps(url, script, SATURATION_CLIENTS, SATURATION_SECONDS);
 }
 
+/** How long the bench waits for the runner to finish the open loop's deployments. */
+const DRAIN_TIMEOUT_MS = 180_000;
+
+/** Waits until no deployment is active; how many finished meanwhile and how long it took. */
+async function waitForIdleRunner(
+  url: string,
+  timeoutMs: number,
+): Promise<{ drained: number; seconds: number }> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const started = performance.now();
+  try {
+    const active = async (): Promise<number> => {
+      const { rows } = await db.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM deployments WHERE status IN ('Queued', 'PendingApproval', 'Running', 'Paused')",
+      );
+      return Number(rows[0]?.n ?? 0);
+    };
+    const first = await active();
+    for (let left = first; left > 0; left = await active()) {
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`the runner still had ${left} active deployments after ${timeoutMs / 1000} s`);
+      await delay(250);
+    }
+    return { drained: first, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await db.end();
+  }
+}
+
 async function createLatency(
   adminUrl: string,
   admin: Client,
@@ -376,6 +408,13 @@ async function createLatency(
     const p50 = percentile(ok, 50);
     const p99 = percentile(ok, 99);
 
+    // The open loop left deployments for the runner (every one fails in its empty environment); the
+    // saturation phase starts once they are finished, so it measures creating plus running what it
+    // creates, not the previous phase's backlog.
+    const backlog = await waitForIdleRunner(scratch.url, DRAIN_TIMEOUT_MS);
+    log(
+      `create: runner idle (${backlog.drained} open-loop deployments finished in ${backlog.seconds.toFixed(1)} s)`,
+    );
     log(`create: saturation, ${SATURATION_CLIENTS} clients for ${SATURATION_SECONDS} s`);
     let done = 0;
     const until = performance.now() + SATURATION_SECONDS * 1000;
