@@ -4,7 +4,7 @@ import { Global, Module, type DynamicModule, type INestApplication } from '@nest
 import { Test } from '@nestjs/testing';
 import { AuditModule, AuditService } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
-import { SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
+import { DeploymentErrorCode, SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
 import { DatabaseModule } from '@hotswap/database';
 import { EventLog, EventsModule } from '@hotswap/events';
 import {
@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from '@hotswap/testing';
 import { SCHEMA } from '../../../apps/api/src/schema';
 import { DEPLOYMENT_CLOCK } from './clock';
 import { DeploymentQueries } from './deployment-queries';
+import { DeploymentError } from './deployment.errors';
 import { DeploymentRunner } from './deployment-runner';
 import { DeploymentsModule } from './deployments.module';
 import { DeploymentsRepository } from './deployments.repository';
@@ -459,6 +460,30 @@ describe('deployment pipeline (real database, fake fleet)', () => {
         remaining.splice(remaining.indexOf(turn[0]?.id ?? ''), 1);
       }
     });
+  });
+
+  it('accepts exactly one of several simultaneous requests for the same module and environment', async () => {
+    const version = await publish('3.5.0', true);
+    const service = app.get(DeploymentsService);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        service.create(
+          { moduleName: MODULE, version, targetEnvironment: 'Development', promotion: 'target-only' },
+          DEPLOYER,
+        ),
+      ),
+    );
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(5);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(DeploymentError);
+      expect((error as DeploymentError).code).toBe(DeploymentErrorCode.ActiveDeploymentExists);
+    }
+    // (Finished, so the module is free for the next test: the empty environment fails it.)
+    const [only] = accepted;
+    if (only?.status === 'fulfilled') expect((await drive(only.value.id)).status).toBe('RolledBack');
   });
 
   it('resumes a step cut short by a crash without repeating or skipping a node operation', async () => {

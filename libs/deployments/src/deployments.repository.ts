@@ -145,6 +145,17 @@ export class DeploymentsRepository {
       .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:slots:${environment}`).toString()]);
   }
 
+  /**
+   * Serializes the creation of a module's deployments until the caller's transaction ends, so the
+   * active-deployment check that follows sees every deployment created before it (one active
+   * deployment per module and environment, even for simultaneous requests).
+   */
+  async lockModuleCreation(moduleName: string): Promise<void> {
+    await this.database
+      .manager()
+      .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:module:${moduleName}`).toString()]);
+  }
+
   // ---- node-operation log ----
 
   operationsOf(

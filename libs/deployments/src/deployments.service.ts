@@ -71,6 +71,9 @@ export class DeploymentsService {
       );
     }
     return this.database.transaction(async () => {
+      // In a statement of its own, before the check: the check's snapshot then includes every
+      // deployment of the module committed by a request that held the lock before this one.
+      await this.repository.lockModuleCreation(plan.moduleName);
       await this.assertNoActiveDeployment(plan.moduleName, path);
       const id = randomUUID();
       const deployment = await this.repository.insertDeployment({

@@ -108,6 +108,7 @@ export class ManualRollback {
       .filter((e) => targets.has(e.name))
       .sort((a, b) => b.rank - a.rank);
     return this.database.transaction(async () => {
+      await this.repository.lockModuleCreation(original.moduleName);
       const active = await this.repository.activeFor(
         original.moduleName,
         ranked.map((e) => e.name),
