@@ -224,7 +224,7 @@ function pgbenchCreateTps(url: string, dir: string): number {
   const script = path.join(dir, 'create-deployment.sql');
   // What one create sends, statement for statement (a pg hook in the API listed them): the planner's
   // reads (the environments, the target environment with its nodes, the module version), then one
-  // transaction — the active-deployment check, the deployment, its 4 stages (Validate, Verify, the
+  // transaction — the module's creation lock (DR-40), the active-deployment check, the deployment, its 4 stages (Validate, Verify, the
   // environment, Complete), the event, the job and the audit record. The audit record is inserted
   // unsealed, with its content hash, as the API does (the sealer links it after the commit, DR-31).
   // Each transaction uses a module of its own (as the bench's creates do), so the active-deployment
@@ -251,6 +251,7 @@ function pgbenchCreateTps(url: string, dir: string): number {
       "SELECT * FROM module_versions WHERE module_name = 'bench-module-0000' AND version = '1.0.0' LIMIT 1;",
       "SELECT e.*, n.* FROM environments e LEFT JOIN nodes n ON n.environment_id = e.id WHERE e.name_key = 'development';",
       'BEGIN;',
+      `SELECT pg_advisory_xact_lock(hashtext('deployments:module:' || ${module})::bigint);`,
       `SELECT d.* FROM deployments d WHERE d.module_name = ${module} AND d.status IN ('Queued', 'PendingApproval', 'Running', 'Paused') AND EXISTS (SELECT 1 FROM deployment_stages s WHERE s.deployment_id = d.id AND s.kind = 'environment' AND s.environment IN ('Development')) ORDER BY d.created_at;`,
       `INSERT INTO deployments (id, kind, module_name, version, target_environment, strategy, strategy_params, promotion, description, metadata, requested_by, status, status_reason, current_stage, rollback_of, retry_of, trace_id, pause_requested, promote_requested, abort_requested, started_at, finished_at) VALUES (${id}, 'deploy', ${module}, '1.0.0', 'Development', NULL, '{}', 'target-only', NULL, '{}', 'admin', 'Queued', NULL, 0, NULL, NULL, ${trace}, false, false, false, NULL, NULL) RETURNING strategy_params, metadata, current_stage, pause_requested, promote_requested, abort_requested, created_at, updated_at;`,
       `INSERT INTO deployment_stages (id, deployment_id, position, name, kind, environment, strategy, params, status, phase, message, planned_nodes, strategy_state, updated_node_ids, wait_until, nodes_total, nodes_updated, nodes_failed, wave, waves, started_at, finished_at) VALUES ${[
