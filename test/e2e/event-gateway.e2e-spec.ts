@@ -133,6 +133,7 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
         CORS_ORIGINS: `${consoleOrigin}, http://localhost:5173`,
         RATE_LIMIT_STREAMS: '3',
         RATE_LIMIT_WINDOW_SECONDS: '60',
+        TRUST_PROXY: 'loopback',
       });
       await limited.waitUntilReady(30_000);
     });
@@ -166,13 +167,48 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
       expect(sse.headers['access-control-allow-origin']).toBe(consoleOrigin);
       expect(sse.headers['access-control-expose-headers']).toContain('RateLimit-Remaining');
       sse.close();
-      const refused = await request(limited.url).get('/api/v1/events/stream').set('Origin', consoleOrigin);
+      // (An address of its own: anonymous requests count per client address, across every server.)
+      const refused = await request(limited.url)
+        .get('/api/v1/events/stream')
+        .set('Origin', consoleOrigin)
+        .set('X-Forwarded-For', '192.0.2.10');
       expect(refused.status).toBe(401);
       expect(refused.headers['access-control-allow-origin']).toBe(consoleOrigin);
 
       // Without CORS_ORIGINS (the other gateway), no CORS headers at all, as on the API.
       const none = await request(gateway.url).get('/health/live').set('Origin', consoleOrigin);
       expect(none.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('counts requests without a valid bearer by client address, X-Forwarded-For only from TRUST_PROXY', async () => {
+      const from = (address: string) =>
+        request(limited.url).get('/api/v1/events/stream').set('X-Forwarded-For', address);
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await from('203.0.113.7'));
+      expect(answers.map((r) => [r.status, r.headers['ratelimit-remaining']])).toEqual([
+        [401, '2'],
+        [401, '1'],
+        [401, '0'],
+      ]);
+      const over = await from('203.0.113.7');
+      expect(over.status).toBe(429);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      // A bad token counts against the address too; another address has a budget of its own.
+      const badToken = await from('203.0.113.7').set('Authorization', 'Bearer not-a-token');
+      expect(badToken.status).toBe(429);
+      const other = await from('203.0.113.8');
+      expect([other.status, other.headers['ratelimit-remaining']]).toEqual([401, '2']);
+      // Without TRUST_PROXY (the other gateway) the header is not believed: one budget for the socket's address.
+      const first = await request(gateway.url)
+        .get('/api/v1/events/stream')
+        .set('X-Forwarded-For', '198.51.100.1');
+      const second = await request(gateway.url)
+        .get('/api/v1/events/stream')
+        .set('X-Forwarded-For', '198.51.100.2');
+      expect([first.status, second.status]).toEqual([401, 401]);
+      expect(Number(second.headers['ratelimit-remaining'])).toBe(
+        Number(first.headers['ratelimit-remaining']) - 1,
+      );
     });
 
     it("counts SSE streams a caller opens against the API's streams budget, shared with the API", async () => {

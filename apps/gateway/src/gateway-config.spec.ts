@@ -13,6 +13,7 @@ describe('loadGatewayConfig', () => {
       jwt: { issuer: 'hotswap', audience: 'hotswap-api' },
       authStateCacheMs: 1_000,
       corsOrigins: [],
+      trustProxy: [],
       rateLimit: { enabled: true, windowSeconds: 60, streams: 30 },
       events: {
         pollIntervalMs: 500,
@@ -32,6 +33,14 @@ describe('loadGatewayConfig', () => {
         JWT_PREVIOUS_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----',
       }).jwt.previousPublicKeyPem,
     ).toContain('\nAAAA\n');
+  });
+
+  it('reads TRUST_PROXY as the API does and refuses an entry that is no address, range or name', () => {
+    expect(loadGatewayConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadGatewayConfig({ ...base, TRUST_PROXY: 'not-an-address' })).toThrow(/TRUST_PROXY/);
   });
 
   it('refuses to start without the database or the secret, or with values out of range, naming them all', () => {

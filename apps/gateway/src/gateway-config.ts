@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { isCorsOrigin, splitCorsOrigins } from '@hotswap/contracts';
 
 /**
@@ -22,6 +23,8 @@ export interface GatewayConfig {
   readonly authStateCacheMs: number;
   /** Allowed browser origins (`CORS_ORIGINS`, the API's rules); empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For is believed, as on the API (Express' `trust proxy`). */
+  readonly trustProxy: readonly string[];
   /** The API's `streams` budget: SSE streams opened per caller and window, counted with the API's. */
   readonly rateLimit: {
     readonly enabled: boolean;
@@ -85,6 +88,20 @@ function corsOrigins(env: Env, problems: string[]): string[] {
   return origins;
 }
 
+/** TRUST_PROXY as the API reads it: addresses, CIDR ranges or names (`loopback`, …), comma-separated. */
+function trustProxy(env: Env, problems: string[]): string[] {
+  const entries = (env.TRUST_PROXY ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    proxyaddr.compile(entries);
+  } catch (error) {
+    problems.push(`TRUST_PROXY: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return entries;
+}
+
 const LOG_LEVELS = ['error', 'warn', 'info', 'silent'] as const;
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -120,6 +137,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     authStateCacheMs: int(env, 'AUTH_STATE_CACHE_MS', 0, 60_000, 1_000, problems),
     corsOrigins: corsOrigins(env, problems),
+    trustProxy: trustProxy(env, problems),
     rateLimit: {
       enabled: bool(env, 'RATE_LIMIT_ENABLED', true, problems),
       windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3_600, 60, problems),

@@ -50,6 +50,7 @@ import {
 } from '@hotswap/event-core';
 import cors from 'cors';
 import { Pool } from 'pg';
+import proxyaddr from 'proxy-addr';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayConfig } from './gateway-config';
@@ -176,16 +177,20 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
   let stopping = false;
 
   const windowMs = config.rateLimit.windowSeconds * 1000;
+  const trusted = proxyaddr.compile([...config.trustProxy]);
+  /** The client's address: the socket's, or X-Forwarded-For's as far as trusted proxies vouch for it. */
+  const clientAddress = (req: IncomingMessage): string => proxyaddr(req, trusted);
   /**
-   * The API's `streams` budget of the caller (RATE_LIMIT_STREAMS per RATE_LIMIT_WINDOW_SECONDS),
+   * The API's `streams` budget of the caller (RATE_LIMIT_STREAMS per RATE_LIMIT_WINDOW_SECONDS) —
+   * `tracker` is the bearer's principal, else the client address, as the API keys it —
    * counted in the same counter rows, so that opening streams on the API and on gateways draws from
    * one budget. Sets the `RateLimit-*` headers; false (and a 429 sent) when the budget is spent.
    */
-  async function withinStreamBudget(principal: Principal, res: ServerResponse): Promise<boolean> {
+  async function withinStreamBudget(tracker: string, res: ServerResponse): Promise<boolean> {
     if (!config.rateLimit.enabled) return true;
     const limit = config.rateLimit.streams;
     const now = new Date();
-    const key = rateLimitKey(STREAMS_BUDGET, `${principal.kind}:${principal.id}`);
+    const key = rateLimitKey(STREAMS_BUDGET, tracker);
     const count = rateLimitCountOf(await query(RATE_LIMIT_HIT_SQL, rateLimitHitParams(key, windowMs, now)));
     const reset = resetSecondsOf(count, now);
     const headers = rateLimitHeaders(limit, count.hits, reset, windowMs, STREAMS_BUDGET);
@@ -214,9 +219,13 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
     if (authorization !== undefined) {
       const token = bearerToken(authorization);
       if (token !== undefined) principal = await verifyToken(token);
-    } else if (parsed.ticket !== undefined) {
-      principal = await redeem(parsed.ticket);
     }
+    // Counted before a ticket is redeemed or anything refused, as the API's guard does: by the bearer's
+    // principal, otherwise by the client's address (X-Forwarded-For only from TRUST_PROXY).
+    const tracker =
+      principal === undefined ? `ip:${clientAddress(req)}` : `${principal.kind}:${principal.id}`;
+    if (!(await withinStreamBudget(tracker, res))) return;
+    if (principal === undefined && parsed.ticket !== undefined) principal = await redeem(parsed.ticket);
     if (principal === undefined) {
       problem(
         res,
@@ -229,7 +238,6 @@ export async function startGateway(config: GatewayConfig, logger: EventLogger): 
       );
       return;
     }
-    if (!(await withinStreamBudget(principal, res))) return;
     const decision = decideStream(parsed, principal.roles);
     if (!decision.ok) {
       if (decision.status === 400)
