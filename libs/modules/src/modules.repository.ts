@@ -111,9 +111,4 @@ export class ModulesRepository {
       .orIgnore()
       .execute();
   }
-
-  async readArtifact(sha256: string): Promise<Buffer | null> {
-    const row = await this.database.repository(ArtifactEntity).findOneBy({ sha256 });
-    return row?.content ?? null;
-  }
 }
