@@ -163,6 +163,22 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
     ]);
   });
 
+  it('inserts batches of different sizes with the same columns (one compiled statement, placeholders per call)', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const ids = Array.from({ length: 4 }, (_, i) => `00000000-0000-4000-8000-00000000010${i}`);
+    const one = await db.insertRows(SampleEntity, [{ id: ids[0], name: 'batch-1' }], ['id']);
+    const three = await db.insertRows(
+      SampleEntity,
+      ids.slice(1).map((id, i) => ({ id, name: `batch-${i + 2}` })),
+      ['id'],
+    );
+    expect([...one, ...three].map((r) => r.id)).toEqual(ids);
+    const names = await db.dataSource.query<{ name: string }[]>(
+      "SELECT name FROM row_statement_samples WHERE name LIKE 'batch-%' ORDER BY name",
+    );
+    expect(names.map((r) => r.name)).toEqual(['batch-1', 'batch-2', 'batch-3', 'batch-4']);
+  });
+
   it('refuses properties that are not columns and column types it does not handle', async () => {
     if (skip()) return console.warn(`skipped: ${server.reason}`);
     await expect(

@@ -24,7 +24,8 @@ interface Statement {
  * Plain INSERT and UPDATE statements compiled from an entity's mapping, for the hot write paths: the
  * same rows TypeORM's query builder would write (snake-case names, jsonb serialized, `updated_at`
  * touched, defaults for omitted columns), without building and escaping the query anew on every call,
- * which costs several times the round trip itself. Statements are cached per entity and column set.
+ * which costs several times the round trip itself. Statements are cached per entity and column set
+ * (never per row count: bulk inserts vary in size).
  * Only the column types listed above are supported; anything else is refused at compile time.
  */
 export class RowStatements {
@@ -45,23 +46,22 @@ export class RowStatements {
     const first = rows[0];
     if (first === undefined) return [];
     const keys = Object.keys(first).filter((key) => first[key] !== undefined);
-    const statement = this.compile(
-      `insert:${rows.length}:${keys.join(',')}:${returning.join(',')}`,
-      entity,
-      keys,
-      (metadata, columns) => {
-        const values = rows
-          .map((_, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`)
-          .join(', ');
-        const names = columns.map((c) => `"${c.databaseName}"`).join(', ');
-        return `INSERT INTO ${this.table(metadata)} (${names}) VALUES ${values}${this.returning(metadata, returning)}`;
-      },
-    );
+    // Compiled once per column set; the VALUES placeholders depend on the row count, which varies
+    // (bulk appends), so they are built per call rather than cached per count.
+    const statement = this.compile(`insert:${keys.join(',')}`, entity, keys, (metadata, columns) => {
+      const names = columns.map((c) => `"${c.databaseName}"`).join(', ');
+      return `INSERT INTO ${this.table(metadata)} (${names}) VALUES `;
+    });
+    const width = statement.columns.length;
+    const values = rows
+      .map((_, r) => `(${statement.columns.map((_c, c) => `$${r * width + c + 1}`).join(', ')})`)
+      .join(', ');
     const parameters: unknown[] = [];
     for (const row of rows) {
       for (const column of statement.columns) parameters.push(toParameter(column, row[column.propertyName]));
     }
-    return manager.query<Pick<E, K>[]>(statement.sql, parameters);
+    const sql = statement.sql + values + this.returning(this.metadataOf(entity), returning);
+    return manager.query<Pick<E, K>[]>(sql, parameters);
   }
 
   /** `UPDATE … SET <changes> WHERE <primary key> = id`; touches the update-date column. */
@@ -74,14 +74,8 @@ export class RowStatements {
     const keys = Object.keys(changes).filter((key) => changes[key] !== undefined);
     if (keys.length === 0) return;
     const statement = this.compile(`update:${keys.join(',')}`, entity, keys, (metadata, columns) => {
-      const primary = metadata.primaryColumns;
-      if (primary.length !== 1 || primary[0] === undefined)
-        throw new Error(`${metadata.name}: updates by id need exactly one primary column`);
-      const sets = columns.map((c, i) => `"${c.databaseName}" = $${i + 1}`);
-      const touched = metadata.updateDateColumn;
-      if (touched !== undefined && !columns.includes(touched))
-        sets.push(`"${touched.databaseName}" = CURRENT_TIMESTAMP`);
-      return `UPDATE ${this.table(metadata)} SET ${sets.join(', ')} WHERE "${primary[0].databaseName}" = $${columns.length + 1}`;
+      const sets = columns.map((c, i) => `"${c.databaseName}" = $${i + 1}`).concat(touch(metadata, columns));
+      return `UPDATE ${this.table(metadata)} SET ${sets.join(', ')} WHERE "${primaryColumn(metadata).databaseName}" = $${columns.length + 1}`;
     });
     const parameters = statement.columns.map((column) => toParameter(column, changes[column.propertyName]));
     parameters.push(id);
@@ -109,20 +103,14 @@ export class RowStatements {
     if (properties.size === 0) return;
     const keys = [...properties].sort();
     const statement = this.compile(`update-many:${keys.join(',')}`, entity, keys, (metadata, columns) => {
-      const primary = metadata.primaryColumns;
-      if (primary.length !== 1 || primary[0] === undefined)
-        throw new Error(`${metadata.name}: updates by id need exactly one primary column`);
       const names = columns.map((c) => `"${c.databaseName}"`);
-      const touched = metadata.updateDateColumn;
-      const touch =
-        touched !== undefined && !columns.includes(touched)
-          ? `, "${touched.databaseName}" = CURRENT_TIMESTAMP`
-          : '';
-      const key = `"${primary[0].databaseName}"`;
+      const sets = [
+        `(${names.join(', ')}) = (SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_populate_record(t, p.value) AS r)`,
+        ...touch(metadata, columns),
+      ];
       return (
-        `UPDATE ${this.table(metadata)} AS t SET (${names.join(', ')}) = ` +
-        `(SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_populate_record(t, p.value) AS r)${touch} ` +
-        `FROM jsonb_each($1::jsonb) AS p WHERE t.${key}::text = p.key`
+        `UPDATE ${this.table(metadata)} AS t SET ${sets.join(', ')} ` +
+        `FROM jsonb_each($1::jsonb) AS p WHERE t."${primaryColumn(metadata).databaseName}"::text = p.key`
       );
     });
     const patches: Record<string, Record<string, unknown>> = {};
@@ -202,6 +190,22 @@ export class RowStatements {
     });
     return ` RETURNING ${columns.join(', ')}`;
   }
+}
+
+/** The one primary-key column updates by id use. */
+function primaryColumn(metadata: EntityMetadata): ColumnMetadata {
+  const [primary, ...more] = metadata.primaryColumns;
+  if (primary === undefined || more.length > 0)
+    throw new Error(`${metadata.name}: updates by id need exactly one primary column`);
+  return primary;
+}
+
+/** `updated_at = CURRENT_TIMESTAMP` when the entity has an update-date column the changes do not set. */
+function touch(metadata: EntityMetadata, columns: readonly ColumnMetadata[]): string[] {
+  const touched = metadata.updateDateColumn;
+  return touched === undefined || columns.includes(touched)
+    ? []
+    : [`"${touched.databaseName}" = CURRENT_TIMESTAMP`];
 }
 
 function toParameter(column: ColumnMetadata, value: unknown): unknown {
