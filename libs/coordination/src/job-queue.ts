@@ -320,7 +320,7 @@ export class JobQueue {
         // pg-boss ignores burstWhenBatchFull at batchSize 1 (every fetch is "full"), so a worker with
         // a backlog would wait a poll interval between jobs. A worker that just got its one job is
         // woken, and so fetches again at once; an empty fetch then returns it to polling.
-        if (batchSize === 1) this.wakeBusyWorkers(queue.name);
+        if (batchSize === 1) this.wakeLocalWorkers(queue.name, true);
         return results;
       },
     );
@@ -621,22 +621,16 @@ export class JobQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Local workers of `name` holding jobs fetch again as soon as they are done with them. */
-  private wakeBusyWorkers(name: string): void {
+  /**
+   * Local workers of `name` fetch now instead of at their next poll (`busy`: only those holding jobs,
+   * which fetch again as soon as they are done with them).
+   */
+  private wakeLocalWorkers(name: string, busy = false): void {
     const boss = this.boss;
     if (boss === undefined) return;
     for (const worker of boss.getWipData()) {
-      if (worker.name === name && worker.state === 'active' && worker.count > 0) boss.notifyWorker(worker.id);
-    }
-  }
-
-  /** Local workers of `name` fetch now instead of at their next poll. */
-  private wakeLocalWorkers(name: string): void {
-    const boss = this.boss;
-    if (boss === undefined) return;
-    for (const worker of boss.getWipData()) {
-      if (worker.name === name && worker.state !== 'stopping' && worker.state !== 'stopped')
-        boss.notifyWorker(worker.id);
+      if (worker.name !== name || worker.state === 'stopping' || worker.state === 'stopped') continue;
+      if (!busy || worker.count > 0) boss.notifyWorker(worker.id);
     }
   }
 }
