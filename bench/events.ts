@@ -37,6 +37,7 @@ import {
   atLeast,
   atMost,
   type BenchResult,
+  type Figure,
   median,
   memoryOf,
   percentile,
@@ -535,6 +536,15 @@ async function socketIoFanOut(
   }
 }
 
+/** Per event, its first and its last client's latency (p50, with p99 in the unit). */
+function spreadFigures(name: string, fanOut: FanOut): Figure[] {
+  return (['first', 'last'] as const).map((which) => ({
+    label: `${name} per event, ${which} client p50 / p99`,
+    value: percentile(fanOut[which], 50),
+    unit: `ms / ${percentile(fanOut[which], 99).toFixed(1)} ms`,
+  }));
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const { values } = parseArgs({
     args,
@@ -624,16 +634,7 @@ export async function run(args: string[]): Promise<BenchResult> {
               },
             ]
           : []),
-        {
-          label: 'HotSwap per event, first client p50 / p99',
-          value: percentile(ours.first, 50),
-          unit: `ms / ${percentile(ours.first, 99).toFixed(1)} ms`,
-        },
-        {
-          label: 'HotSwap per event, last client p50 / p99',
-          value: percentile(ours.last, 50),
-          unit: `ms / ${percentile(ours.last, 99).toFixed(1)} ms`,
-        },
+        ...spreadFigures('HotSwap', ours),
         { label: 'HotSwap deliveries', value: ours.delivered / ours.seconds, unit: '/s' },
         {
           label: `HotSwap ${server === 'gateway' ? 'event gateway' : 'API'} CPU per delivery`,
@@ -662,16 +663,7 @@ export async function run(args: string[]): Promise<BenchResult> {
                 unit: `ms / ${baseline.emitLateness.p99.toFixed(1)} ms`,
               },
             ]),
-        {
-          label: 'Socket.IO per event, first client p50 / p99',
-          value: percentile(baseline.first, 50),
-          unit: `ms / ${percentile(baseline.first, 99).toFixed(1)} ms`,
-        },
-        {
-          label: 'Socket.IO per event, last client p50 / p99',
-          value: percentile(baseline.last, 50),
-          unit: `ms / ${percentile(baseline.last, 99).toFixed(1)} ms`,
-        },
+        ...spreadFigures('Socket.IO', baseline),
         { label: 'Socket.IO deliveries', value: baseline.delivered / baseline.seconds, unit: '/s' },
         {
           label: 'Socket.IO CPU per delivery',
