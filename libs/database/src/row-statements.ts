@@ -85,7 +85,9 @@ export class RowStatements {
   /**
    * Several rows of one entity, each with its own changes, in one statement: every row's changes
    * become a JSON patch applied over its current values (`jsonb_populate_record`), so a property one
-   * row changes and another does not keeps the other's value. Touches the update-date column.
+   * row changes and another does not keeps the other's value. Touches the update-date column. The
+   * rows are joined from an array of their keys (whose length the planner sees), so each is found
+   * through the primary key's index however large the table.
    */
   async updateMany<E extends ObjectLiteral>(
     manager: EntityManager,
@@ -103,6 +105,7 @@ export class RowStatements {
     if (properties.size === 0) return;
     const keys = [...properties].sort();
     const statement = this.compile(`update-many:${keys.join(',')}`, entity, keys, (metadata, columns) => {
+      const primary = primaryColumn(metadata);
       const names = columns.map((c) => `"${c.databaseName}"`);
       const sets = [
         `(${names.join(', ')}) = (SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_populate_record(t, p.value) AS r)`,
@@ -110,19 +113,22 @@ export class RowStatements {
       ];
       return (
         `UPDATE ${this.table(metadata)} AS t SET ${sets.join(', ')} ` +
-        `FROM jsonb_each($1::jsonb) AS p WHERE t."${primaryColumn(metadata).databaseName}"::text = p.key`
+        `FROM unnest($1::${primaryType(primary)}[], $2::jsonb[]) AS p(key, value) ` +
+        `WHERE t."${primary.databaseName}" = p.key`
       );
     });
-    const patches: Record<string, Record<string, unknown>> = {};
+    const ids: string[] = [];
+    const patches: string[] = [];
     for (const [id, row] of changes) {
       const patch: Record<string, unknown> = {};
       for (const column of statement.columns) {
         const value = row[column.propertyName];
         if (value !== undefined) patch[column.databaseName] = value;
       }
-      patches[id] = patch;
+      ids.push(id);
+      patches.push(JSON.stringify(patch));
     }
-    await manager.query(statement.sql, [JSON.stringify(patches)]);
+    await manager.query(statement.sql, [ids, patches]);
   }
 
   /**
@@ -198,6 +204,17 @@ function primaryColumn(metadata: EntityMetadata): ColumnMetadata {
   if (primary === undefined || more.length > 0)
     throw new Error(`${metadata.name}: updates by id need exactly one primary column`);
   return primary;
+}
+
+/**
+ * The primary key's SQL type, for the array of keys an update joins on: the key column is compared as
+ * itself, so its index finds the rows (compared cast to text, it would read the whole table).
+ */
+function primaryType(column: ColumnMetadata): string {
+  const type = String(column.type);
+  if (type === 'jsonb' || !PLAIN_TYPES.has(type))
+    throw new Error(`${column.entityMetadata.name}: primary key type ${type} is not supported`);
+  return type === 'int' ? 'integer' : type;
 }
 
 /** `updated_at = CURRENT_TIMESTAMP` when the entity has an update-date column the changes do not set. */

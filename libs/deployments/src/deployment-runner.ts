@@ -68,6 +68,19 @@ interface TransitionWrites {
   readonly deployments: Map<string, Partial<Omit<DeploymentEntity, 'id'>>>;
   readonly events: EventEntry[];
   readonly audits: AuditEntry[];
+  /** An environment slot this transition takes: confirmed under the environment's lock after its writes. */
+  slot?: { readonly environment: string; readonly limit: number; readonly deploymentId: string };
+}
+
+/**
+ * Thrown at the end of a transition whose slot, free when it was counted, was taken meanwhile by
+ * another deployment entering the same environment: the transition rolls back and the step is tried
+ * again (it then finds the environment at its limit and waits `Queued`).
+ */
+class SlotTaken extends Error {
+  constructor(environment: string) {
+    super(`The last free slot of ${environment} was taken by another deployment`);
+  }
 }
 
 export type RunOutcome =
@@ -110,6 +123,18 @@ export class DeploymentRunner {
 
   /** One durable step (`cache`: what the current `advance()` call has read already). */
   async step(id: string, cache: RunCache = {}): Promise<RunOutcome> {
+    try {
+      return await this.stepOnce(id, cache);
+    } catch (error) {
+      if (!(error instanceof SlotTaken)) throw error;
+      // The step's transition rolled back, so the stages this call holds (changed as it wrote them)
+      // are stale: read them again and take the step anew (it now sees the slot taken).
+      delete cache.stages;
+      return { kind: 'continue' };
+    }
+  }
+
+  private async stepOnce(id: string, cache: RunCache): Promise<RunOutcome> {
     const deployment = await this.repository.find(id);
     if (
       deployment === null ||
@@ -376,18 +401,26 @@ export class DeploymentRunner {
   }
 
   /**
-   * Inside the caller's transaction: takes one of the environment's slots when one is free (counted
-   * under a per-environment lock, so deployments claiming at the same moment cannot all see a free
-   * one); otherwise leaves the deployment `Queued`, its reason naming the limit, and answers false.
+   * Inside the caller's transition: takes one of the environment's slots when one is free; otherwise
+   * leaves the deployment `Queued`, its reason naming the limit, and answers false. A free slot is
+   * counted again at the end of the transition under a per-environment lock held only from that count
+   * to the commit (deployments claiming at the same moment cannot all take the last slot, and entries
+   * into one environment wait for each other's count and commit only, not for their whole
+   * transitions); if it was taken meanwhile, the transition rolls back and the step runs again.
    */
   private async claimSlot(
     deployment: DeploymentEntity,
     policy: EnvironmentPolicy,
     reasonPrefix: string,
   ): Promise<boolean> {
-    await this.repository.lockEnvironmentSlots(policy.name);
-    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running]);
-    if (running < policy.maxConcurrentDeployments) return true;
+    const limit = policy.maxConcurrentDeployments;
+    const running = await this.repository.runningIn(policy.name, [DeploymentStatus.Running], deployment.id);
+    if (running < limit) {
+      const writes = this.writes.getStore();
+      if (writes === undefined) throw new Error('a slot is claimed inside a transition');
+      writes.slot = { environment: policy.name, limit, deploymentId: deployment.id };
+      return true;
+    }
     const reason = `${reasonPrefix}${policy.name} is at its limit of ${policy.maxConcurrentDeployments} concurrent deployments`;
     await this.setStatus(deployment, DeploymentStatus.Queued, reason);
     return false;
@@ -994,6 +1027,16 @@ export class DeploymentRunner {
         for (const [id, changes] of writes.deployments) await this.repository.updateDeployment(id, changes);
         if (writes.events.length > 0) await this.events.appendMany(writes.events);
         await this.audit.recordMany(writes.audits);
+        if (writes.slot !== undefined) {
+          const { environment, limit, deploymentId } = writes.slot;
+          await this.repository.lockEnvironmentSlots(environment);
+          const running = await this.repository.runningIn(
+            environment,
+            [DeploymentStatus.Running],
+            deploymentId,
+          );
+          if (running >= limit) throw new SlotTaken(environment);
+        }
         return result;
       });
     });

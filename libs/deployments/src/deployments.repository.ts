@@ -125,17 +125,19 @@ export class DeploymentsRepository {
 
   /**
    * How many deployments hold a slot of an environment: in `statuses` (running) with their current
-   * stage in that environment and past its entry (a deployment still at the entry holds no slot).
+   * stage in that environment and past its entry (a deployment still at the entry holds no slot),
+   * `except` one (the deployment asking, whose own claim this transaction may already have written).
    */
-  async runningIn(environment: string, statuses: readonly string[]): Promise<number> {
-    return this.database
-      .repository(DeploymentEntity)
-      .createQueryBuilder('d')
-      .innerJoin(DeploymentStageEntity, 's', 's.deployment_id = d.id AND s.position = d.current_stage')
-      .where('d.status IN (:...statuses)', { statuses })
-      .andWhere('s.environment = :environment', { environment })
-      .andWhere("s.phase <> 'start'")
-      .getCount();
+  async runningIn(environment: string, statuses: readonly string[], except?: string): Promise<number> {
+    const [row] = await this.database.manager().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n
+         FROM deployments d
+         JOIN deployment_stages s ON s.deployment_id = d.id AND s.position = d.current_stage
+        WHERE d.status = ANY($1::text[]) AND s.environment = $2 AND s.phase <> 'start'
+          AND d.id IS DISTINCT FROM $3::uuid`,
+      [statuses, environment, except ?? null],
+    );
+    return row?.n ?? 0;
   }
 
   /** Serializes the slot claims of one environment until the caller's transaction ends. */

@@ -9,6 +9,7 @@ import { KnowledgeGraph1796031000000 } from './1796031000000-KnowledgeGraph';
 import { EventRelay1796031200000 } from './1796031200000-EventRelay';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
 import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
+import { DeploymentsUnfinishedIndex1796191326444 } from './1796191326444-DeploymentsUnfinishedIndex';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationClass[] = [
   EventRelay1796031200000,
   Approvals1796160255228,
   AuditSealing1796163019457,
+  DeploymentsUnfinishedIndex1796191326444,
 ];

@@ -3,6 +3,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Entity({ name: 'deployments' })
 @Index('idx_deployments_created', ['createdAt', 'id'])
 @Index('idx_deployments_module_status', ['moduleName', 'status'])
+// The unfinished few among a history that only grows: slot counts and active lookups by status.
+@Index('idx_deployments_unfinished', ['status'], {
+  where: `"status" IN ('Queued', 'PendingApproval', 'Running', 'Paused')`,
+})
 export class DeploymentEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
