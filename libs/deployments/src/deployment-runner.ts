@@ -951,8 +951,8 @@ export class DeploymentRunner {
       outcomes.push(...answers);
     }
     await this.transition(async () => {
-      await this.repository.finishOperations(stage.id, step, kind, outcomes);
       this.count((m) => m.nodeOperations(kind, outcomes));
+      await this.repository.finishOperations(stage.id, step, kind, outcomes);
     });
     for (const outcome of outcomes) {
       if (outcome.ok) succeeded.push(outcome.nodeId);
