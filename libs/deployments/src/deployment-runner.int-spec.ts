@@ -2,7 +2,7 @@ import { CoordinationModule } from '@hotswap/coordination';
 import { generateKeyPairSync } from 'node:crypto';
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { register } from 'prom-client';
+import { register, type MetricValueWithName } from 'prom-client';
 import { AuditModule, AuditService } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { DeploymentErrorCode, SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
@@ -540,7 +540,9 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       for (const name of NAMES) {
         const metric = register.getSingleMetric(name);
         if (metric === undefined) throw new Error(`${name} is not registered`);
-        for (const value of (await metric.get()).values) {
+        // Histograms name their samples (`_bucket`, `_sum`, `_count`); counters' samples are the metric.
+        const values: readonly MetricValueWithName<string>[] = (await metric.get()).values;
+        for (const value of values) {
           const sample = value.metricName ?? name;
           if (sample.endsWith('_bucket')) continue;
           const labels = Object.entries(value.labels)
