@@ -19,6 +19,21 @@ interface DeploymentBody {
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'RolledBack', 'Cancelled']);
 
+const ENGINE_METRICS = [
+  'hotswap_deployments_started_total',
+  'hotswap_deployments_finished_total',
+  'hotswap_deployment_duration_seconds',
+  'hotswap_rollbacks_total',
+  'hotswap_node_operations_total',
+  'hotswap_canary_analyses_total',
+];
+
+/** The value of one series in a `/metrics` text (0 when it has no sample yet). */
+function seriesValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
 describe('deployments through the API (simulated fleet, job queue, real database)', () => {
   let t: TestApp;
   let admin: Session;
@@ -82,6 +97,7 @@ describe('deployments through the API (simulated fleet, job queue, real database
   }
 
   it('accepts a deployment with 202 and Location, runs it asynchronously and updates the nodes', async () => {
+    const metricsBefore = (await request(t.server).get('/metrics')).text;
     const res = await request(t.server)
       .post('/api/v1/deployments')
       .set(...bearer(deployer))
@@ -132,6 +148,24 @@ describe('deployments through the API (simulated fleet, job queue, real database
     ]);
     expect(done.stages[2]?.message).toContain('3 node(s)');
     expect(await versionsIn('Development')).toEqual(['2.0.0', '2.0.0', '2.0.0']);
+    // The engine's metrics, served at /metrics: this deployment's start, finish and operations.
+    const metrics = await request(t.server).get('/metrics');
+    expect(metrics.status).toBe(200);
+    for (const name of ENGINE_METRICS) expect(metrics.text).toContain(`# TYPE ${name} `);
+    const delta = (series: string) => seriesValue(metrics.text, series) - seriesValue(metricsBefore, series);
+    expect(delta('hotswap_deployments_started_total{environment="Development",strategy="Direct"}')).toBe(1);
+    expect(
+      delta(
+        'hotswap_deployments_finished_total{environment="Development",strategy="Direct",outcome="Succeeded"}',
+      ),
+    ).toBe(1);
+    expect(
+      delta('hotswap_deployment_duration_seconds_count{environment="Development",outcome="Succeeded"}'),
+    ).toBe(1);
+    expect(delta('hotswap_node_operations_total{operation="install",result="ok"}')).toBe(
+      done.nodeResults.filter((r) => r.operation === 'install' && r.status === 'succeeded').length,
+    );
+    expect(done.nodeResults).toHaveLength(3);
   });
 
   it('rolls QA out in batches and a faulted version is rolled back on every node', async () => {

@@ -2,6 +2,7 @@ import { CoordinationModule } from '@hotswap/coordination';
 import { generateKeyPairSync } from 'node:crypto';
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { register, type MetricValueWithName } from 'prom-client';
 import { AuditModule, AuditService } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { DeploymentErrorCode, SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
@@ -19,6 +20,14 @@ import { DEPLOYMENT_CLOCK } from './clock';
 import { DeploymentQueries } from './deployment-queries';
 import { DeploymentError } from './deployment.errors';
 import { DeploymentRunner } from './deployment-runner';
+import {
+  CANARY_ANALYSES_METRIC,
+  DEPLOYMENT_DURATION_METRIC,
+  DEPLOYMENTS_FINISHED_METRIC,
+  DEPLOYMENTS_STARTED_METRIC,
+  NODE_OPERATIONS_METRIC,
+  ROLLBACKS_METRIC,
+} from './deployment.metrics';
 import { DeploymentsModule } from './deployments.module';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
@@ -509,5 +518,271 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const logged = result.nodeResults.filter((r) => r.operation === 'install');
     expect(logged).toHaveLength(30);
     expect(logged.every((r) => r.status === 'succeeded')).toBe(true);
+  });
+
+  describe('metrics: counted once the transition that makes the change commits', () => {
+    const NAMES = [
+      DEPLOYMENTS_STARTED_METRIC,
+      DEPLOYMENTS_FINISHED_METRIC,
+      DEPLOYMENT_DURATION_METRIC,
+      ROLLBACKS_METRIC,
+      NODE_OPERATIONS_METRIC,
+      CANARY_ANALYSES_METRIC,
+    ];
+    const DURATION_SUM = `${DEPLOYMENT_DURATION_METRIC}_sum{environment=Development,outcome=Succeeded}`;
+
+    /**
+     * Every sample of the engine's metrics (buckets aside), keyed `sample{label=value,…}`. The registry
+     * is prom-client's default one, shared by every app of this file: tests compare two readings.
+     */
+    async function readMetrics(): Promise<Map<string, number>> {
+      const samples = new Map<string, number>();
+      for (const name of NAMES) {
+        const metric = register.getSingleMetric(name);
+        if (metric === undefined) throw new Error(`${name} is not registered`);
+        // Histograms name their samples (`_bucket`, `_sum`, `_count`); counters' samples are the metric.
+        const values: readonly MetricValueWithName<string>[] = (await metric.get()).values;
+        for (const value of values) {
+          const sample = value.metricName ?? name;
+          if (sample.endsWith('_bucket')) continue;
+          const labels = Object.entries(value.labels)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${k}=${String(v)}`);
+          samples.set(`${sample}{${labels.join(',')}}`, value.value);
+        }
+      }
+      return samples;
+    }
+
+    /** The samples that changed (histogram sums aside: see {@link DURATION_SUM}), by how much. */
+    function changes(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+      const changed: Record<string, number> = {};
+      for (const [key, value] of after) {
+        const delta = value - (before.get(key) ?? 0);
+        if (delta !== 0 && !key.includes('_sum{')) changed[key] = delta;
+      }
+      return changed;
+    }
+
+    /** The node-operation log as node-operation counts. */
+    function operationsLogged(result: DeploymentResponseDto): Record<string, number> {
+      const logged: Record<string, number> = {};
+      for (const r of result.nodeResults) {
+        const key = `${NODE_OPERATIONS_METRIC}{operation=${r.operation},result=${r.status === 'succeeded' ? 'ok' : 'failed'}}`;
+        logged[key] = (logged[key] ?? 0) + 1;
+      }
+      return logged;
+    }
+
+    function only(prefix: string, changed: Record<string, number>): Record<string, number> {
+      return Object.fromEntries(Object.entries(changed).filter(([key]) => key.startsWith(`${prefix}{`)));
+    }
+
+    async function deploy(version: string, extra: Record<string, unknown> = {}): Promise<string> {
+      const created = await app
+        .get(DeploymentsService)
+        .create({ moduleName: MODULE, version, targetEnvironment: 'Development', ...extra }, DEPLOYER);
+      return created.id;
+    }
+
+    it('a Direct deployment to 3 nodes: one start, one Succeeded finish with its duration, one ok per logged operation', async () => {
+      const version = await publish('4.0.0', false);
+      fleets({ Development: 3 });
+      const before = await readMetrics();
+      const result = await drive(await deploy(version));
+      const after = await readMetrics();
+      expect(result.status).toBe('Succeeded');
+      expect(changes(before, after)).toEqual({
+        'hotswap_deployments_started_total{environment=Development,strategy=Direct}': 1,
+        'hotswap_deployments_finished_total{environment=Development,outcome=Succeeded,strategy=Direct}': 1,
+        'hotswap_deployment_duration_seconds_count{environment=Development,outcome=Succeeded}': 1,
+        'hotswap_node_operations_total{operation=install,result=ok}': 3,
+      });
+      expect(only(NODE_OPERATIONS_METRIC, changes(before, after))).toEqual(operationsLogged(result));
+      // From the start to the end: the 30 s verification window the clock jumped over.
+      expect((after.get(DURATION_SUM) ?? 0) - (before.get(DURATION_SUM) ?? 0)).toBeCloseTo(
+        (result.durationMs ?? -1) / 1000,
+        3,
+      );
+      expect(result.durationMs).toBe(30_000);
+    });
+
+    it('a failed install rolled back by the strategy: RolledBack, one automatic rollback, failed and rollback operations as logged', async () => {
+      const version = await publish('4.1.0', false);
+      fleets({ Development: 3 });
+      fleet.fleet('Development', MODULE).faults = { failOn: { install: ['node-002'] } };
+      const before = await readMetrics();
+      const result = await drive(await deploy(version));
+      const changed = changes(before, await readMetrics());
+      expect(result.status).toBe('RolledBack');
+      expect(changed).toEqual({
+        'hotswap_deployments_started_total{environment=Development,strategy=Direct}': 1,
+        'hotswap_deployments_finished_total{environment=Development,outcome=RolledBack,strategy=Direct}': 1,
+        'hotswap_deployment_duration_seconds_count{environment=Development,outcome=RolledBack}': 1,
+        'hotswap_rollbacks_total{environment=Development,kind=automatic}': 1,
+        'hotswap_node_operations_total{operation=install,result=ok}': 2,
+        'hotswap_node_operations_total{operation=install,result=failed}': 1,
+        'hotswap_node_operations_total{operation=rollback,result=ok}': 2,
+      });
+      expect(only(NODE_OPERATIONS_METRIC, changed)).toEqual(operationsLogged(result));
+    });
+
+    it('a failed post-deploy verification: the rollback is counted once, when it starts', async () => {
+      const version = await publish('4.2.0', false);
+      fleets({ Development: 3 });
+      const development = fleet.fleet('Development', MODULE);
+      development.newVersion = version;
+      development.faults = { unhealthyOn: ['node-001'] };
+      const before = await readMetrics();
+      const result = await drive(await deploy(version));
+      const changed = changes(before, await readMetrics());
+      expect(result.status).toBe('RolledBack');
+      expect(result.stages.find((s) => s.environment === 'Development')?.message).toContain(
+        'Post-deploy verification failed',
+      );
+      expect(only(ROLLBACKS_METRIC, changed)).toEqual({
+        'hotswap_rollbacks_total{environment=Development,kind=automatic}': 1,
+      });
+      expect(only(DEPLOYMENTS_FINISHED_METRIC, changed)).toEqual({
+        'hotswap_deployments_finished_total{environment=Development,outcome=RolledBack,strategy=Direct}': 1,
+      });
+      expect(only(NODE_OPERATIONS_METRIC, changed)).toEqual(operationsLogged(result));
+    });
+
+    it('counts each stored canary analysis by its verdict: passes, and a failure that rolls back', async () => {
+      const canary = {
+        strategy: 'Canary',
+        strategyParams: { steps: [50, 100], stepWaitSeconds: 0, minSamples: 0, verifyWindowSeconds: 0 },
+      };
+      const good = await publish('4.3.0', false);
+      fleets({ Development: 4 });
+      let before = await readMetrics();
+      const passed = await drive(await deploy(good, canary));
+      let changed = changes(before, await readMetrics());
+      expect(passed.status).toBe('Succeeded');
+      expect(passed.canaryMeasurements.map((m) => m.verdict)).toEqual(['pass']);
+      expect(only(CANARY_ANALYSES_METRIC, changed)).toEqual({
+        'hotswap_canary_analyses_total{verdict=pass}': 1,
+      });
+      expect(only(DEPLOYMENTS_STARTED_METRIC, changed)).toEqual({
+        'hotswap_deployments_started_total{environment=Development,strategy=Canary}': 1,
+      });
+
+      const bad = await publish('4.4.0', false);
+      const development = fleet.fleet('Development', MODULE);
+      // Nodes on the new version report a high error rate; the others (the baseline) stay healthy.
+      fleet.metrics = (ids) => Promise.resolve(development.metrics(ids, bad));
+      development.faults = {
+        canaryMetrics: { errorRate: 90, latencyP95Ms: 100, cpuPercent: 40, memoryPercent: 50 },
+      };
+      before = await readMetrics();
+      const failed = await drive(await deploy(bad, canary));
+      changed = changes(before, await readMetrics());
+      expect(failed.status).toBe('RolledBack');
+      expect(failed.canaryMeasurements.map((m) => m.verdict)).toEqual(['fail']);
+      expect(only(CANARY_ANALYSES_METRIC, changed)).toEqual({
+        'hotswap_canary_analyses_total{verdict=fail}': 1,
+      });
+      expect(only(ROLLBACKS_METRIC, changed)).toEqual({
+        'hotswap_rollbacks_total{environment=Development,kind=automatic}': 1,
+      });
+      expect(only(DEPLOYMENTS_FINISHED_METRIC, changed)).toEqual({
+        'hotswap_deployments_finished_total{environment=Development,outcome=RolledBack,strategy=Canary}': 1,
+      });
+    });
+
+    it('a manual rollback counts kind=manual when it is created; its run counts no start and no automatic rollback', async () => {
+      const version = await publish('4.5.0', false);
+      fleets({ Development: 3 });
+      const original = await drive(await deploy(version));
+      expect(original.status).toBe('Succeeded');
+      let before = await readMetrics();
+      const rollback = await app.get(ManualRollback).start(original.id, undefined, DEPLOYER);
+      expect(changes(before, await readMetrics())).toEqual({
+        'hotswap_rollbacks_total{environment=Development,kind=manual}': 1,
+      });
+      before = await readMetrics();
+      const done = await drive(rollback.id);
+      expect(done.status).toBe('Succeeded');
+      expect(changes(before, await readMetrics())).toEqual({
+        'hotswap_deployments_finished_total{environment=Development,outcome=Succeeded,strategy=none}': 1,
+        'hotswap_deployment_duration_seconds_count{environment=Development,outcome=Succeeded}': 1,
+        'hotswap_node_operations_total{operation=rollback,result=ok}': 3,
+      });
+      // A refused request (nothing left to roll back) counts nothing.
+      before = await readMetrics();
+      await expect(app.get(ManualRollback).start(rollback.id, undefined, DEPLOYER)).rejects.toThrow(
+        DeploymentError,
+      );
+      expect(changes(before, await readMetrics())).toEqual({});
+    });
+
+    it('counts nothing of a transition that rolled back: operations told again after a crash count once', async () => {
+      const version = await publish('4.6.0', false);
+      fleets({ Development: 5 });
+      const id = await deploy(version);
+      const repository = app.get(DeploymentsRepository);
+      const finish = repository.finishOperations.bind(repository);
+      repository.finishOperations = () => Promise.reject(new Error('process killed'));
+      const before = await readMetrics();
+      await expect(drive(id)).rejects.toThrow('process killed');
+      // The nodes were told, but their answers were never committed: nothing counted.
+      expect(only(NODE_OPERATIONS_METRIC, changes(before, await readMetrics()))).toEqual({});
+      repository.finishOperations = finish;
+      const result = await drive(id);
+      expect(result.status).toBe('Succeeded');
+      const changed = changes(before, await readMetrics());
+      expect(only(NODE_OPERATIONS_METRIC, changed)).toEqual({
+        'hotswap_node_operations_total{operation=install,result=ok}': 5,
+      });
+      expect(only(NODE_OPERATIONS_METRIC, changed)).toEqual(operationsLogged(result));
+      expect(only(DEPLOYMENTS_STARTED_METRIC, changed)).toEqual({
+        'hotswap_deployments_started_total{environment=Development,strategy=Direct}': 1,
+      });
+    });
+
+    it('counts no start of an entry whose slot was taken before it committed (the transition rolled back)', async () => {
+      environments.environments = testEnvironments({ Development: { maxConcurrentDeployments: 1 } });
+      const slow = {
+        strategy: 'Canary',
+        strategyParams: { steps: [50, 100], stepWaitSeconds: 600, minSamples: 0, verifyWindowSeconds: 0 },
+      };
+      const modules = ['inventory-service', 'order-service'];
+      const ids: string[] = [];
+      for (const moduleName of modules) {
+        await publish('5.0.0', false, undefined, moduleName);
+        fleet.fleet('Development', moduleName, 2, '1.0.0');
+        const created = await app
+          .get(DeploymentsService)
+          .create({ moduleName, version: '5.0.0', targetEnvironment: 'Development', ...slow }, DEPLOYER);
+        ids.push(created.id);
+      }
+      const [first = '', second = ''] = ids;
+      const runner = app.get(DeploymentRunner);
+      // The first one takes the only slot and observes its first wave.
+      expect(await runner.advance(first)).not.toBeNull();
+      expect((await app.get(DeploymentQueries).detail(first)).status).toBe('Running');
+      // The second one counts the slot free (as if the first had not committed yet), claims it and starts
+      // deploying, and finds it taken at its commit: the transition rolls back and it waits Queued.
+      const counts = jest.spyOn(app.get(DeploymentsRepository), 'runningIn').mockResolvedValueOnce(0);
+      const before = await readMetrics();
+      expect(await runner.advance(second)).not.toBeNull();
+      expect(counts.mock.calls.length).toBeGreaterThanOrEqual(3);
+      const queued = await app.get(DeploymentQueries).detail(second);
+      expect(queued.status).toBe('Queued');
+      expect(queued.stages.find((s) => s.environment === 'Development')?.status).toBe('Pending');
+      expect(changes(before, await readMetrics())).toEqual({});
+      counts.mockRestore();
+      // Both finish in turn: one start and one finish each.
+      expect((await drive(first)).status).toBe('Succeeded');
+      expect((await drive(second)).status).toBe('Succeeded');
+      const changed = changes(before, await readMetrics());
+      expect(only(DEPLOYMENTS_STARTED_METRIC, changed)).toEqual({
+        'hotswap_deployments_started_total{environment=Development,strategy=Canary}': 1,
+      });
+      expect(only(DEPLOYMENTS_FINISHED_METRIC, changed)).toEqual({
+        'hotswap_deployments_finished_total{environment=Development,outcome=Succeeded,strategy=Canary}': 2,
+      });
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   StageStatus,
   type DeploymentStatus as Status,
 } from './deployment-state';
+import { DeploymentMetrics, NO_STRATEGY } from './deployment.metrics';
 import { DeploymentsRepository } from './deployments.repository';
 import type { DeploymentStageEntity, PlannedNodeSnapshot } from './entities/deployment-stage.entity';
 import type { DeploymentEntity } from './entities/deployment.entity';
@@ -68,6 +69,8 @@ interface TransitionWrites {
   readonly deployments: Map<string, Partial<Omit<DeploymentEntity, 'id'>>>;
   readonly events: EventEntry[];
   readonly audits: AuditEntry[];
+  /** Metrics of the transition's changes: recorded once it committed (a rolled-back one records none). */
+  readonly metrics: ((metrics: DeploymentMetrics) => void)[];
   /** An environment slot this transition takes: confirmed under the environment's lock after its writes. */
   slot?: { readonly environment: string; readonly limit: number; readonly deploymentId: string };
 }
@@ -108,6 +111,7 @@ export class DeploymentRunner {
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(DEPLOYMENT_CLOCK) private readonly clock: DeploymentClock,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(DeploymentMetrics) private readonly metrics: DeploymentMetrics,
   ) {}
 
   /** Runs steps until the deployment waits, pauses or finishes. Returns when to run it next. */
@@ -523,14 +527,15 @@ export class DeploymentRunner {
     const current = justRead ?? (await this.fleet.nodesOf(policy.name, deployment.moduleName));
     const byId = new Map(current.map((n) => [n.id, n]));
     const nodes: TargetNode[] = planned.map((p) => byId.get(p.id) ?? departedNode(p.id, p.name));
+    const undo = { ran: false };
     const result = await strategy.step(
-      this.contextFor(deployment, stage, nodes),
+      this.contextFor(deployment, stage, nodes, undo),
       parsed.params,
       stage.strategyState,
     );
     if (deployment.promoteRequested)
       await this.transition(() => this.writeDeployment(deployment, { promoteRequested: false }));
-    return this.applyStepResult(deployment, stages, stage, result);
+    return this.applyStepResult(deployment, stages, stage, result, undo.ran);
   }
 
   /** The plan (the nodes as read now) and the stage's start, in the caller's transaction or its own. */
@@ -550,6 +555,7 @@ export class DeploymentRunner {
         startedAt: this.clock.now(),
         message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
       });
+      this.count((m) => m.started(stage.environment ?? '', stage.strategy ?? NO_STRATEGY));
       await this.emit(deployment, 'deployment.stage_changed', {
         stage: stage.name,
         environment: stage.environment,
@@ -570,6 +576,8 @@ export class DeploymentRunner {
     stages: DeploymentStageEntity[],
     stage: DeploymentStageEntity,
     result: StepResult,
+    /** The step ran undo operations (rollback, unstage): the strategy rolled its stage back. */
+    undone: boolean,
   ): Promise<RunOutcome> {
     switch (result.type) {
       case 'continue':
@@ -621,6 +629,12 @@ export class DeploymentRunner {
             : aborted
               ? DeploymentStatus.Cancelled
               : DeploymentStatus.RolledBack;
+        // A strategy undoes its stage in the step that reports the failure (a resumed step completes
+        // the same undo): the automatic rollback is counted with the failure, once.
+        const counted = () => {
+          this.count((m) => m.rollback(stage.environment ?? '', 'automatic'));
+          return Promise.resolve();
+        };
         return this.failStage(
           deployment,
           stages,
@@ -628,6 +642,7 @@ export class DeploymentRunner {
           result.message,
           status,
           result.unrestoredNodeIds.length === 0,
+          undone ? counted : undefined,
         );
       }
     }
@@ -639,12 +654,7 @@ export class DeploymentRunner {
     stage: DeploymentStageEntity,
   ): Promise<RunOutcome> {
     if (deployment.abortRequested) {
-      await this.transition(() =>
-        this.updateStage(stage, {
-          phase: 'rollback',
-          message: 'Aborted by an operator during verification',
-        }),
-      );
+      await this.beginRollback(stage, 'Aborted by an operator during verification');
       return { kind: 'continue' };
     }
     if (
@@ -662,14 +672,12 @@ export class DeploymentRunner {
     );
     const unhealthy = nodes.filter((n) => health.get(n.id)?.healthy !== true);
     if (unhealthy.length > 0) {
-      await this.transition(() =>
-        this.updateStage(stage, {
-          phase: 'rollback',
-          message: `Post-deploy verification failed: ${unhealthy
-            .slice(0, 5)
-            .map((n) => `${n.name} (${health.get(n.id)?.reason ?? 'unhealthy'})`)
-            .join(', ')}`,
-        }),
+      await this.beginRollback(
+        stage,
+        `Post-deploy verification failed: ${unhealthy
+          .slice(0, 5)
+          .map((n) => `${n.name} (${health.get(n.id)?.reason ?? 'unhealthy'})`)
+          .join(', ')}`,
       );
       return { kind: 'continue' };
     }
@@ -778,6 +786,14 @@ export class DeploymentRunner {
     return { kind: 'continue' };
   }
 
+  /** Sends a verified stage to {@link rollBackStage}: an automatic rollback starts. */
+  private async beginRollback(stage: DeploymentStageEntity, message: string): Promise<void> {
+    await this.transition(async () => {
+      await this.updateStage(stage, { phase: 'rollback', message });
+      this.count((m) => m.rollback(stage.environment ?? '', 'automatic'));
+    });
+  }
+
   /** Rolls back every node the stage updated (after a failed post-deploy verification or an abort). */
   private async rollBackStage(
     deployment: DeploymentEntity,
@@ -808,6 +824,8 @@ export class DeploymentRunner {
     deployment: DeploymentEntity,
     stage: DeploymentStageEntity,
     nodes: TargetNode[],
+    /** Set when the strategy runs an undo operation (see {@link applyStepResult}). */
+    undo: { ran: boolean },
   ): StrategyContext {
     return {
       moduleName: deployment.moduleName,
@@ -817,7 +835,10 @@ export class DeploymentRunner {
       now: this.clock.now(),
       promoteRequested: deployment.promoteRequested,
       abortRequested: deployment.abortRequested,
-      run: (kind, targets, step) => this.runOperations(deployment, stage, kind, targets, step),
+      run: (kind, targets, step) => {
+        if (kind === 'rollback' || kind === 'unstage') undo.ran = true;
+        return this.runOperations(deployment, stage, kind, targets, step);
+      },
       health: (targets) =>
         this.fleet.health(
           targets.map((n) => n.id),
@@ -929,7 +950,10 @@ export class DeploymentRunner {
       );
       outcomes.push(...answers);
     }
-    await this.transition(() => this.repository.finishOperations(stage.id, step, kind, outcomes));
+    await this.transition(async () => {
+      this.count((m) => m.nodeOperations(kind, outcomes));
+      await this.repository.finishOperations(stage.id, step, kind, outcomes);
+    });
     for (const outcome of outcomes) {
       if (outcome.ok) succeeded.push(outcome.nodeId);
       else failed.push({ nodeId: outcome.nodeId, error: outcome.error ?? 'failed' });
@@ -958,6 +982,7 @@ export class DeploymentRunner {
         windowFrom: window.from,
         windowTo: window.to,
       });
+      this.count((m) => m.canaryAnalysis(result.verdict));
       await this.emit(deployment, 'deployment.analysis', {
         environment: stage.environment ?? '',
         wave,
@@ -1010,16 +1035,20 @@ export class DeploymentRunner {
 
   /**
    * Runs `work` as one transition: one transaction (or the caller's), whose stage and deployment row
-   * writes and events are made together at its end (see {@link TransitionWrites}).
+   * writes and events are made together at its end (see {@link TransitionWrites}), and whose metrics
+   * are recorded once it committed (in the outermost transition only: a transition that rolls back,
+   * e.g. on {@link SlotTaken}, records none).
    */
-  private transition<T>(work: () => Promise<T>): Promise<T> {
+  private async transition<T>(work: () => Promise<T>): Promise<T> {
     if (this.writes.getStore() !== undefined) return work();
-    return this.database.transaction(() => {
+    const metrics: TransitionWrites['metrics'] = [];
+    const committed = await this.database.transaction(() => {
       const writes: TransitionWrites = {
         stages: new Map(),
         deployments: new Map(),
         events: [],
         audits: [],
+        metrics,
       };
       return this.writes.run(writes, async () => {
         const result = await work();
@@ -1040,6 +1069,15 @@ export class DeploymentRunner {
         return result;
       });
     });
+    for (const record of metrics) record(this.metrics);
+    return committed;
+  }
+
+  /** Records metrics when the current transition commits (at once outside a transition). */
+  private count(record: (metrics: DeploymentMetrics) => void): void {
+    const writes = this.writes.getStore();
+    if (writes !== undefined) writes.metrics.push(record);
+    else record(this.metrics);
   }
 
   /**
@@ -1203,6 +1241,15 @@ export class DeploymentRunner {
       durationMs: now.getTime() - (deployment.startedAt ?? deployment.createdAt).getTime(),
       rolledBack: status === DeploymentStatus.RolledBack || status === DeploymentStatus.Cancelled,
     });
+    // Labelled with the strategy of the target environment's stage (the environment label is the
+    // target too), wherever the deployment stopped: a deployment is counted under the same labels
+    // whatever its outcome, so outcomes compare per target and strategy.
+    const target = stages.find(
+      (s) => s.kind === 'environment' && s.environment === deployment.targetEnvironment,
+    );
+    const strategy = target?.strategy ?? NO_STRATEGY;
+    const started = deployment.startedAt ?? deployment.createdAt;
+    this.count((m) => m.finished(deployment.targetEnvironment, strategy, status, started, now));
     if (from !== null) await this.auditStatus(deployment, from, status, reason);
   }
 

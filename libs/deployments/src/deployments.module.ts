@@ -11,6 +11,7 @@ import { CreateDeploymentPipe } from './create-deployment.pipe';
 import { DeploymentPlanner } from './deployment-planner';
 import { DeploymentQueries } from './deployment-queries';
 import { DeploymentRunner } from './deployment-runner';
+import { deploymentMetricProviders } from './deployment.metrics';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
@@ -65,6 +66,7 @@ export class DeploymentsModule {
         StrategyRegistry,
         DeploymentsRepository,
         DeploymentPlanner,
+        ...deploymentMetricProviders,
         DeploymentRunner,
         DeploymentsService,
         DeploymentQueries,

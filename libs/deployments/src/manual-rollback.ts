@@ -13,6 +13,7 @@ import {
   type DeploymentStatus as Status,
 } from './deployment-state';
 import { DeploymentError, deploymentNotFound } from './deployment.errors';
+import { DeploymentMetrics } from './deployment.metrics';
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM } from './engine-params';
 import { DeploymentsRepository } from './deployments.repository';
 import type { DeploymentEntity } from './entities/deployment.entity';
@@ -68,6 +69,7 @@ export class ManualRollback {
     @Inject(EventLog) private readonly events: EventLog,
     @Inject(DEPLOYMENT_SCHEDULER) private readonly scheduler: DeploymentScheduler,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(DeploymentMetrics) private readonly metrics: DeploymentMetrics,
   ) {}
 
   async start(id: string, toVersion: string | undefined, principal: Principal): Promise<DeploymentEntity> {
@@ -107,7 +109,7 @@ export class ManualRollback {
     const ranked = (await this.environments.list())
       .filter((e) => targets.has(e.name))
       .sort((a, b) => b.rank - a.rank);
-    return this.database.transaction(async () => {
+    const created = await this.database.transaction(async () => {
       await this.repository.lockModuleCreation(original.moduleName);
       const active = await this.repository.activeFor(
         original.moduleName,
@@ -236,5 +238,8 @@ export class ManualRollback {
       });
       return deployment;
     });
+    // Counted once the rollback deployment committed (a refused request counts nothing).
+    this.metrics.rollback(created.targetEnvironment, 'manual');
+    return created;
   }
 }
