@@ -1,5 +1,5 @@
 import type { EventPayloads, EventType } from '@hotswap/contracts';
-import type { EventQuery, EventReader, RecordedEvent } from './recorded-event';
+import type { EventQuery, EventReader, RecordedEvent, RelayBatch } from './recorded-event';
 
 /** Runs one SQL statement and returns its rows (TypeORM's `manager.query`, or a `pg` pool). */
 export type SqlQuery = (sql: string, params?: unknown[]) => Promise<unknown>;
@@ -19,12 +19,13 @@ export const SETTLED_BOUND_SQL = '(pg_snapshot_xmin(pg_current_snapshot())::text
  * after it, so every xid below the result had finished before the (later) statement reading rows.
  * The function under the `pg_stat_activity` view, without the view's joins to pg_database and
  * pg_authid per backend: the same rows, ~0.25 ms instead of ~0.6 ms a read on this machine's
- * PostgreSQL 15, and every relay read and replay page runs it.
+ * PostgreSQL 15, and every relay read and replay page runs it. `running`: whether any writing
+ * transaction of this database was running (the relay needs no trailing reads when none was).
  */
-const DATABASE_BOUND_SQL = `SELECT (least(
-    (SELECT min(backend_xid::text::bigint) FROM pg_stat_get_activity(NULL) s
-      WHERE s.datid = (SELECT oid FROM pg_database WHERE datname = current_database())),
-    pg_snapshot_xmax(pg_current_snapshot())::text::bigint) << 20)::text AS bound`;
+const DATABASE_BOUND_SQL = `SELECT (least(w.oldest, pg_snapshot_xmax(pg_current_snapshot())::text::bigint) << 20)::text AS bound,
+         w.oldest IS NOT NULL AS running
+    FROM (SELECT min(backend_xid::text::bigint) AS oldest FROM pg_stat_get_activity(NULL) s
+           WHERE s.datid = (SELECT oid FROM pg_database WHERE datname = current_database())) w`;
 
 /** How the settled part of the log is bounded (DR-29). */
 export type SettledBound = 'database' | 'snapshot';
@@ -81,13 +82,34 @@ export class SqlEventReader implements EventReader {
   /** `seq < <this>` selects the settled rows; for `database`, a literal read just before. */
   private async settledBound(): Promise<string> {
     if (this.bound === 'snapshot') return SETTLED_BOUND_SQL;
-    const value = firstText(await this.query(DATABASE_BOUND_SQL), 'bound', '');
+    return (await this.databaseBound()).bound;
+  }
+
+  private async databaseBound(): Promise<{ bound: string; running: boolean }> {
+    const result = await this.query(DATABASE_BOUND_SQL);
+    const value = firstText(result, 'bound', '');
     if (!/^\d{1,19}$/.test(value)) throw new Error('could not read the settled bound of the event log');
-    return value;
+    return { bound: value, running: rowsOf(result)[0]?.['running'] === true };
+  }
+
+  async relayBatch(sinceSeq: string, limit: number): Promise<RelayBatch> {
+    // The embedded database is one session: while this read runs, no other transaction does.
+    if (this.bound === 'snapshot')
+      return { events: await this.since(sinceSeq, limit), writersRunning: false };
+    const { bound, running } = await this.databaseBound();
+    return { events: await this.rowsSince(bound, sinceSeq, limit), writersRunning: running };
   }
 
   async since(sinceSeq: string, limit = 1_000, query: EventQuery = {}): Promise<RecordedEvent[]> {
-    const bound = await this.settledBound();
+    return this.rowsSince(await this.settledBound(), sinceSeq, limit, query);
+  }
+
+  private async rowsSince(
+    bound: string,
+    sinceSeq: string,
+    limit: number,
+    query: EventQuery = {},
+  ): Promise<RecordedEvent[]> {
     const params: unknown[] = [sinceSeq];
     let where = `seq > $1 AND seq < ${bound}`;
     if (query.types !== undefined) {

@@ -12,17 +12,20 @@ export interface EventRelayOptions {
 }
 
 /**
- * After a read that found events, more reads this long after one another, as long as they find
- * nothing (a read that finds events starts over): commits that skipped their NOTIFY because another
- * transaction was notifying (DR-29) end soon after it, but not always within the first 5 ms (a slow
- * fsync), and would otherwise wait for the poll.
+ * After a read that found events while writing transactions were running, more reads this long after
+ * one another, as long as they find nothing and writers still run (a read that finds events starts
+ * over): commits that skipped their NOTIFY because another transaction was notifying (DR-29) end soon
+ * after it, but not always within the first 5 ms (a slow fsync), and would otherwise wait for the
+ * poll. A read that saw no writing transaction running needs none: every commit it did not see will
+ * notify (or leave it to a transaction whose notification comes later still).
  */
 const TRAILING_READS_MS = [5, 50, 200] as const;
 const FIRST_RETRY_MS = 2;
 /**
- * Reads start at least this long after the previous one ended: wake-ups closer together (under load, a
- * NOTIFY every few ms) share one read instead of each costing two queries (DR-37). An event waits at
- * most this much longer; a relay woken now and then reads at once, as before.
+ * Reads start at least this long after the previous one ended when that one found events: wake-ups
+ * closer together (under load, a NOTIFY every few ms) share one read instead of each costing two
+ * queries (DR-37). An event waits at most this much longer; a relay woken now and then, or right
+ * after an empty read (a trailing one), reads at once.
  */
 const MIN_READ_GAP_MS = 5;
 /** Waiting for an older transaction of this database to end: retries back off up to this. */
@@ -46,8 +49,8 @@ export class EventRelay {
   /** Index of the next trailing read; past the end when no events were found lately. */
   private trailing: number = TRAILING_READS_MS.length;
   private inFlight: Promise<void> = Promise.resolve();
-  /** performance.now() when the last read ended. */
-  private lastReadAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() when the last read that found events ended. */
+  private lastFoundAt = Number.NEGATIVE_INFINITY;
   private readonly batchSize: number;
 
   constructor(
@@ -110,28 +113,30 @@ export class EventRelay {
 
   private async read(): Promise<void> {
     let found = false;
+    let writersRunning = true;
     try {
       do {
-        const wait = this.lastReadAt + MIN_READ_GAP_MS - performance.now();
+        const wait = this.lastFoundAt + MIN_READ_GAP_MS - performance.now();
         // Wake-ups during the wait are covered by the read after it (`again` is reset below).
         if (wait > 0) await delay(wait);
         if (!this.running) break;
         this.again = false;
         for (;;) {
-          const batch = await this.log.since(this.cursor, this.batchSize);
+          const read = await this.log.relayBatch(this.cursor, this.batchSize);
+          writersRunning = read.writersRunning;
+          const batch = read.events;
           const last = batch[batch.length - 1];
           if (last === undefined) break;
           found = true;
           this.position = BigInt(last.seq);
           this.publish(batch);
+          this.lastFoundAt = performance.now();
           if (batch.length < this.batchSize) break;
         }
-        this.lastReadAt = performance.now();
       } while (this.again && this.running);
     } catch (error) {
       this.logger.warn({ msg: 'event relay read failed; the poll retries', err: error });
     } finally {
-      this.lastReadAt = performance.now();
       this.reading = false;
     }
     if (!this.running) return;
@@ -142,7 +147,8 @@ export class EventRelay {
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS, this.options.pollIntervalMs);
     } else {
       this.retryMs = FIRST_RETRY_MS;
-      if (found) this.trailing = 0;
+      if (!writersRunning) this.trailing = TRAILING_READS_MS.length;
+      else if (found) this.trailing = 0;
       const next = TRAILING_READS_MS[this.trailing];
       if (next !== undefined) {
         this.trailing++;

@@ -34,6 +34,7 @@ export { SILENT_LOGGER, type EventLogger } from './logger';
 export type {
   EventQuery,
   EventReader,
+  RelayBatch,
   RecordedEvent,
   StreamMetrics,
   StreamTransport,

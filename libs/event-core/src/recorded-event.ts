@@ -16,10 +16,21 @@ export interface EventQuery {
   readonly environment?: string;
 }
 
+export interface RelayBatch {
+  readonly events: RecordedEvent[];
+  readonly writersRunning: boolean;
+}
+
 /** The read side of the event log that relays and streams need (the API's EventLog, the gateway's reader). */
 export interface EventReader {
   /** Settled events after `sinceSeq`, in seq order. */
   since(sinceSeq: string, limit?: number, query?: EventQuery): Promise<RecordedEvent[]>;
+  /**
+   * {@link since} for a relay: also whether a writing transaction of the log's database was still
+   * running when the settled part was bounded — only then can a commit that left the notifying to
+   * another one (DR-29) still arrive without a notification of its own.
+   */
+  relayBatch(sinceSeq: string, limit: number): Promise<RelayBatch>;
   /** The highest settled seq (or the pruned watermark for an empty log): where a new reader starts. */
   settledHead(): Promise<string>;
   /** Every event up to this seq may have been pruned; a cursor below it cannot be replayed. */

@@ -4,6 +4,7 @@ import {
   SqlEventReader,
   type EventQuery,
   type EventReader,
+  type RelayBatch,
   type InProcessWakeups,
   type RecordedEvent,
   type SettledBound,
@@ -111,6 +112,11 @@ export class EventLog implements EventReader {
   /** Settled events after `sinceSeq`, in seq order. */
   since(sinceSeq: string, limit = 1_000, query: EventQuery = {}): Promise<RecordedEvent[]> {
     return this.reader.since(sinceSeq, limit, query);
+  }
+
+  /** {@link since} for the relay, with whether writing transactions were running (see EventReader). */
+  relayBatch(sinceSeq: string, limit: number): Promise<RelayBatch> {
+    return this.reader.relayBatch(sinceSeq, limit);
   }
 
   /** The highest settled seq (or the pruned watermark for an empty log): where a new reader starts. */

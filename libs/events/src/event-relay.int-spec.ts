@@ -84,47 +84,80 @@ describe('event relay on PostgreSQL', () => {
     },
   );
 
-  it('reads a commit whose NOTIFY was skipped, even when it ends after the first trailing read, before the poll', async () => {
+  /** A relay whose log reports each read (how many events it found) to `reads`. */
+  function observedRelay(reads: { found: number; writersRunning: boolean }[], onRead?: () => void) {
     const relayLog = new EventLog(new Database(dataSource), new InProcessWakeups());
-    const read = relayLog.since.bind(relayLog);
-    let onRead: ((found: number) => void) | undefined;
-    relayLog.since = async (...args) => {
-      const rows = await read(...args);
-      onRead?.(rows.length);
-      return rows;
+    const read = relayLog.relayBatch.bind(relayLog);
+    relayLog.relayBatch = async (...args) => {
+      const batch = await read(...args);
+      reads.push({ found: batch.events.length, writersRunning: batch.writersRunning });
+      onRead?.();
+      return batch;
     };
-    // The poll is beyond the test: only notifications and the relay's own follow-up reads count.
-    const relay = new EventRelay(relayLog, new PgListenWakeSource(database.url), { pollIntervalMs: 600_000 });
+    // The poll is beyond the tests: only notifications and the relay's own follow-up reads count.
+    return new EventRelay(relayLog, new PgListenWakeSource(database.url), { pollIntervalMs: 600_000 });
+  }
+
+  it('reads a commit whose NOTIFY was skipped, even when it ends after the first trailing read, before the poll', async () => {
+    const reads: { found: number; writersRunning: boolean }[] = [];
+    let onRead: (() => void) | undefined;
+    const relay = observedRelay(reads, () => onRead?.());
     const delivered: string[] = [];
     relay.subscribe((batch) => delivered.push(...batch.map((e) => e.seq)));
     await relay.start();
-    const writer = await pool.connect();
     const notifier = await pool.connect();
+    const skipper = await pool.connect();
     try {
+      // The notifier's event takes the notification lock; the skipper's, written while the notifier
+      // holds it, leaves the notifying to it (DR-29).
+      await notifier.query('BEGIN');
+      const first = (await notifier.query<{ seq: string }>(INSERT, ['{}'])).rows[0]!.seq;
+      await skipper.query('BEGIN');
+      const second = (await skipper.query<{ seq: string }>(INSERT, ['{}'])).rows[0]!.seq;
       const emptyReadAfterFirst = new Promise<void>((resolve) => {
-        onRead = (found) => {
-          if (found === 0 && delivered.length > 0) resolve();
+        onRead = () => {
+          if (reads.at(-1)?.found === 0 && delivered.length > 0) resolve();
         };
       });
-      const commit = async (): Promise<string> => {
-        await writer.query('BEGIN');
-        const res = await writer.query<{ seq: string }>(INSERT, ['{}']);
-        await writer.query('COMMIT');
-        return res.rows[0]!.seq;
-      };
-      const first = await commit();
+      await notifier.query('COMMIT');
       await emptyReadAfterFirst;
-      // Another session holds the notifier's lock (as a transaction notifying at that moment
-      // does), so this commit sends no NOTIFY; it ends after the relay's first trailing read.
-      await notifier.query('SELECT pg_advisory_lock(7261947301946622002)');
-      const second = await commit();
+      // The relay saw the skipper still running when it read the notifier's event, so it keeps
+      // reading after it; the skipper commits after the first of those reads, with no NOTIFY.
+      expect(reads.some((r) => r.found > 0 && r.writersRunning)).toBe(true);
+      await skipper.query('COMMIT');
       await waitFor(() => delivered.includes(second), 5_000);
       expect(delivered).toEqual([first, second]);
     } finally {
       onRead = undefined;
-      await notifier.query('SELECT pg_advisory_unlock_all()');
       notifier.release();
-      writer.release();
+      skipper.release();
+      await relay.stop();
+    }
+  });
+
+  it('reads once per notified commit when no other writer is running (no trailing reads)', async () => {
+    const reads: { found: number; writersRunning: boolean }[] = [];
+    const relay = observedRelay(reads);
+    const delivered: string[] = [];
+    relay.subscribe((batch) => delivered.push(...batch.map((e) => e.seq)));
+    await relay.start();
+    // The read the relay makes when its listener connects is not one of the commits'.
+    await new Promise((r) => setTimeout(r, 100));
+    reads.length = 0;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const seq = (await pool.query<{ seq: string }>(INSERT, ['{}'])).rows[0]!.seq;
+        await waitFor(() => delivered.includes(seq), 5_000);
+        // Longer than every trailing read would take (5 + 50 + 200 ms).
+        await new Promise((r) => setTimeout(r, 350));
+      }
+      expect(delivered).toHaveLength(3);
+      expect(reads).toEqual([
+        { found: 1, writersRunning: false },
+        { found: 1, writersRunning: false },
+        { found: 1, writersRunning: false },
+      ]);
+    } finally {
       await relay.stop();
     }
   });

@@ -6,6 +6,7 @@ import {
   type EventQuery,
   type EventRelay,
   type RecordedEvent,
+  type RelayBatch,
   type RelayListener,
   type StreamFilter,
   type StreamSink,
@@ -33,6 +34,9 @@ class FakeLog {
         .filter((e) => query.environment === undefined || e.subject.environment === query.environment)
         .slice(0, limit),
     );
+  }
+  async relayBatch(after: string, limit: number): Promise<RelayBatch> {
+    return { events: await this.since(after, limit, {}), writersRunning: false };
   }
   prunedThrough(): Promise<string> {
     return Promise.resolve(this.pruned);
