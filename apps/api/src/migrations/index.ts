@@ -10,6 +10,7 @@ import { EventRelay1796031200000 } from './1796031200000-EventRelay';
 import { Approvals1796160255228 } from './1796160255228-Approvals';
 import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
 import { DeploymentsUnfinishedIndex1796191326444 } from './1796191326444-DeploymentsUnfinishedIndex';
+import { DeploymentsCreatedMilliseconds1796193932343 } from './1796193932343-DeploymentsCreatedMilliseconds';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationClass[] = [
   Approvals1796160255228,
   AuditSealing1796163019457,
   DeploymentsUnfinishedIndex1796191326444,
+  DeploymentsCreatedMilliseconds1796193932343,
 ];

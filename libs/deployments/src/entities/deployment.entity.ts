@@ -71,7 +71,11 @@ export class DeploymentEntity {
   @Column({ type: 'boolean', default: false })
   abortRequested: boolean;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  /**
+   * Milliseconds, as JavaScript dates hold them: the list's cursor carries this value, and a cursor
+   * rounded from microseconds would skip the rows created in the same millisecond as a page's last.
+   */
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;
 
   @UpdateDateColumn({ type: 'timestamptz' })

@@ -1,0 +1,73 @@
+import { createDataSource, Database } from '@hotswap/database';
+import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { randomUUID } from 'node:crypto';
+import { SCHEMA } from '../../../apps/api/src/schema';
+import { DeploymentQueries } from './deployment-queries';
+import { DeploymentsRepository } from './deployments.repository';
+import type { ListDeploymentsQueryDto } from './dto/deployment-queries.dto';
+
+describe('DeploymentQueries.list on PostgreSQL: newest first, pages without gaps or repeats', () => {
+  const server = postgresServer();
+  let database: TestDatabase | undefined;
+  let db: Database;
+  let queries: DeploymentQueries;
+
+  beforeAll(async () => {
+    if (!server.available) return;
+    database = await createTestDatabase(SCHEMA);
+    const dataSource = createDataSource({ url: database.url, poolSize: 2, schema: SCHEMA });
+    await dataSource.initialize();
+    db = new Database(dataSource);
+    queries = new DeploymentQueries(new DeploymentsRepository(db));
+  });
+
+  afterAll(async () => {
+    await db?.dataSource.destroy();
+    await database?.drop();
+  });
+
+  /** A deployment row created at `at` (SQL timestamp text, which may carry microseconds). */
+  async function insertAt(at: string, moduleName: string): Promise<string> {
+    const id = randomUUID();
+    await db.dataSource.query(
+      `INSERT INTO deployments (id, kind, module_name, version, target_environment, promotion, requested_by,
+                                status, current_stage, trace_id, created_at)
+       VALUES ($1, 'deploy', $2, '1.0.0', 'Development', 'target-only', 'admin', 'Failed', 0, '', $3::timestamptz)`,
+      [id, moduleName, at],
+    );
+    return id;
+  }
+
+  async function allPages(query: Omit<ListDeploymentsQueryDto, 'cursor'>): Promise<string[][]> {
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await queries.list({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+      pages.push(page.items.map((d) => d.id));
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    return pages;
+  }
+
+  it('returns every deployment once when several were created within one millisecond', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const older = await insertAt('2026-12-02 10:00:00.100+00', 'pager-module');
+    // Created a few microseconds apart, all in the same millisecond.
+    const same = [];
+    for (const micros of ['123401', '123402', '123403', '123404'])
+      same.push(await insertAt(`2026-12-02 10:00:00.${micros}+00`, 'pager-module'));
+    const newer = await insertAt('2026-12-02 10:00:01.000+00', 'pager-module');
+
+    const pages = await allPages({ module: 'pager-module', limit: 1 } as ListDeploymentsQueryDto);
+    const listed = pages.flat();
+    expect(listed).toHaveLength(6);
+    expect(new Set(listed).size).toBe(6);
+    // Newest first; within one millisecond, a stable order (by id, descending).
+    expect(listed[0]).toBe(newer);
+    expect(listed.slice(1, 5)).toEqual([...same].sort().reverse());
+    expect(listed[5]).toBe(older);
+    // The first page alone is the same list's start.
+    expect(pages[0]).toEqual([newer]);
+  });
+});
