@@ -59,7 +59,7 @@ describe('DeploymentQueries.list on PostgreSQL: newest first, pages without gaps
       same.push(await insertAt(`2026-12-02 10:00:00.${micros}+00`, 'pager-module'));
     const newer = await insertAt('2026-12-02 10:00:01.000+00', 'pager-module');
 
-    const pages = await allPages({ module: 'pager-module', limit: 1 } as ListDeploymentsQueryDto);
+    const pages = await allPages({ module: 'pager-module', limit: 1 });
     const listed = pages.flat();
     expect(listed).toHaveLength(6);
     expect(new Set(listed).size).toBe(6);
