@@ -128,6 +128,32 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       expect(res.body.name).toBe('Production');
     });
 
+    it('refuses strategy defaults the strategies themselves would refuse, naming each field', async () => {
+      const res = await api()
+        .patch('/api/v1/environments/Production')
+        .set(...bearer(ADMIN))
+        .send({
+          strategyDefaults: {
+            Rolling: { healthCheckDelaySeconds: 7_200 },
+            Canary: { steps: [50, 10, 100], stepWaitSeconds: 100_000 },
+          },
+        });
+      expect(res.status).toBe(400);
+      const fields = (res.body.errors as { field: string }[]).map((e) => e.field).sort();
+      expect(fields).toEqual([
+        'strategyDefaults.Canary.stepWaitSeconds',
+        'strategyDefaults.Canary.steps',
+        'strategyDefaults.Rolling.healthCheckDelaySeconds',
+      ]);
+      // Nothing changed: deployments to Production still plan with its defaults.
+      const prod = await api()
+        .get('/api/v1/environments/Production')
+        .set(...bearer(VIEWER));
+      expect(prod.body.strategyDefaults).toMatchObject({
+        Canary: { steps: [10, 30, 50, 100], stepWaitSeconds: 900 },
+      });
+    });
+
     it('creates, patches, freezes and unfreezes an environment; conflicts are 409', async () => {
       const created = await api()
         .post('/api/v1/environments')

@@ -14,6 +14,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { ROLES } from '@hotswap/contracts';
@@ -40,6 +41,22 @@ class DirectDefaultsDto {
   parallelism?: number;
 }
 
+/** Each element greater than the one before (canary steps are cumulative percentages). */
+function IsIncreasing(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isIncreasing',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) && value.every((v, i) => i === 0 || (v as number) > (value[i - 1] as number)),
+      defaultMessage: () => '$property must be increasing percentages',
+    },
+  });
+}
+
+// The bounds below are the strategies' own (libs/deployments parses these defaults with every
+// deployment to or through the environment): a default they would refuse is refused here, not with
+// every later deployment.
+
 class RollingDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 10000 })
   @IsOptional()
@@ -48,11 +65,11 @@ class RollingDefaultsDto {
   @Max(10_000)
   batchSize?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
+  @ApiPropertyOptional({ minimum: 0, maximum: 3600 })
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(86_400)
+  @Max(3_600)
   healthCheckDelaySeconds?: number;
 }
 
@@ -81,13 +98,14 @@ class CanaryDefaultsDto {
   @IsInt({ each: true })
   @Min(1, { each: true })
   @Max(100, { each: true })
+  @IsIncreasing()
   steps?: number[];
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 604800 })
+  @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(604_800)
+  @Max(86_400)
   stepWaitSeconds?: number;
 }
 
