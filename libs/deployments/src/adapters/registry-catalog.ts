@@ -1,3 +1,5 @@
+import { ModuleErrorCode } from '@hotswap/contracts';
+import { DomainError } from '@hotswap/http';
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRegistry, signedPayload, SigningKeysService, sha256Hex } from '@hotswap/modules';
 import type { CatalogInspection, CatalogVerification, CatalogVersion, ModuleCatalogPort } from '../ports';
@@ -16,8 +18,9 @@ export class RegistryCatalog implements ModuleCatalogPort {
   async find(moduleName: string, version: string): Promise<CatalogVersion | null> {
     try {
       return catalogVersion(await this.registry.getVersion(moduleName, version));
-    } catch {
-      return null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
     }
   }
 
@@ -26,7 +29,8 @@ export class RegistryCatalog implements ModuleCatalogPort {
     let artifact;
     try {
       artifact = await this.registry.artifact(moduleName, version);
-    } catch {
+    } catch (error) {
+      if (!isMissing(error)) throw error;
       return {
         version: null,
         verification: { ok: false, reason: `${moduleName}@${version} is not in the registry` },
@@ -51,6 +55,18 @@ export class RegistryCatalog implements ModuleCatalogPort {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+/**
+ * The registry's "no such version" (or module): anything else — the database unreachable, say — is
+ * not an answer about the version, and goes up (a request fails with a server error, a run is retried)
+ * instead of passing for a version that does not exist.
+ */
+function isMissing(error: unknown): boolean {
+  return (
+    error instanceof DomainError &&
+    (error.code === ModuleErrorCode.VersionNotFound || error.code === ModuleErrorCode.ModuleNotFound)
+  );
 }
 
 function catalogVersion(row: VersionRow): CatalogVersion {
