@@ -27,16 +27,27 @@ describe('DeploymentQueries.list on PostgreSQL: newest first, pages without gaps
   });
 
   /** A deployment row created at `at` (SQL timestamp text, which may carry microseconds). */
-  async function insertAt(at: string, moduleName: string): Promise<string> {
+  async function insertAt(at: string, moduleName: string, rollbackOf: string | null = null): Promise<string> {
     const id = randomUUID();
     await db.dataSource.query(
       `INSERT INTO deployments (id, kind, module_name, version, target_environment, promotion, requested_by,
-                                status, current_stage, trace_id, created_at)
-       VALUES ($1, 'deploy', $2, '1.0.0', 'Development', 'target-only', 'admin', 'Failed', 0, '', $3::timestamptz)`,
-      [id, moduleName, at],
+                                status, current_stage, trace_id, created_at, rollback_of)
+       VALUES ($1, $4, $2, '1.0.0', 'Development', 'target-only', 'admin', 'Failed', 0, '', $3::timestamptz, $5)`,
+      [id, moduleName, at, rollbackOf === null ? 'deploy' : 'rollback', rollbackOf],
     );
     return id;
   }
+
+  it('links a deployment to the rollbacks that undo it, and each rollback to it', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    const original = await insertAt('2026-12-02 11:00:00+00', 'linked-module');
+    const first = await insertAt('2026-12-02 11:05:00+00', 'linked-module', original);
+    const second = await insertAt('2026-12-02 11:10:00+00', 'linked-module', original);
+    const unrelated = await insertAt('2026-12-02 11:20:00+00', 'linked-module');
+    expect((await queries.detail(original)).rolledBackBy).toEqual([first, second]);
+    expect(await queries.detail(first)).toMatchObject({ rollbackOf: original, rolledBackBy: [] });
+    expect((await queries.detail(unrelated)).rolledBackBy).toEqual([]);
+  });
 
   async function allPages(query: Omit<ListDeploymentsQueryDto, 'cursor'>): Promise<string[][]> {
     const pages: string[][] = [];

@@ -18,15 +18,16 @@ export class DeploymentQueries {
   ) {}
 
   async detail(id: string): Promise<DeploymentResponseDto> {
-    const deployment = await this.repository.find(id);
-    if (deployment === null) throw deploymentNotFound(id);
+    const found = await this.repository.findWithRollbacks(id);
+    if (found === null) throw deploymentNotFound(id);
+    const { deployment, rolledBackBy } = found;
     const [stages, measurements, operations, approvals] = await Promise.all([
       this.repository.stagesOf(id),
       this.repository.measurementsOf(id),
       this.repository.operationsOfDeployment(id),
       this.approvals?.approvalsOf(id) ?? [],
     ]);
-    return toDetail(deployment, stages, measurements, operations, approvals);
+    return toDetail(deployment, stages, measurements, operations, approvals, rolledBackBy);
   }
 
   async list(query: ListDeploymentsQueryDto): Promise<DeploymentPageDto> {

@@ -40,6 +40,7 @@ export function toDetail(
   measurements: readonly CanaryMeasurementEntity[],
   operations: readonly NodeOperationEntity[],
   approvals: readonly DeploymentApprovalView[] = [],
+  rolledBackBy: readonly string[] = [],
 ): DeploymentResponseDto {
   return {
     ...toSummary(d),
@@ -108,6 +109,7 @@ export function toDetail(
     })),
     allowedActions: allowedActions(d.status as DeploymentStatus),
     rollbackOf: d.rollbackOf,
+    rolledBackBy: [...rolledBackBy],
     retryOf: d.retryOf,
     traceId: d.traceId,
   };

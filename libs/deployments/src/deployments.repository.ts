@@ -48,6 +48,23 @@ export class DeploymentsRepository {
     return row ?? null;
   }
 
+  /** {@link find}, with the ids of the rollback deployments that undo it (oldest first), in one read. */
+  async findWithRollbacks(
+    id: string,
+  ): Promise<{ deployment: DeploymentEntity; rolledBackBy: string[] } | null> {
+    const [row] = await this.database.selectRows<DeploymentEntity & { rolledBackBy: string[] }>(
+      DeploymentEntity,
+      'id = $1',
+      [id],
+      '',
+      `(SELECT coalesce(array_agg(r.id::text ORDER BY r.created_at, r.id), '{}') FROM deployments r
+         WHERE r.rollback_of = "deployments".id) AS "rolledBackBy"`,
+    );
+    if (row === undefined) return null;
+    const { rolledBackBy, ...deployment } = row;
+    return { deployment, rolledBackBy };
+  }
+
   /** The deployment row locked for this transaction (one executor at a time). */
   async findForUpdate(id: string): Promise<DeploymentEntity | null> {
     const [row] = await this.database.selectRows(DeploymentEntity, 'id = $1', [id], 'FOR UPDATE');

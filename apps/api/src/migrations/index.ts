@@ -11,6 +11,7 @@ import { Approvals1796160255228 } from './1796160255228-Approvals';
 import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
 import { DeploymentsUnfinishedIndex1796191326444 } from './1796191326444-DeploymentsUnfinishedIndex';
 import { DeploymentsCreatedMilliseconds1796193932343 } from './1796193932343-DeploymentsCreatedMilliseconds';
+import { DeploymentsRollbackLink1796194179603 } from './1796194179603-DeploymentsRollbackLink';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationClass[] = [
   AuditSealing1796163019457,
   DeploymentsUnfinishedIndex1796191326444,
   DeploymentsCreatedMilliseconds1796193932343,
+  DeploymentsRollbackLink1796194179603,
 ];

@@ -122,6 +122,8 @@ export class DeploymentResponseDto extends DeploymentSummaryDto {
     description: 'For a rollback: the deployment it undoes',
   })
   rollbackOf: string | null;
+  @ApiProperty({ type: [String], description: 'The rollback deployments that undo this one, oldest first' })
+  rolledBackBy: string[];
   @ApiPropertyOptional({ type: String, nullable: true }) retryOf: string | null;
   @ApiProperty() traceId: string;
 }

@@ -4,6 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('idx_deployments_created', ['createdAt', 'id'])
 @Index('idx_deployments_module_status', ['moduleName', 'status'])
 // The unfinished few among a history that only grows: slot counts and active lookups by status.
+@Index('idx_deployments_rollback_of', ['rollbackOf'], { where: '"rollback_of" IS NOT NULL' })
 @Index('idx_deployments_unfinished', ['status'], {
   where: `"status" IN ('Queued', 'PendingApproval', 'Running', 'Paused')`,
 })
