@@ -36,7 +36,8 @@ describe('event gateway process: SSE and /ws served apart from the API', () => {
       AUTH_STATE_CACHE_MS: '0',
       EVENTS_WS_AUTH_TIMEOUT_MS: '300',
       EVENTS_CLIENT_BUFFER_BYTES: '2097152',
-      EVENTS_HEARTBEAT_MS: '200',
+      EVENTS_HEARTBEAT_MS: '1000',
+      EVENTS_MAX_STREAMS_PER_USER: '6',
       RATE_LIMIT_STREAMS: '1000',
     });
     await gateway.waitUntilReady(30_000);

@@ -122,7 +122,9 @@ export class SqlEventReader implements EventReader {
     }
     if (query.environment !== undefined) {
       params.push(query.environment);
-      where += ` AND environment = $${params.length}`;
+      // Environment names are case-insensitive (as over REST). No index covers the column: the
+      // read stays a range on the seq (or type, seq) index with this as a filter.
+      where += ` AND lower(environment) = lower($${params.length})`;
     }
     params.push(limit);
     const rows = rowsOf(

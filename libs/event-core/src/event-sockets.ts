@@ -197,6 +197,10 @@ export class EventSockets {
 
   private pingAll(): void {
     for (const connection of this.connections.values()) {
+      // A closing socket (overflow) is left to ws, whose close timeout (30 s) destroys it if the
+      // client never answers: terminating it here would drop the final `overflow` message queued
+      // behind what a client that stopped reading has not read yet.
+      if (connection.socket.readyState !== connection.socket.OPEN) continue;
       if (!connection.alive) {
         connection.socket.terminate();
         continue;

@@ -41,6 +41,8 @@ export class StreamSubscription {
   /** Live events that arrived during the replay, sent once it ends. */
   pending: WireEvent[] | undefined = [];
   closed = false;
+  /** The filter's environment, lower-cased: environment names are case-insensitive, as over REST. */
+  private readonly environment: string | undefined;
 
   constructor(
     readonly owner: string,
@@ -49,14 +51,22 @@ export class StreamSubscription {
     private readonly maxBuffered: number,
     private readonly deliveries: DeliveryTimes | undefined,
     private readonly onClose: (s: StreamSubscription) => void,
-  ) {}
+  ) {
+    this.environment = filter.environment?.toLowerCase();
+  }
 
   matches(event: RecordedEvent): boolean {
     if (!this.filter.types.has(event.type)) return false;
     if (this.filter.deploymentId !== undefined && event.subject.deploymentId !== this.filter.deploymentId)
       return false;
-    if (this.filter.environment !== undefined && event.subject.environment !== this.filter.environment)
-      return false;
+    if (this.environment !== undefined) {
+      const environment = event.subject.environment;
+      if (
+        environment === undefined ||
+        (environment !== this.filter.environment && environment.toLowerCase() !== this.environment)
+      )
+        return false;
+    }
     return true;
   }
 

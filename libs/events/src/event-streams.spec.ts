@@ -130,6 +130,23 @@ describe('EventStreams', () => {
     expect(sink.sent).toEqual(['5']);
   });
 
+  it('matches live events to the environment filter case-insensitively, as REST names environments', async () => {
+    const { relay, streams } = setup([]);
+    const lower = new RecordingSink();
+    const upper = new RecordingSink();
+    await streams.open({ principal: viewer, filter: filter(['deployment.*'], 'development'), sink: lower });
+    await streams.open({ principal: viewer, filter: filter(['deployment.*'], 'DEVELOPMENT'), sink: upper });
+    relay.publish([
+      event(1, 'deployment.progress', 'Development'),
+      event(2, 'deployment.progress', 'development'),
+      event(3, 'deployment.progress', 'Developments'),
+      { ...event(4), subject: {} },
+      event(5, 'deployment.progress', 'QA'),
+    ]);
+    expect(lower.sent).toEqual(['1', '2']);
+    expect(upper.sent).toEqual(['1', '2']);
+  });
+
   it('sends resync first for a cursor older than the retained events', async () => {
     const { relay, streams } = setup([event(10), event(11)], '9');
     const sink = new RecordingSink();

@@ -161,6 +161,15 @@ export class EventSocket {
     this.socket.send(JSON.stringify(message));
   }
 
+  /** Stops reading (ws pauses the underlying socket): the server's frames pile up in its buffers. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   events(subscription?: string): WsMessage[] {
     return this.messages.filter(
       (m) => m.op === 'event' && (subscription === undefined || m.subscription === subscription),

@@ -19,7 +19,9 @@ export interface StreamContractContext {
  * streams — the API's own and the event gateway process (DR-35) — so that neither can drift. The
  * caller starts the servers (in `beforeAll`) with: the fleet simulation on (3 Development nodes),
  * `EVENTS_RETENTION_DAYS=1`, `EVENTS_WS_AUTH_TIMEOUT_MS=300`, `EVENTS_CLIENT_BUFFER_BYTES=2097152`,
- * `EVENTS_HEARTBEAT_MS=200` and a streams budget (`RATE_LIMIT_STREAMS`) above what the suite opens.
+ * `EVENTS_HEARTBEAT_MS=1000` (WebSocket pings too: a socket that stops reading is terminated after two
+ * unanswered ones, which must not beat its overflow), `EVENTS_MAX_STREAMS_PER_USER=6` and a streams
+ * budget (`RATE_LIMIT_STREAMS`) above what the suite opens.
  * Declares its tests in the order the events they commit rely on.
  */
 export function describeEventStreamContract(context: () => StreamContractContext): void {
@@ -326,14 +328,150 @@ export function describeEventStreamContract(context: () => StreamContractContext
     fast.close();
   });
 
+  it('disconnects a WebSocket client that stops reading with overflow (close 4408); another socket gets every event meanwhile', async () => {
+    const { streams, scenario } = context();
+    const { viewer, db } = scenario;
+    const subscribe = async (id: string) => {
+      const socket = await EventSocket.connect(streams);
+      await socket.authenticate(viewer.accessToken);
+      socket.send({ op: 'subscribe', id, types: ['node.*'], environment: 'wsov' });
+      await socket.waitFor((m) => m.some((x) => x.op === 'subscribed'));
+      return socket;
+    };
+    const slow = await subscribe('slow');
+    const fast = await subscribe('fast');
+    slow.pause();
+    const filler = 'x'.repeat(2_000);
+    let last = '';
+    for (let batch = 0; batch < 6; batch++) {
+      const rows = await db.query<{ seq: string }>(
+        `INSERT INTO events (type, environment, payload) SELECT 'node.status_changed', 'wsov', jsonb_build_object('i', i, 'filler', $1::text) FROM generate_series(1, 2000) i RETURNING seq::text`,
+        [filler],
+      );
+      last = rows.rows[rows.rows.length - 1]!.seq;
+    }
+    await fast.waitFor(() => fast.events('fast').some((x) => x.seq === last), 60_000);
+    expect(fast.events('fast').length).toBe(12_000);
+    expect(fast.messages.some((m) => m.op === 'overflow')).toBe(false);
+    expect(fast.closeCode).toBeUndefined();
+    // More than two heartbeats (pings) pass unanswered: the slow socket, closing since its overflow,
+    // must still deliver the final message once its client reads again.
+    await new Promise((r) => setTimeout(r, 2_200));
+    slow.resume();
+    expect(await slow.waitForClose(30_000)).toBe(4408);
+    expect(slow.messages[slow.messages.length - 1]).toMatchObject({ op: 'overflow', subscription: 'slow' });
+    expect(slow.events('slow').length).toBeLessThan(12_000);
+    fast.close();
+  });
+
+  it('matches the environment filter case-insensitively: SSE and WebSocket replay and live events, and the history', async () => {
+    const { t, streams, scenario } = context();
+    const { viewer, db } = scenario;
+    const insert = async (environment: string, n: number): Promise<string> =>
+      (
+        await db.query<{ seq: string }>(
+          `INSERT INTO events (type, environment, payload) VALUES ('node.status_changed', $1, jsonb_build_object('n', $2::int)) RETURNING seq::text`,
+          [environment, n],
+        )
+      ).rows[0]!.seq;
+    const marker = await insert('Case-Marker', 0);
+    // Replayed from the log: the canonical spelling, another spelling, and a different environment.
+    const replayed = [await insert('Case-Env', 1), await insert('case-env', 2)];
+    await insert('Case-Envs', 3);
+
+    const sse = SseClient.open(
+      streams,
+      `/api/v1/events/stream?types=node.*&environment=CASE-ENV&since=${marker}`,
+      {
+        Authorization: bearer(viewer)[1],
+      },
+    );
+    expect(await sse.opened).toBe(200);
+    const ws = await EventSocket.connect(streams);
+    await ws.authenticate(viewer.accessToken);
+    ws.send({ op: 'subscribe', id: 'c', types: ['node.*'], environment: 'case-ENV', since: marker });
+    await sse.waitFor(() => sse.events().length >= 2);
+    await ws.waitFor(() => ws.events('c').length >= 2);
+
+    // Live: the other environment first, so that it would have arrived before the match if let through.
+    await insert('Case-Envs', 4);
+    const live = await insert('CASE-env', 5);
+    await sse.waitFor((m) => m.some((x) => x.id === live));
+    await ws.waitFor(() => ws.events('c').some((x) => x.seq === live));
+    expect(sse.events().map((m) => m.id)).toEqual([...replayed, live]);
+    expect(ws.events('c').map((m) => m.seq)).toEqual([...replayed, live]);
+
+    const history = await request(t.server)
+      .get(`/api/v1/events?types=node.*&environment=case-env&since=${marker}`)
+      .set(...bearer(viewer));
+    expect(history.status).toBe(200);
+    expect((history.body.items as { seq: string }[]).map((e) => e.seq)).toEqual([...replayed, live]);
+    sse.close();
+    ws.close();
+  });
+
+  it('limits open streams per user (SSE streams plus WebSocket subscriptions): 429 naming the limit; closing one frees a slot', async () => {
+    const { t, streams, scenario } = context();
+    const limit = 6;
+    const user = await createUser(t.server, scenario.admin, 'lim', ['Viewer']);
+    const headers = { Authorization: bearer(user)[1] };
+    const open: SseClient[] = [];
+    for (let i = 0; i < limit - 2; i++) {
+      const sse = SseClient.open(streams, '/api/v1/events/stream?types=node.*', headers);
+      expect(await sse.opened).toBe(200);
+      open.push(sse);
+    }
+    const ws = await EventSocket.connect(streams);
+    await ws.authenticate(user.accessToken);
+    for (const id of ['w1', 'w2']) ws.send({ op: 'subscribe', id, types: ['node.*'] });
+    await ws.waitFor((m) => m.filter((x) => x.op === 'subscribed').length === 2);
+
+    // (Opened as a stream: were the limit not applied, it would stay open rather than answer.)
+    const over = SseClient.open(streams, '/api/v1/events/stream?types=node.*', headers);
+    const status = await over.opened;
+    if (status === 200) over.close();
+    expect(status).toBe(429);
+    await over.waitForEnd();
+    expect(over.headers['content-type']).toContain('application/problem+json');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    const problem = JSON.parse(over.body) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(problem.detail).toContain(`at most ${limit} open event streams per user`);
+    ws.send({ op: 'subscribe', id: 'w3', types: ['node.*'] });
+    await ws.waitFor((m) => m.some((x) => x.op === 'error' && x.id === 'w3'));
+    expect(ws.messages.find((x) => x.op === 'error' && x.id === 'w3')).toMatchObject({
+      code: 'too_many_streams',
+      message: expect.stringContaining(`at most ${limit}`) as unknown,
+    });
+    // Another user is not affected.
+    const other = SseClient.open(streams, '/api/v1/events/stream?types=node.*', {
+      Authorization: bearer(scenario.viewer)[1],
+    });
+    expect(await other.opened).toBe(200);
+    other.close();
+
+    // Closing a stream frees its slot (once the server has seen the disconnect).
+    open.pop()!.close();
+    let again: SseClient | undefined;
+    const deadline = Date.now() + 10_000;
+    while (again === undefined) {
+      const attempt = SseClient.open(streams, '/api/v1/events/stream?types=node.*', headers);
+      if ((await attempt.opened) === 200) again = attempt;
+      else if (Date.now() > deadline) throw new Error('the closed stream did not free its slot');
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    again.close();
+    for (const sse of open) sse.close();
+    ws.close();
+  });
+
   it('sends heartbeat comments on idle streams and exports the stream metrics', async () => {
     const { streams, scenario } = context();
     const sse = SseClient.open(streams, '/api/v1/events/stream?types=approval.*', {
       Authorization: bearer(scenario.viewer)[1],
     });
     expect(await sse.opened).toBe(200);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sse.comments.filter((c) => c === 'heartbeat').length).toBeGreaterThanOrEqual(1);
+    await sse.waitFor(() => sse.comments.includes('heartbeat'), 5_000);
     const metrics = await request(streams).get('/metrics');
     expect(metrics.text).toContain('hotswap_event_subscribers{transport="sse"}');
     expect(metrics.text).toMatch(/hotswap_events_published_total\{type="node.status_changed"\} \d+/);
