@@ -426,7 +426,9 @@ describe('deployment actions through the API (simulated fleet, real database)', 
         targetEnvironment: 'Development',
         promotion: 'target-only',
         strategy: 'Direct',
-        strategyParams: { verifyWindowSeconds: 0 },
+        // The rollback of the upgrade verifies for as long as the upgrade did: 2 s in which it is
+        // still running, so the 202 cannot be an answer given after the work was done.
+        strategyParams: { verifyWindowSeconds: version === '2.0.0' ? 2 : 0 },
       });
       expect(res.status).toBe(202);
       ids.push(res.body.id as string);
@@ -458,6 +460,13 @@ describe('deployment actions through the API (simulated fleet, real database)', 
     );
     // Asynchronous: answered before it finished.
     expect(TERMINAL.has(rollback.body.status as string)).toBe(false);
+    // While that rollback runs, a second one of the same deployment is refused and names it.
+    const twice = await request(t.server)
+      .post(`/api/v1/deployments/${upgrade}/rollback`)
+      .set(...bearer(deployer))
+      .send({});
+    expectConflict(twice, 'active_deployment_exists');
+    expect(twice.body.activeDeployment).toBe(rollback.headers.location);
     const done = await settle(rollbackId);
     expect(done.status).toBe('Succeeded');
     expect(done.stages.map((s) => s.name)).toEqual(['Roll back Development', 'Complete']);
@@ -622,8 +631,8 @@ describe('deployment actions through the API (simulated fleet, real database)', 
   });
 
   it('pages without losing or repeating a deployment when several share a millisecond of created_at', async () => {
-    // Concurrent creates (different modules do not wait for each other) share milliseconds of
-    // created_at: every page boundary must still be exact.
+    // Concurrent creates (different modules do not wait for each other) often share a millisecond of
+    // created_at; pages of one make every neighbour a page boundary.
     const burster = await createUser(t.server, admin, 'burster', ['Deployer']);
     const burst = await Promise.all(
       [1, 2, 3, 4, 5, 6, 7].map(async (i) => {
@@ -642,24 +651,39 @@ describe('deployment actions through the API (simulated fleet, real database)', 
         return res.body.id as string;
       }),
     );
-    const burstAll = await list('requestedBy=burster&limit=100');
-    expect([...burstAll.items.map((d) => d.id)].sort()).toEqual([...burst].sort());
-    const burstTimes = burstAll.items.map((d) => Date.parse(d.createdAt));
-    expect(burstTimes).toEqual([...burstTimes].sort((a, b) => b - a));
-    const burstSeen: string[] = [];
-    let burstCursor: string | null = null;
-    let pages = 0;
-    do {
-      const page = await list(
-        `requestedBy=burster&limit=2${burstCursor === null ? '' : `&cursor=${encodeURIComponent(burstCursor)}`}`,
-      );
-      pages += 1;
-      burstSeen.push(...page.items.map((d) => d.id));
-      burstCursor = page.nextCursor;
-    } while (burstCursor !== null && pages < 10);
-    expect(burstSeen).toEqual(burstAll.items.map((d) => d.id));
-    expect(pages).toBe(4);
-
+    const pageThrough = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await list(
+          `requestedBy=burster&limit=1${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        );
+        pages += 1;
+        seen.push(...page.items.map((d) => d.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null && pages < 20);
+      return seen;
+    };
+    const all = await list('requestedBy=burster&limit=100');
+    expect([...all.items.map((d) => d.id)].sort()).toEqual([...burst].sort());
+    const times = all.items.map((d) => Date.parse(d.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(await pageThrough()).toEqual(all.items.map((d) => d.id));
     for (const id of burst) expect((await settle(id)).status).toBe('Succeeded');
+
+    // The same, made certain: all seven in one millisecond (one statement: one now()), microseconds
+    // apart as PostgreSQL keeps them, so every page boundary falls inside that millisecond.
+    await db.query(
+      `UPDATE deployments d
+          SET created_at = date_trunc('milliseconds', now()) + make_interval(secs => b.n * 100 / 1000000.0)
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS b(id, n)
+        WHERE d.id = b.id`,
+      [burst],
+    );
+    const sameMillisecond = await list('requestedBy=burster&limit=100');
+    expect([...sameMillisecond.items.map((d) => d.id)].sort()).toEqual([...burst].sort());
+    expect(new Set(sameMillisecond.items.map((d) => d.createdAt)).size).toBe(1);
+    expect(await pageThrough()).toEqual(sameMillisecond.items.map((d) => d.id));
   });
 });
