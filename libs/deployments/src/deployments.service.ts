@@ -256,7 +256,8 @@ export class DeploymentsService {
         DeploymentErrorCode.ActionNotAllowed,
         `Cannot ${action} deployment ${deployment.id}: it is ${deployment.status}${deployment.abortRequested ? ' and already aborting' : ''}.`,
         [],
-        { status: deployment.status },
+        // Not `status`: on a problem document that member is the HTTP status and would hide this one.
+        { deploymentStatus: deployment.status },
       );
     }
   }

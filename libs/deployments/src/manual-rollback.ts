@@ -80,7 +80,7 @@ export class ManualRollback {
         DeploymentErrorCode.ActionNotAllowed,
         `Cannot roll back deployment ${id}: it is ${original.status}.`,
         [],
-        { status: original.status },
+        { deploymentStatus: original.status },
       );
     }
     if (toVersion !== undefined) {
