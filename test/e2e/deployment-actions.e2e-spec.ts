@@ -672,11 +672,12 @@ describe('deployment actions through the API (simulated fleet, real database)', 
     expect(await pageThrough()).toEqual(all.items.map((d) => d.id));
     for (const id of burst) expect((await settle(id)).status).toBe('Succeeded');
 
-    // The same, made certain: all seven in one millisecond (one statement: one now()), microseconds
-    // apart as PostgreSQL keeps them, so every page boundary falls inside that millisecond.
+    // The same, made certain: all seven in one millisecond (one statement: one now()), 50 µs apart
+    // (all within the first half of it, so a column kept to the millisecond rounds them to the same
+    // value), so every page boundary falls inside that millisecond.
     await db.query(
       `UPDATE deployments d
-          SET created_at = date_trunc('milliseconds', now()) + make_interval(secs => b.n * 100 / 1000000.0)
+          SET created_at = date_trunc('milliseconds', now()) + make_interval(secs => b.n * 50 / 1000000.0)
          FROM unnest($1::uuid[]) WITH ORDINALITY AS b(id, n)
         WHERE d.id = b.id`,
       [burst],
