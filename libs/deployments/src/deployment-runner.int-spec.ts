@@ -351,6 +351,56 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(fleet.fleet('Production', MODULE).journal.length).toBe(productionJournal);
   });
 
+  it('one promote skips every remaining canary wait of the stage, durably; each wave is still analysed', async () => {
+    const version = await publish('2.8.0', false);
+    fleets({ Development: 20 });
+    const created = await app.get(DeploymentsService).create(
+      {
+        moduleName: MODULE,
+        version,
+        targetEnvironment: 'Development',
+        strategy: 'Canary',
+        strategyParams: { stepWaitSeconds: 900 },
+      },
+      DEPLOYER,
+    );
+    const runner = app.get(DeploymentRunner);
+    const repository = app.get(DeploymentsRepository);
+    // The first wave is out and observed for 900 s.
+    const start = clock.at;
+    const next = await runner.advance(created.id);
+    expect(next?.getTime()).toBe(start + 900_000);
+    const observing = await app.get(DeploymentQueries).detail(created.id);
+    expect(observing.stages.find((s) => s.environment === 'Development')?.progress.nodesUpdated).toBe(2);
+    // Promoted once, 60 s into the first wave's wait.
+    clock.at += 60_000;
+    await app.get(DeploymentsService).act(created.id, 'promote', DEPLOYER);
+    // The step that sees the request records the promotion in the stage and consumes the request, in
+    // one transaction.
+    await runner.step(created.id);
+    expect((await repository.find(created.id))?.promoteRequested).toBe(false);
+    const stage = (await repository.stagesOf(created.id)).find((s) => s.environment === 'Development');
+    expect(stage?.strategyState).toEqual(expect.objectContaining({ promoted: true }));
+    // Each later advance() reads the stage anew, as another replica resuming it would.
+    const promotedAt = clock.at;
+    let result = await app.get(DeploymentQueries).detail(created.id);
+    for (let i = 0; i < 20 && result.status === 'Running'; i++) {
+      const at = await runner.step(created.id, {});
+      if (at.kind === 'wait') clock.at = Math.max(clock.at, at.until.getTime());
+      result = await app.get(DeploymentQueries).detail(created.id);
+    }
+    expect(result.status).toBe('Succeeded');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === version)).toBe(true);
+    // Only the post-deploy verification window (30 s) passed: no wave waited its 900 s.
+    expect(clock.at - promotedAt).toBe(30_000);
+    expect(result.stages.find((s) => s.environment === 'Development')?.progress.nodesUpdated).toBe(20);
+    expect(result.canaryMeasurements.map((m) => [m.wave, m.verdict])).toEqual([
+      [1, 'pass'],
+      [2, 'pass'],
+      [3, 'pass'],
+    ]);
+  });
+
   it('rollback toVersion restores any retained version', async () => {
     const older = await publish('1.9.0', false);
     const version = await publish('2.7.0', false);

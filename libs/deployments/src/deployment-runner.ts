@@ -533,9 +533,14 @@ export class DeploymentRunner {
       parsed.params,
       stage.strategyState,
     );
-    if (deployment.promoteRequested)
-      await this.transition(() => this.writeDeployment(deployment, { promoteRequested: false }));
-    return this.applyStepResult(deployment, stages, stage, result, undo.ran);
+    // The promote request is consumed by the step that saw it, in the transition that stores the state
+    // the strategy made of it (a canary records the promotion there for the rest of its stage): a crash
+    // between the two can neither lose the promotion nor deliver it twice.
+    const consumed = deployment.promoteRequested;
+    return this.transition(async () => {
+      if (consumed) await this.writeDeployment(deployment, { promoteRequested: false });
+      return this.applyStepResult(deployment, stages, stage, result, undo.ran);
+    });
   }
 
   /** The plan (the nodes as read now) and the stage's start, in the caller's transaction or its own. */
