@@ -460,12 +460,17 @@ export class DeploymentRunner {
               startedAt: stage.startedAt ?? this.clock.now(),
               message: `Waiting for approval (quorum ${policy.approvalPolicy.quorum})`,
             });
-            await this.emit(deployment, 'deployment.stage_changed', {
-              stage: stage.name,
-              environment: stage.environment,
-              status: StageStatus.WaitingForApproval,
-              message: 'Waiting for approval',
-            });
+            await this.emit(
+              deployment,
+              'deployment.stage_changed',
+              {
+                stage: stage.name,
+                environment: stage.environment,
+                status: StageStatus.WaitingForApproval,
+                message: 'Waiting for approval',
+              },
+              stage,
+            );
             await this.setStatus(
               deployment,
               DeploymentStatus.PendingApproval,
@@ -561,12 +566,17 @@ export class DeploymentRunner {
         message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
       });
       this.count((m) => m.started(stage.environment ?? '', stage.strategy ?? NO_STRATEGY));
-      await this.emit(deployment, 'deployment.stage_changed', {
-        stage: stage.name,
-        environment: stage.environment,
-        status: StageStatus.Running,
-        message: null,
-      });
+      await this.emit(
+        deployment,
+        'deployment.stage_changed',
+        {
+          stage: stage.name,
+          environment: stage.environment,
+          status: StageStatus.Running,
+          message: null,
+        },
+        stage,
+      );
       await this.setStatus(
         deployment,
         DeploymentStatus.Running,
@@ -729,12 +739,17 @@ export class DeploymentRunner {
           phase: 'deploy',
           startedAt: this.clock.now(),
         });
-        await this.emit(deployment, 'deployment.stage_changed', {
-          stage: stage.name,
-          environment: stage.environment,
-          status: StageStatus.Running,
-          message: null,
-        });
+        await this.emit(
+          deployment,
+          'deployment.stage_changed',
+          {
+            stage: stage.name,
+            environment: stage.environment,
+            status: StageStatus.Running,
+            message: null,
+          },
+          stage,
+        );
         await this.setStatus(
           deployment,
           DeploymentStatus.Running,
@@ -988,13 +1003,18 @@ export class DeploymentRunner {
         windowTo: window.to,
       });
       this.count((m) => m.canaryAnalysis(result.verdict));
-      await this.emit(deployment, 'deployment.analysis', {
-        environment: stage.environment ?? '',
-        wave,
-        verdict: result.verdict,
-        reason: result.reason,
-        metrics: result.comparisons.map((c) => ({ ...c })),
-      });
+      await this.emit(
+        deployment,
+        'deployment.analysis',
+        {
+          environment: stage.environment ?? '',
+          wave,
+          verdict: result.verdict,
+          reason: result.reason,
+          metrics: result.comparisons.map((c) => ({ ...c })),
+        },
+        stage,
+      );
     });
   }
 
@@ -1012,15 +1032,20 @@ export class DeploymentRunner {
         ...(update.wave === undefined ? {} : { wave: update.wave }),
         ...(update.waves === undefined ? {} : { waves: update.waves }),
       });
-      await this.emit(deployment, 'deployment.progress', {
-        environment: stage.environment ?? '',
-        nodesTotal: total,
-        nodesUpdated: update.nodesUpdated,
-        nodesFailed: update.nodesFailed,
-        percent: total === 0 ? 0 : Math.round((update.nodesUpdated / total) * 100),
-        wave: update.wave ?? stage.wave,
-        waves: update.waves ?? stage.waves,
-      });
+      await this.emit(
+        deployment,
+        'deployment.progress',
+        {
+          environment: stage.environment ?? '',
+          nodesTotal: total,
+          nodesUpdated: update.nodesUpdated,
+          nodesFailed: update.nodesFailed,
+          percent: total === 0 ? 0 : Math.round((update.nodesUpdated / total) * 100),
+          wave: update.wave ?? stage.wave,
+          waves: update.waves ?? stage.waves,
+        },
+        stage,
+      );
     });
   }
 
@@ -1115,12 +1140,17 @@ export class DeploymentRunner {
         status: StageStatus.Running,
         startedAt: this.clock.now(),
       });
-      await this.emit(deployment, 'deployment.stage_changed', {
-        stage: stage.name,
-        environment: stage.environment,
-        status: StageStatus.Running,
-        message: null,
-      });
+      await this.emit(
+        deployment,
+        'deployment.stage_changed',
+        {
+          stage: stage.name,
+          environment: stage.environment,
+          status: StageStatus.Running,
+          message: null,
+        },
+        stage,
+      );
       if (deployment.status === DeploymentStatus.Queued) {
         await this.setStatus(deployment, DeploymentStatus.Running, 'Started', {
           startedAt: this.clock.now(),
@@ -1143,12 +1173,17 @@ export class DeploymentRunner {
         finishedAt: this.clock.now(),
         waitUntil: null,
       });
-      await this.emit(deployment, 'deployment.stage_changed', {
-        stage: stage.name,
-        environment: stage.environment,
-        status,
-        message,
-      });
+      await this.emit(
+        deployment,
+        'deployment.stage_changed',
+        {
+          stage: stage.name,
+          environment: stage.environment,
+          status,
+          message,
+        },
+        stage,
+      );
       if (stage.kind !== 'environment')
         await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
     });
@@ -1193,12 +1228,17 @@ export class DeploymentRunner {
       finishedAt: this.clock.now(),
       waitUntil: null,
     });
-    await this.emit(deployment, 'deployment.stage_changed', {
-      stage: stage.name,
-      environment: stage.environment,
-      status: stageStatus,
-      message,
-    });
+    await this.emit(
+      deployment,
+      'deployment.stage_changed',
+      {
+        stage: stage.name,
+        environment: stage.environment,
+        status: stageStatus,
+        message,
+      },
+      stage,
+    );
     const reason = `${stage.name}: ${message}`;
     await this.finishWrites(deployment, stages, status, reason);
     return { status, reason };
@@ -1236,7 +1276,7 @@ export class DeploymentRunner {
         phase: 'done',
       });
     }
-    const from = await this.changeStatus(deployment, status, reason, {
+    await this.setStatus(deployment, status, reason, {
       finishedAt: now,
       pauseRequested: false,
       promoteRequested: false,
@@ -1255,12 +1295,12 @@ export class DeploymentRunner {
     const strategy = target?.strategy ?? NO_STRATEGY;
     const started = deployment.startedAt ?? deployment.createdAt;
     this.count((m) => m.finished(deployment.targetEnvironment, strategy, status, started, now));
-    if (from !== null) await this.auditStatus(deployment, from, status, reason);
   }
 
   /**
-   * A status transition: row, event and audit record. Callers make it the last write of their
-   * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
+   * A status transition: row, event and (with the event) audit record. `also`: other columns of the
+   * deployment row this transaction changes, written by the same UPDATE (and written even when the
+   * status does not change, which writes no event).
    */
   private async setStatus(
     deployment: DeploymentEntity,
@@ -1268,68 +1308,82 @@ export class DeploymentRunner {
     reason: string,
     also: DeploymentChanges = {},
   ): Promise<void> {
-    const from = await this.changeStatus(deployment, to, reason, also);
-    if (from !== null) await this.auditStatus(deployment, from, to, reason);
-  }
-
-  /**
-   * The row and the event of a transition; the previous status, or null when there was none. `also`:
-   * other columns of the deployment row this transaction changes, written by the same UPDATE (and
-   * written even when the status does not change).
-   */
-  private async changeStatus(
-    deployment: DeploymentEntity,
-    to: Status,
-    reason: string,
-    also: DeploymentChanges = {},
-  ): Promise<string | null> {
     const from = deployment.status;
     if (from === to) {
       if (Object.keys(also).length > 0) await this.writeDeployment(deployment, also);
-      return null;
+      return;
     }
     await this.writeDeployment(deployment, { ...also, status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
     deployment.status = to;
-    return from;
   }
 
-  private async auditStatus(
-    deployment: DeploymentEntity,
-    from: string,
-    to: Status,
-    reason: string,
-  ): Promise<void> {
-    const entry: AuditEntry = {
-      category: 'deployments',
-      action: 'deployment.status',
-      result: to === DeploymentStatus.Failed ? 'failure' : 'success',
-      actor: SYSTEM_ACTOR,
-      resource: { type: 'deployment', id: deployment.id },
-      details: { from, to, reason },
-    };
-    // In a transition, written with its other records at its end (one insert).
-    const writes = this.writes.getStore();
-    if (writes !== undefined) writes.audits.push(entry);
-    else await this.audit.record(entry);
-  }
-
-  private async emit<T extends EventType>(
+  /**
+   * Writes an event of the deployment and its audit record, in the same transition (deployments spec
+   * §8: everything a deployment does is an event and an audit record; both are inserted at the end of
+   * the transition, one statement each). The event's subject environment is the stage's environment
+   * for an event about one environment's stage (its stage changes, progress and canary analyses), so
+   * an `environment` filter on the streams finds them; the deployment's target otherwise (status
+   * changes, the outcome, and the Validate, Verify and Complete stages, which belong to no environment).
+   */
+  private async emit<T extends RunnerEventType>(
     deployment: DeploymentEntity,
     type: T,
     payload: EventPayloads[T],
+    stage?: DeploymentStageEntity,
   ): Promise<void> {
+    const writes = this.writes.getStore();
+    if (writes === undefined) return this.transition(() => this.emit(deployment, type, payload, stage));
     const subject = {
       deploymentId: deployment.id,
       moduleName: deployment.moduleName,
-      environment: deployment.targetEnvironment,
+      environment: stage?.environment ?? deployment.targetEnvironment,
     };
-    const writes = this.writes.getStore();
     // (TypeScript cannot relate the generic `type` to its payload in the union; they come in together.)
-    if (writes !== undefined) writes.events.push({ type, subject, payload } as EventEntry);
-    else await this.events.append(type, subject, payload);
+    writes.events.push({ type, subject, payload } as EventEntry);
+    const audited: RunnerEventAudit<T> = RUNNER_EVENT_AUDITS[type];
+    writes.audits.push({
+      category: 'deployments',
+      action: audited.action,
+      result: audited.failed(payload) ? 'failure' : 'success',
+      actor: SYSTEM_ACTOR,
+      resource: { type: 'deployment', id: deployment.id },
+      details: { ...payload },
+    });
   }
 }
+
+/** The events the runner writes (`deployment.created` is written by the service that accepts it). */
+type RunnerEventType = Exclude<Extract<EventType, `deployment.${string}`>, 'deployment.created'>;
+
+interface RunnerEventAudit<T extends RunnerEventType> {
+  /** The audit action: the event type less a `_changed` suffix. */
+  readonly action: string;
+  /** Whether the record's result is `failure`. */
+  readonly failed: (payload: EventPayloads[T]) => boolean;
+}
+
+/**
+ * How each event of the runner is audited: category `deployments`, the system as the actor, the
+ * deployment as the resource, the event's payload as the details. Status changes keep the record they
+ * always had (`deployment.status`, failure only for `Failed`); the other outcomes follow the same rule.
+ */
+const RUNNER_EVENT_AUDITS: { readonly [T in RunnerEventType]: RunnerEventAudit<T> } = {
+  'deployment.status_changed': {
+    action: 'deployment.status',
+    failed: (p) => p.to === DeploymentStatus.Failed,
+  },
+  'deployment.stage_changed': {
+    action: 'deployment.stage',
+    failed: (p) => p.status === StageStatus.Failed,
+  },
+  'deployment.progress': { action: 'deployment.progress', failed: (p) => p.nodesFailed > 0 },
+  'deployment.analysis': { action: 'deployment.analysis', failed: (p) => p.verdict === 'fail' },
+  'deployment.completed': {
+    action: 'deployment.completed',
+    failed: (p) => p.status === DeploymentStatus.Failed,
+  },
+};
 
 /** A planned node the fleet no longer lists: unreachable, so any operation on it fails. */
 function departedNode(id: string, name: string): TargetNode {
