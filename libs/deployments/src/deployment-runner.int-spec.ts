@@ -487,16 +487,18 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       .get(DeploymentsService)
       .create({ moduleName: MODULE, version, targetEnvironment: 'Staging' }, DEPLOYER);
     expect((await drive(created.id)).status).toBe('Succeeded');
+    type EventRow = {
+      type: string;
+      environment: string | null;
+      payload: { stage?: string; environment?: string | null };
+    };
     const rows = await app
       .get(Database)
       .manager()
-      .query<
-        {
-          type: string;
-          environment: string | null;
-          payload: { stage?: string; environment?: string | null };
-        }[]
-      >('SELECT type, environment, payload FROM events WHERE deployment_id = $1 ORDER BY seq', [created.id]);
+      .query<EventRow[]>(
+        'SELECT type, environment, payload FROM events WHERE deployment_id = $1 ORDER BY seq',
+        [created.id],
+      );
     // What a stream filtered on `environment=Development` receives of this deployment.
     expect(
       rows

@@ -460,17 +460,12 @@ export class DeploymentRunner {
               startedAt: stage.startedAt ?? this.clock.now(),
               message: `Waiting for approval (quorum ${policy.approvalPolicy.quorum})`,
             });
-            await this.emit(
-              deployment,
-              'deployment.stage_changed',
-              {
-                stage: stage.name,
-                environment: stage.environment,
-                status: StageStatus.WaitingForApproval,
-                message: 'Waiting for approval',
-              },
-              stage,
-            );
+            await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+              stage: stage.name,
+              environment: stage.environment,
+              status: StageStatus.WaitingForApproval,
+              message: 'Waiting for approval',
+            });
             await this.setStatus(
               deployment,
               DeploymentStatus.PendingApproval,
@@ -566,17 +561,12 @@ export class DeploymentRunner {
         message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
       });
       this.count((m) => m.started(stage.environment ?? '', stage.strategy ?? NO_STRATEGY));
-      await this.emit(
-        deployment,
-        'deployment.stage_changed',
-        {
-          stage: stage.name,
-          environment: stage.environment,
-          status: StageStatus.Running,
-          message: null,
-        },
-        stage,
-      );
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status: StageStatus.Running,
+        message: null,
+      });
       await this.setStatus(
         deployment,
         DeploymentStatus.Running,
@@ -739,17 +729,12 @@ export class DeploymentRunner {
           phase: 'deploy',
           startedAt: this.clock.now(),
         });
-        await this.emit(
-          deployment,
-          'deployment.stage_changed',
-          {
-            stage: stage.name,
-            environment: stage.environment,
-            status: StageStatus.Running,
-            message: null,
-          },
-          stage,
-        );
+        await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+          stage: stage.name,
+          environment: stage.environment,
+          status: StageStatus.Running,
+          message: null,
+        });
         await this.setStatus(
           deployment,
           DeploymentStatus.Running,
@@ -1003,18 +988,13 @@ export class DeploymentRunner {
         windowTo: window.to,
       });
       this.count((m) => m.canaryAnalysis(result.verdict));
-      await this.emit(
-        deployment,
-        'deployment.analysis',
-        {
-          environment: stage.environment ?? '',
-          wave,
-          verdict: result.verdict,
-          reason: result.reason,
-          metrics: result.comparisons.map((c) => ({ ...c })),
-        },
-        stage,
-      );
+      await this.emitForStage(deployment, stage, 'deployment.analysis', {
+        environment: stage.environment ?? '',
+        wave,
+        verdict: result.verdict,
+        reason: result.reason,
+        metrics: result.comparisons.map((c) => ({ ...c })),
+      });
     });
   }
 
@@ -1032,20 +1012,15 @@ export class DeploymentRunner {
         ...(update.wave === undefined ? {} : { wave: update.wave }),
         ...(update.waves === undefined ? {} : { waves: update.waves }),
       });
-      await this.emit(
-        deployment,
-        'deployment.progress',
-        {
-          environment: stage.environment ?? '',
-          nodesTotal: total,
-          nodesUpdated: update.nodesUpdated,
-          nodesFailed: update.nodesFailed,
-          percent: total === 0 ? 0 : Math.round((update.nodesUpdated / total) * 100),
-          wave: update.wave ?? stage.wave,
-          waves: update.waves ?? stage.waves,
-        },
-        stage,
-      );
+      await this.emitForStage(deployment, stage, 'deployment.progress', {
+        environment: stage.environment ?? '',
+        nodesTotal: total,
+        nodesUpdated: update.nodesUpdated,
+        nodesFailed: update.nodesFailed,
+        percent: total === 0 ? 0 : Math.round((update.nodesUpdated / total) * 100),
+        wave: update.wave ?? stage.wave,
+        waves: update.waves ?? stage.waves,
+      });
     });
   }
 
@@ -1140,17 +1115,12 @@ export class DeploymentRunner {
         status: StageStatus.Running,
         startedAt: this.clock.now(),
       });
-      await this.emit(
-        deployment,
-        'deployment.stage_changed',
-        {
-          stage: stage.name,
-          environment: stage.environment,
-          status: StageStatus.Running,
-          message: null,
-        },
-        stage,
-      );
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status: StageStatus.Running,
+        message: null,
+      });
       if (deployment.status === DeploymentStatus.Queued) {
         await this.setStatus(deployment, DeploymentStatus.Running, 'Started', {
           startedAt: this.clock.now(),
@@ -1173,17 +1143,12 @@ export class DeploymentRunner {
         finishedAt: this.clock.now(),
         waitUntil: null,
       });
-      await this.emit(
-        deployment,
-        'deployment.stage_changed',
-        {
-          stage: stage.name,
-          environment: stage.environment,
-          status,
-          message,
-        },
-        stage,
-      );
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+        stage: stage.name,
+        environment: stage.environment,
+        status,
+        message,
+      });
       if (stage.kind !== 'environment')
         await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
     });
@@ -1228,17 +1193,12 @@ export class DeploymentRunner {
       finishedAt: this.clock.now(),
       waitUntil: null,
     });
-    await this.emit(
-      deployment,
-      'deployment.stage_changed',
-      {
-        stage: stage.name,
-        environment: stage.environment,
-        status: stageStatus,
-        message,
-      },
-      stage,
-    );
+    await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
+      stage: stage.name,
+      environment: stage.environment,
+      status: stageStatus,
+      message,
+    });
     const reason = `${stage.name}: ${message}`;
     await this.finishWrites(deployment, stages, status, reason);
     return { status, reason };
@@ -1321,24 +1281,18 @@ export class DeploymentRunner {
   /**
    * Writes an event of the deployment and its audit record, in the same transition (deployments spec
    * §8: everything a deployment does is an event and an audit record; both are inserted at the end of
-   * the transition, one statement each). The event's subject environment is the stage's environment
-   * for an event about one environment's stage (its stage changes, progress and canary analyses), so
-   * an `environment` filter on the streams finds them; the deployment's target otherwise (status
-   * changes, the outcome, and the Validate, Verify and Complete stages, which belong to no environment).
+   * the transition, one statement each). Deployment-level events (status changes, the outcome) are
+   * filed under the target environment; see {@link emitForStage} for the others.
    */
   private async emit<T extends RunnerEventType>(
     deployment: DeploymentEntity,
     type: T,
     payload: EventPayloads[T],
-    stage?: DeploymentStageEntity,
+    environment: string = deployment.targetEnvironment,
   ): Promise<void> {
     const writes = this.writes.getStore();
-    if (writes === undefined) return this.transition(() => this.emit(deployment, type, payload, stage));
-    const subject = {
-      deploymentId: deployment.id,
-      moduleName: deployment.moduleName,
-      environment: stage?.environment ?? deployment.targetEnvironment,
-    };
+    if (writes === undefined) return this.transition(() => this.emit(deployment, type, payload, environment));
+    const subject = { deploymentId: deployment.id, moduleName: deployment.moduleName, environment };
     // (TypeScript cannot relate the generic `type` to its payload in the union; they come in together.)
     writes.events.push({ type, subject, payload } as EventEntry);
     const audited: RunnerEventAudit<T> = RUNNER_EVENT_AUDITS[type];
@@ -1350,6 +1304,20 @@ export class DeploymentRunner {
       resource: { type: 'deployment', id: deployment.id },
       details: { ...payload },
     });
+  }
+
+  /**
+   * {@link emit} for an event about one stage (its changes, progress and canary analyses): filed under
+   * the stage's environment, so a stream filtered on that environment receives it; the Validate,
+   * Verify and Complete stages belong to no environment and are filed under the target.
+   */
+  private emitForStage<T extends RunnerEventType>(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    type: T,
+    payload: EventPayloads[T],
+  ): Promise<void> {
+    return this.emit(deployment, type, payload, stage.environment ?? deployment.targetEnvironment);
   }
 }
 
