@@ -166,6 +166,37 @@ describe('deployments through the API (simulated fleet, job queue, real database
       done.nodeResults.filter((r) => r.operation === 'install' && r.status === 'succeeded').length,
     );
     expect(done.nodeResults).toHaveLength(3);
+    // Everything the engine did is an event and an audit record: one record per event it wrote (stage
+    // changes and progress as well as status changes), in order, with the event's payload and trace.
+    const db = new Client({ connectionString: t.database.url });
+    await db.connect();
+    try {
+      const audited = await db.query<{
+        action: string;
+        actor_name: string;
+        details: unknown;
+        trace_id: string;
+      }>(
+        "SELECT action, actor_name, details, trace_id FROM audit_records WHERE resource_id = $1 AND actor_kind = 'system' ORDER BY seq",
+        [res.body.id],
+      );
+      const events = await db.query<{ type: string; payload: unknown; trace_id: string }>(
+        "SELECT type, payload, trace_id FROM events WHERE deployment_id = $1 AND type <> 'deployment.created' ORDER BY seq",
+        [res.body.id],
+      );
+      expect(audited.rows.map((r) => [r.action, r.actor_name, r.details, r.trace_id])).toEqual(
+        events.rows.map((e) => [e.type.replace(/_changed$/, ''), 'system', e.payload, e.trace_id]),
+      );
+      const count = (action: string) => audited.rows.filter((r) => r.action === action).length;
+      // Validate, Verify and Deploy to Development start and succeed; Complete succeeds.
+      expect(count('deployment.stage')).toBe(7);
+      expect(count('deployment.status')).toBe(
+        events.rows.filter((e) => e.type === 'deployment.status_changed').length,
+      );
+      expect(count('deployment.status')).toBeGreaterThan(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('rolls QA out in batches and a faulted version is rolled back on every node', async () => {
@@ -267,6 +298,15 @@ describe('deployments through the API (simulated fleet, job queue, real database
         transitions.rowCount ?? -1,
       );
       expect(transitions.rowCount).toBeGreaterThan(0);
+      // And so is every stage change (the approval gate's wait, the cancellation).
+      const stageChanges = await db.query(
+        "SELECT 1 FROM events WHERE deployment_id = $1 AND type = 'deployment.stage_changed'",
+        [first.body.id],
+      );
+      expect(actions.filter((a) => a === 'deployment.stage:system')).toHaveLength(
+        stageChanges.rowCount ?? -1,
+      );
+      expect(stageChanges.rowCount).toBeGreaterThan(0);
     } finally {
       await db.end();
     }

@@ -3,10 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { register, type MetricValueWithName } from 'prom-client';
-import { AuditModule, AuditService } from '@hotswap/audit';
+import { AuditModule, AuditService, type AuditEntry } from '@hotswap/audit';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { DeploymentErrorCode, SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
-import { DatabaseModule } from '@hotswap/database';
+import { Database, DatabaseModule } from '@hotswap/database';
 import { EventLog, EventsModule } from '@hotswap/events';
 import {
   createModuleSignature,
@@ -228,7 +228,11 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(versionReads).not.toHaveBeenCalled();
     expect(auditSingles).not.toHaveBeenCalled();
     expect(auditBatches).toHaveBeenCalledTimes(1);
-    expect(auditBatches.mock.calls[0]?.[0].map((e) => e.details?.to)).toEqual(['Running', 'RolledBack']);
+    const audited = auditBatches.mock.calls[0]?.[0] ?? [];
+    expect(audited.filter((e) => e.action === 'deployment.status').map((e) => e.details?.to)).toEqual([
+      'Running',
+      'RolledBack',
+    ]);
     const result = await app.get(DeploymentQueries).detail(created.id);
     expect(result.status).toBe('RolledBack');
     expect(result.stages.map((s) => [s.name, s.status])).toEqual([
@@ -256,6 +260,12 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       'deployment.status_changed RolledBack',
       'deployment.completed RolledBack',
     ]);
+    // Each event the runner wrote has its audit record, in the same order, in the same single insert.
+    expect(audited.map((e) => [e.action, e.details])).toEqual(
+      events
+        .filter((e) => e.type !== 'deployment.created')
+        .map((e) => [e.type.replace(/_changed$/, ''), e.payload]),
+    );
   });
 
   it('waits at an approval gate (PendingApproval) until it opens', async () => {
@@ -349,6 +359,162 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(done.stages[0]?.message).toMatch(/Rolled back 3 node\(s\)/);
     expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
     expect(fleet.fleet('Production', MODULE).journal.length).toBe(productionJournal);
+  });
+
+  it('one promote skips every remaining canary wait of the stage, durably; each wave is still analysed', async () => {
+    const version = await publish('2.9.0', false);
+    fleets({ Development: 20 });
+    const created = await app.get(DeploymentsService).create(
+      {
+        moduleName: MODULE,
+        version,
+        targetEnvironment: 'Development',
+        strategy: 'Canary',
+        strategyParams: { stepWaitSeconds: 900 },
+      },
+      DEPLOYER,
+    );
+    const runner = app.get(DeploymentRunner);
+    const repository = app.get(DeploymentsRepository);
+    // The first wave is out and observed for 900 s.
+    const start = clock.at;
+    const next = await runner.advance(created.id);
+    expect(next?.getTime()).toBe(start + 900_000);
+    const observing = await app.get(DeploymentQueries).detail(created.id);
+    expect(observing.stages.find((s) => s.environment === 'Development')?.progress.nodesUpdated).toBe(2);
+    // Promoted once, 60 s into the first wave's wait.
+    clock.at += 60_000;
+    await app.get(DeploymentsService).act(created.id, 'promote', DEPLOYER);
+    // The step that sees the request records the promotion in the stage and consumes the request, in
+    // one transaction.
+    await runner.step(created.id);
+    expect((await repository.find(created.id))?.promoteRequested).toBe(false);
+    const stage = (await repository.stagesOf(created.id)).find((s) => s.environment === 'Development');
+    expect(stage?.strategyState).toEqual(expect.objectContaining({ promoted: true }));
+    // Each later advance() reads the stage anew, as another replica resuming it would.
+    const promotedAt = clock.at;
+    let result = await app.get(DeploymentQueries).detail(created.id);
+    for (let i = 0; i < 20 && result.status === 'Running'; i++) {
+      const at = await runner.step(created.id, {});
+      if (at.kind === 'wait') clock.at = Math.max(clock.at, at.until.getTime());
+      result = await app.get(DeploymentQueries).detail(created.id);
+    }
+    expect(result.status).toBe('Succeeded');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === version)).toBe(true);
+    // Only the post-deploy verification window (30 s) passed: no wave waited its 900 s.
+    expect(clock.at - promotedAt).toBe(30_000);
+    expect(result.stages.find((s) => s.environment === 'Development')?.progress.nodesUpdated).toBe(20);
+    expect(result.canaryMeasurements.map((m) => [m.wave, m.verdict])).toEqual([
+      [1, 'pass'],
+      [2, 'pass'],
+      [3, 'pass'],
+    ]);
+  });
+
+  it('writes an audit record with every event of a Direct deployment to 3 nodes, in the transaction of that event', async () => {
+    const version = await publish('2.9.5', false);
+    fleets({ Development: 3 });
+    const created = await app
+      .get(DeploymentsService)
+      .create(
+        { moduleName: MODULE, version, targetEnvironment: 'Development', promotion: 'target-only' },
+        DEPLOYER,
+      );
+    // Each audit insert, with the transaction it runs in (an event's seq carries its transaction id).
+    const audit = app.get(AuditService);
+    const database = app.get(Database);
+    const recordMany = audit.recordMany.bind(audit);
+    const inserts: { xid: string; entries: AuditEntry[] }[] = [];
+    jest.spyOn(audit, 'recordMany').mockImplementation(async (entries) => {
+      if (entries.length > 0) {
+        const [row] = await database
+          .manager()
+          .query<{ xid: string }[]>('SELECT pg_current_xact_id()::text AS xid');
+        inserts.push({ xid: row?.xid ?? '', entries: [...entries] });
+      }
+      return recordMany(entries);
+    });
+    const result = await drive(created.id);
+    expect(result.status).toBe('Succeeded');
+    const events = (await app.get(EventLog).since('0')).filter(
+      (e) => e.subject.deploymentId === created.id && e.type !== 'deployment.created',
+    );
+    const byTransaction = (pairs: [string, string, unknown][]) => {
+      const grouped = new Map<string, [string, unknown][]>();
+      for (const [xid, action, details] of pairs)
+        grouped.set(xid, [...(grouped.get(xid) ?? []), [action, details]]);
+      return grouped;
+    };
+    const fromEvents = byTransaction(
+      events.map((e) => [(BigInt(e.seq) >> 20n).toString(), e.type.replace(/_changed$/, ''), e.payload]),
+    );
+    const fromAudit = byTransaction(
+      inserts.flatMap(({ xid, entries }) =>
+        entries
+          .filter((e) => e.resource?.id === created.id)
+          .map((e): [string, string, unknown] => [xid, e.action, e.details]),
+      ),
+    );
+    // Same transactions, and in each the same records as events, in the same order.
+    expect(fromAudit).toEqual(fromEvents);
+    const records = inserts
+      .flatMap(({ entries }) => entries)
+      .filter((e) => e.resource?.id === created.id)
+      .map((e) => {
+        const d = e.details as { stage?: string; status?: string; to?: string };
+        return `${e.action} ${d.stage === undefined ? (d.to ?? d.status ?? '') : `${d.stage}: ${d.status}`}`;
+      });
+    // A record for each stage change as well as each status change, all by the system.
+    expect(
+      records.filter((r) => r.startsWith('deployment.stage') || r.startsWith('deployment.status ')),
+    ).toEqual([
+      'deployment.stage Validate: Running',
+      'deployment.status Running',
+      'deployment.stage Validate: Succeeded',
+      'deployment.stage Verify: Running',
+      'deployment.stage Verify: Succeeded',
+      'deployment.stage Deploy to Development: Running',
+      'deployment.stage Deploy to Development: Succeeded',
+      'deployment.stage Complete: Succeeded',
+      'deployment.status Succeeded',
+    ]);
+  });
+
+  it("files stage-scoped events under the stage's environment, deployment-level ones under the target", async () => {
+    const version = await publish('2.9.7', true);
+    fleets({ Development: 2, QA: 2, Staging: 2 });
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment: 'Staging' }, DEPLOYER);
+    expect((await drive(created.id)).status).toBe('Succeeded');
+    type EventRow = {
+      type: string;
+      environment: string | null;
+      payload: { stage?: string; environment?: string | null };
+    };
+    const rows = await app
+      .get(Database)
+      .manager()
+      .query<EventRow[]>(
+        'SELECT type, environment, payload FROM events WHERE deployment_id = $1 ORDER BY seq',
+        [created.id],
+      );
+    // What a stream filtered on `environment=Development` receives of this deployment.
+    expect(
+      rows
+        .filter((r) => r.environment === 'Development')
+        .map((r) => `${r.type} ${r.payload.stage ?? r.payload.environment ?? ''}`),
+    ).toEqual([
+      'deployment.stage_changed Deploy to Development',
+      'deployment.progress Development',
+      'deployment.stage_changed Deploy to Development',
+    ]);
+    const stageScoped = new Set(['deployment.stage_changed', 'deployment.progress', 'deployment.analysis']);
+    for (const row of rows) {
+      const expected = (stageScoped.has(row.type) ? row.payload.environment : null) ?? 'Staging';
+      expect([row.type, row.payload.stage, row.environment]).toEqual([row.type, row.payload.stage, expected]);
+    }
+    expect(new Set(rows.map((r) => r.environment))).toEqual(new Set(['Development', 'QA', 'Staging']));
   });
 
   it('rollback toVersion restores any retained version', async () => {

@@ -460,7 +460,7 @@ export class DeploymentRunner {
               startedAt: stage.startedAt ?? this.clock.now(),
               message: `Waiting for approval (quorum ${policy.approvalPolicy.quorum})`,
             });
-            await this.emit(deployment, 'deployment.stage_changed', {
+            await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
               stage: stage.name,
               environment: stage.environment,
               status: StageStatus.WaitingForApproval,
@@ -533,9 +533,14 @@ export class DeploymentRunner {
       parsed.params,
       stage.strategyState,
     );
-    if (deployment.promoteRequested)
-      await this.transition(() => this.writeDeployment(deployment, { promoteRequested: false }));
-    return this.applyStepResult(deployment, stages, stage, result, undo.ran);
+    // The promote request is consumed by the step that saw it, in the transition that stores the state
+    // the strategy made of it (a canary records the promotion there for the rest of its stage): a crash
+    // between the two can neither lose the promotion nor deliver it twice.
+    const consumed = deployment.promoteRequested;
+    return this.transition(async () => {
+      if (consumed) await this.writeDeployment(deployment, { promoteRequested: false });
+      return this.applyStepResult(deployment, stages, stage, result, undo.ran);
+    });
   }
 
   /** The plan (the nodes as read now) and the stage's start, in the caller's transaction or its own. */
@@ -556,7 +561,7 @@ export class DeploymentRunner {
         message: `Deploying to ${planned.length} node(s) with ${stage.strategy}`,
       });
       this.count((m) => m.started(stage.environment ?? '', stage.strategy ?? NO_STRATEGY));
-      await this.emit(deployment, 'deployment.stage_changed', {
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
         stage: stage.name,
         environment: stage.environment,
         status: StageStatus.Running,
@@ -724,7 +729,7 @@ export class DeploymentRunner {
           phase: 'deploy',
           startedAt: this.clock.now(),
         });
-        await this.emit(deployment, 'deployment.stage_changed', {
+        await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
           stage: stage.name,
           environment: stage.environment,
           status: StageStatus.Running,
@@ -983,7 +988,7 @@ export class DeploymentRunner {
         windowTo: window.to,
       });
       this.count((m) => m.canaryAnalysis(result.verdict));
-      await this.emit(deployment, 'deployment.analysis', {
+      await this.emitForStage(deployment, stage, 'deployment.analysis', {
         environment: stage.environment ?? '',
         wave,
         verdict: result.verdict,
@@ -1007,7 +1012,7 @@ export class DeploymentRunner {
         ...(update.wave === undefined ? {} : { wave: update.wave }),
         ...(update.waves === undefined ? {} : { waves: update.waves }),
       });
-      await this.emit(deployment, 'deployment.progress', {
+      await this.emitForStage(deployment, stage, 'deployment.progress', {
         environment: stage.environment ?? '',
         nodesTotal: total,
         nodesUpdated: update.nodesUpdated,
@@ -1110,7 +1115,7 @@ export class DeploymentRunner {
         status: StageStatus.Running,
         startedAt: this.clock.now(),
       });
-      await this.emit(deployment, 'deployment.stage_changed', {
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
         stage: stage.name,
         environment: stage.environment,
         status: StageStatus.Running,
@@ -1138,7 +1143,7 @@ export class DeploymentRunner {
         finishedAt: this.clock.now(),
         waitUntil: null,
       });
-      await this.emit(deployment, 'deployment.stage_changed', {
+      await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
         stage: stage.name,
         environment: stage.environment,
         status,
@@ -1188,7 +1193,7 @@ export class DeploymentRunner {
       finishedAt: this.clock.now(),
       waitUntil: null,
     });
-    await this.emit(deployment, 'deployment.stage_changed', {
+    await this.emitForStage(deployment, stage, 'deployment.stage_changed', {
       stage: stage.name,
       environment: stage.environment,
       status: stageStatus,
@@ -1231,7 +1236,7 @@ export class DeploymentRunner {
         phase: 'done',
       });
     }
-    const from = await this.changeStatus(deployment, status, reason, {
+    await this.setStatus(deployment, status, reason, {
       finishedAt: now,
       pauseRequested: false,
       promoteRequested: false,
@@ -1250,12 +1255,12 @@ export class DeploymentRunner {
     const strategy = target?.strategy ?? NO_STRATEGY;
     const started = deployment.startedAt ?? deployment.createdAt;
     this.count((m) => m.finished(deployment.targetEnvironment, strategy, status, started, now));
-    if (from !== null) await this.auditStatus(deployment, from, status, reason);
   }
 
   /**
-   * A status transition: row, event and audit record. Callers make it the last write of their
-   * transaction, so the audit chain's lock (taken by the record) is held only until the commit.
+   * A status transition: row, event and (with the event) audit record. `also`: other columns of the
+   * deployment row this transaction changes, written by the same UPDATE (and written even when the
+   * status does not change, which writes no event).
    */
   private async setStatus(
     deployment: DeploymentEntity,
@@ -1263,68 +1268,90 @@ export class DeploymentRunner {
     reason: string,
     also: DeploymentChanges = {},
   ): Promise<void> {
-    const from = await this.changeStatus(deployment, to, reason, also);
-    if (from !== null) await this.auditStatus(deployment, from, to, reason);
-  }
-
-  /**
-   * The row and the event of a transition; the previous status, or null when there was none. `also`:
-   * other columns of the deployment row this transaction changes, written by the same UPDATE (and
-   * written even when the status does not change).
-   */
-  private async changeStatus(
-    deployment: DeploymentEntity,
-    to: Status,
-    reason: string,
-    also: DeploymentChanges = {},
-  ): Promise<string | null> {
     const from = deployment.status;
     if (from === to) {
       if (Object.keys(also).length > 0) await this.writeDeployment(deployment, also);
-      return null;
+      return;
     }
     await this.writeDeployment(deployment, { ...also, status: to, statusReason: reason });
     await this.emit(deployment, 'deployment.status_changed', { from, to, reason });
     deployment.status = to;
-    return from;
   }
 
-  private async auditStatus(
-    deployment: DeploymentEntity,
-    from: string,
-    to: Status,
-    reason: string,
-  ): Promise<void> {
-    const entry: AuditEntry = {
-      category: 'deployments',
-      action: 'deployment.status',
-      result: to === DeploymentStatus.Failed ? 'failure' : 'success',
-      actor: SYSTEM_ACTOR,
-      resource: { type: 'deployment', id: deployment.id },
-      details: { from, to, reason },
-    };
-    // In a transition, written with its other records at its end (one insert).
-    const writes = this.writes.getStore();
-    if (writes !== undefined) writes.audits.push(entry);
-    else await this.audit.record(entry);
-  }
-
-  private async emit<T extends EventType>(
+  /**
+   * Writes an event of the deployment and its audit record, in the same transition (deployments spec
+   * §8: everything a deployment does is an event and an audit record; both are inserted at the end of
+   * the transition, one statement each). Deployment-level events (status changes, the outcome) are
+   * filed under the target environment; see {@link emitForStage} for the others.
+   */
+  private async emit<T extends RunnerEventType>(
     deployment: DeploymentEntity,
     type: T,
     payload: EventPayloads[T],
+    environment: string = deployment.targetEnvironment,
   ): Promise<void> {
-    const subject = {
-      deploymentId: deployment.id,
-      moduleName: deployment.moduleName,
-      environment: deployment.targetEnvironment,
-    };
     const writes = this.writes.getStore();
+    if (writes === undefined) return this.transition(() => this.emit(deployment, type, payload, environment));
+    const subject = { deploymentId: deployment.id, moduleName: deployment.moduleName, environment };
     // (TypeScript cannot relate the generic `type` to its payload in the union; they come in together.)
-    if (writes !== undefined) writes.events.push({ type, subject, payload } as EventEntry);
-    else await this.events.append(type, subject, payload);
+    writes.events.push({ type, subject, payload } as EventEntry);
+    const audited: RunnerEventAudit<T> = RUNNER_EVENT_AUDITS[type];
+    writes.audits.push({
+      category: 'deployments',
+      action: audited.action,
+      result: audited.failed(payload) ? 'failure' : 'success',
+      actor: SYSTEM_ACTOR,
+      resource: { type: 'deployment', id: deployment.id },
+      details: { ...payload },
+    });
+  }
+
+  /**
+   * {@link emit} for an event about one stage (its changes, progress and canary analyses): filed under
+   * the stage's environment, so a stream filtered on that environment receives it; the Validate,
+   * Verify and Complete stages belong to no environment and are filed under the target.
+   */
+  private emitForStage<T extends RunnerEventType>(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    type: T,
+    payload: EventPayloads[T],
+  ): Promise<void> {
+    return this.emit(deployment, type, payload, stage.environment ?? deployment.targetEnvironment);
   }
 }
+
+/** The events the runner writes (`deployment.created` is written by the service that accepts it). */
+type RunnerEventType = Exclude<Extract<EventType, `deployment.${string}`>, 'deployment.created'>;
+
+interface RunnerEventAudit<T extends RunnerEventType> {
+  /** The audit action: the event type less a `_changed` suffix. */
+  readonly action: string;
+  /** Whether the record's result is `failure`. */
+  readonly failed: (payload: EventPayloads[T]) => boolean;
+}
+
+/**
+ * How each event of the runner is audited: category `deployments`, the system as the actor, the
+ * deployment as the resource, the event's payload as the details. Status changes keep the record they
+ * always had (`deployment.status`, failure only for `Failed`); the other outcomes follow the same rule.
+ */
+const RUNNER_EVENT_AUDITS: { readonly [T in RunnerEventType]: RunnerEventAudit<T> } = {
+  'deployment.status_changed': {
+    action: 'deployment.status',
+    failed: (p) => p.to === DeploymentStatus.Failed,
+  },
+  'deployment.stage_changed': {
+    action: 'deployment.stage',
+    failed: (p) => p.status === StageStatus.Failed,
+  },
+  'deployment.progress': { action: 'deployment.progress', failed: (p) => p.nodesFailed > 0 },
+  'deployment.analysis': { action: 'deployment.analysis', failed: (p) => p.verdict === 'fail' },
+  'deployment.completed': {
+    action: 'deployment.completed',
+    failed: (p) => p.status === DeploymentStatus.Failed,
+  },
+};
 
 /** A planned node the fleet no longer lists: unreachable, so any operation on it fails. */
 function departedNode(id: string, name: string): TargetNode {

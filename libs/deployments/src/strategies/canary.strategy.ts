@@ -37,6 +37,12 @@ interface CanaryState {
   readonly errors?: number;
   readonly reason?: string;
   readonly stageStartMs?: number;
+  /**
+   * An operator promoted the stage: no wait, pause or retry interval for the rest of it. Kept in the
+   * stage's state (persisted with it) rather than read from the one-shot request, so it holds for every
+   * later wave and across a crash and resume.
+   */
+  readonly promoted?: boolean;
 }
 
 /** Upper bounds an administrator allows per-deployment thresholds to reach (percent). */
@@ -131,22 +137,45 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
     };
   }
 
+  /**
+   * Promote (deployments spec §2: "skip remaining canary waits") skips every wait left in the stage —
+   * the current one and those of every later wave, `pause: true` pauses and analysis retry intervals
+   * included — but not the analyses: the spec has each step "wait …, then run canary analysis", and
+   * promote removes only the wait. Each wave is still analysed, at once, on what it has measured so
+   * far, and a failing analysis still rolls every canary node back. Too little data (inconclusive) no
+   * longer holds the wave: the observation time it lacks is what the operator chose to skip (as
+   * "promote to continue" after an inconclusive pause). A metrics source error still counts towards
+   * `consecutiveErrorLimit`, retried without the interval.
+   */
   async step(context: StrategyContext, params: CanaryParams, raw: StrategyState): Promise<StepResult> {
-    const state = raw as CanaryState;
+    const promotedNow = context.promoteRequested && (raw as CanaryState).promoted !== true;
+    const state: CanaryState = promotedNow ? { ...(raw as CanaryState), promoted: true } : raw;
     if (context.nodes.length === 0)
-      return { type: 'failed', state: raw, message: EMPTY_ENVIRONMENT_MESSAGE, unrestoredNodeIds: [] };
+      return {
+        type: 'failed',
+        state: { ...state },
+        message: EMPTY_ENVIRONMENT_MESSAGE,
+        unrestoredNodeIds: [],
+      };
     const waves = canaryWaves(context.nodes, params.steps);
     const wave = state.wave ?? 0;
     const updated = state.updated ?? [];
     const now = context.now.getTime();
     const phase = state.phase ?? 'install';
+    const promoted = state.promoted === true;
 
-    if (phase === 'rollback') return rollBackUpdated(context, raw, updated, state.reason ?? 'Failed');
+    if (phase === 'rollback')
+      return rollBackUpdated(context, { ...state }, updated, state.reason ?? 'Failed');
     if (context.abortRequested)
       return { type: 'continue', state: { ...state, phase: 'rollback', reason: 'Aborted by an operator' } };
-    // Promote: skip the remaining waits (and analyses) and roll out the next waves right away.
-    if (context.promoteRequested && (phase === 'wait' || phase === 'paused' || phase === 'analyze')) {
-      return { type: 'continue', state: { ...state, phase: 'install', wave: wave + 1 } };
+    if (promoted && (phase === 'wait' || phase === 'paused')) {
+      // The wave's wait (or pause) ends now: analyse what it has measured so far, in this step.
+      return this.analyse(
+        context,
+        params,
+        { ...state, phase: 'analyze', inconclusive: 0, errors: 0 },
+        waves.length,
+      );
     }
 
     switch (phase) {
@@ -188,6 +217,8 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
           inconclusive: 0,
           errors: 0,
         };
+        // Promoted: neither pause nor wait; the wave is analysed at once.
+        if (promoted) return this.analyse(context, params, { ...next, phase: 'analyze' }, waves.length);
         if (params.pause)
           return {
             type: 'pause',
@@ -209,7 +240,7 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
         if (now < (state.waitUntilMs ?? 0)) {
           return {
             type: 'wait',
-            state: raw,
+            state: { ...state },
             untilMs: state.waitUntilMs ?? now,
             message: `Observing wave ${wave + 1} of ${waves.length}`,
           };
@@ -220,7 +251,7 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
       case 'done':
         return {
           type: 'failed',
-          state: raw,
+          state: { ...state },
           message: state.reason ?? 'Stage already finished',
           unrestoredNodeIds: [],
         };
@@ -280,6 +311,12 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
           },
         };
       }
+      if (state.promoted === true)
+        return {
+          type: 'continue',
+          state: { ...state, errors },
+          message: `Canary analysis error ${errors}; retrying`,
+        };
       return {
         type: 'wait',
         state: { ...state, errors },
@@ -299,6 +336,12 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
           },
         };
       case 'inconclusive': {
+        if (state.promoted === true)
+          return {
+            type: 'continue',
+            state: { ...state, phase: 'install', wave: wave + 1, errors: 0, inconclusive: 0 },
+            message: `Promoted: wave ${wave + 1} of ${waveCount} continues without conclusive analysis (${result.reason})`,
+          };
         const inconclusive = (state.inconclusive ?? 0) + 1;
         if (inconclusive > params.inconclusiveLimit) {
           return {

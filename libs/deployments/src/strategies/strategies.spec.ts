@@ -209,16 +209,77 @@ describe('Canary', () => {
     ]);
   });
 
-  it('pause: true waits for a human after each wave; promote skips the remaining waits', async () => {
+  it('pause: true waits for a human after each wave; one promote skips every remaining pause', async () => {
     const fleet = new FakeFleet(10);
     const stopped = await runStrategy(canary, cp({ pause: true }), fleet, NEW, { onPause: 'stop' });
     expect(stopped.final.type).toBe('pause');
     expect(Object.values(fleet.versions()).filter((v) => v === NEW)).toHaveLength(1);
+    // Promoted once, at the first pause: no later wave pauses (the harness stops at a second pause).
     const promoted = await runStrategy(canary, cp({ pause: true }), new FakeFleet(10), NEW, {
       onPause: 'promote',
     });
     expect(promoted.final.type).toBe('succeeded');
-    expect(promoted.analyses).toHaveLength(0);
+    expect(promoted.steps.filter((s) => s.type === 'pause')).toHaveLength(1);
+    expect(promoted.waves.map((w) => w.nodesUpdated)).toEqual([1, 3, 5, 10]);
+    // The waits are skipped, not the analyses: every wave but the last is still analysed.
+    expect(promoted.analyses.map((a) => [a.wave, a.result.verdict])).toEqual([
+      [1, 'pass'],
+      [2, 'pass'],
+      [3, 'pass'],
+    ]);
+  });
+
+  it("one promote during the first wave's wait skips the remaining waits of every later wave", async () => {
+    const fleet = new FakeFleet(20);
+    // Step 0 installs wave 1 and starts its 900 s wait; the operator promotes during it (step 1).
+    const run = await runStrategy(canary, params(canary), fleet, NEW, { promoteAtStep: 1 });
+    expect(run.final.type).toBe('succeeded');
+    expect(run.waves.map((w) => w.nodesUpdated)).toEqual([2, 6, 10, 20]);
+    // No wave waits: waves 2, 3 and 4 start at once, not 900 s apart.
+    expect(run.steps.filter((s) => s.type === 'wait' || s.type === 'pause')).toEqual([]);
+    const start = run.waves[0]?.atMs;
+    expect(run.waves.map((w) => w.atMs)).toEqual([start, start, start, start]);
+    // Each wave is still analysed, and a failing analysis would still roll back (next test).
+    expect(run.analyses.map((a) => a.result.verdict)).toEqual(['pass', 'pass', 'pass']);
+    expect(Object.values(fleet.versions()).every((v) => v === NEW)).toBe(true);
+  });
+
+  it('after a promote, a failing analysis still rolls back every canary node', async () => {
+    const fleet = new FakeFleet(20);
+    fleet.faults = { canaryMetrics: { ...HEALTHY_METRICS, errorRate: 2 } };
+    const run = await runStrategy(canary, params(canary), fleet, NEW, { promoteAtStep: 1 });
+    expect(run.final.type === 'failed' && run.final.message).toContain('Canary analysis failed after wave 1');
+    expect(run.steps.filter((s) => s.type === 'wait')).toEqual([]);
+    expect(Object.values(fleet.versions()).every((v) => v === OLD)).toBe(true);
+  });
+
+  it('after a promote, too little data does not hold a wave: recorded inconclusive, the rollout goes on', async () => {
+    const fleet = new FakeFleet(10);
+    fleet.metrics = () => [];
+    const run = await runStrategy(canary, params(canary, { minSamples: 3 }), fleet, NEW, {
+      promoteAtStep: 1,
+    });
+    expect(run.final.type).toBe('succeeded');
+    expect(run.analyses.map((a) => a.result.verdict)).toEqual([
+      'inconclusive',
+      'inconclusive',
+      'inconclusive',
+    ]);
+    expect(run.steps.filter((s) => s.type === 'wait' || s.type === 'pause')).toEqual([]);
+  });
+
+  it('after a promote, metrics source errors are retried without the interval and still fail after the limit', async () => {
+    const fleet = new FakeFleet(10);
+    fleet.metrics = () => {
+      throw new Error('metrics store unreachable');
+    };
+    const run = await runStrategy(canary, params(canary, { consecutiveErrorLimit: 2 }), fleet, NEW, {
+      promoteAtStep: 1,
+    });
+    expect(run.final.type === 'failed' && run.final.message).toContain('3 consecutive metrics errors');
+    expect(run.analyses).toHaveLength(3);
+    expect(run.steps.filter((s) => s.type === 'wait' || s.type === 'pause')).toEqual([]);
+    expect(Object.values(fleet.versions()).every((v) => v === OLD)).toBe(true);
   });
 
   it('abort rolls back the canary nodes', async () => {

@@ -10,8 +10,13 @@ import type {
 import type { FakeFleet } from './fake-fleet';
 
 export interface HarnessOptions {
-  /** What to do when the strategy pauses: resume, promote, or stop. */
+  /**
+   * What to do when the strategy pauses: resume, or stop. `promote` promotes once, at the first pause
+   * (a promote is one request, as the engine delivers it); a later pause then stops the run.
+   */
   readonly onPause?: 'resume' | 'promote' | 'stop';
+  /** Promote once, in the context of this step (0-based): one operator request, delivered once. */
+  readonly promoteAtStep?: number;
   readonly abortAfterSteps?: number;
   readonly maxSteps?: number;
 }
@@ -20,7 +25,8 @@ export interface HarnessRun {
   readonly final: StepResult;
   readonly steps: StepResult[];
   readonly analyses: { wave: number; result: AnalysisResult }[];
-  readonly waves: { wave?: number; nodesUpdated: number; nodesFailed: number }[];
+  /** Progress reports, each with the fake clock's time when it was made. */
+  readonly waves: { wave?: number; nodesUpdated: number; nodesFailed: number; atMs: number }[];
   /** Operations as logged by step key: never more than one per (step, kind, node). */
   readonly log: Map<string, boolean>;
 }
@@ -37,11 +43,13 @@ export async function runStrategy<P>(
   const nodes: readonly TargetNode[] = fleet.targets();
   const log = new Map<string, boolean>();
   const analyses: { wave: number; result: AnalysisResult }[] = [];
-  const waves: { wave?: number; nodesUpdated: number; nodesFailed: number }[] = [];
+  const waves: { wave?: number; nodesUpdated: number; nodesFailed: number; atMs: number }[] = [];
   const steps: StepResult[] = [];
   let state: StrategyState = {};
   let promote = false;
+  let promotedAtPause = false;
   for (let i = 0; i < (options.maxSteps ?? 500); i++) {
+    if (options.promoteAtStep === i) promote = true;
     const context: StrategyContext = {
       moduleName: 'payment-processor',
       version,
@@ -80,7 +88,7 @@ export async function runStrategy<P>(
         return Promise.resolve();
       },
       progress: (update) => {
-        waves.push(update);
+        waves.push({ ...update, atMs: now });
         return Promise.resolve();
       },
     };
@@ -96,9 +104,10 @@ export async function runStrategy<P>(
         now = Math.max(now, result.untilMs);
         break;
       case 'pause':
-        if (options.onPause === 'stop' || options.onPause === undefined)
+        if (options.onPause === 'stop' || options.onPause === undefined || promotedAtPause)
           return { final: result, steps, analyses, waves, log };
         promote = options.onPause === 'promote';
+        promotedAtPause = promote;
         break;
       case 'continue':
         break;
