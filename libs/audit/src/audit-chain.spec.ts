@@ -95,4 +95,23 @@ describe('audit hash chain', () => {
       nested: { refreshToken: '[REDACTED]', list: [{ apiTokenHash: '[REDACTED]' }] },
     });
   });
+
+  it.each([
+    'PASSWORD',
+    'API_TOKEN',
+    'client-secret',
+    'private_key',
+    'privateKey',
+    'Authorization',
+    'x.cookies',
+  ])('redacts %s (any word case and separator)', (key) => {
+    expect(redactDetails({ [key]: 'value' })).toEqual({ [key]: '[REDACTED]' });
+  });
+
+  it.each(['passed', 'bypass', 'hashed', 'tokenizer', 'signed', 'keyId'])(
+    'keeps %s: a word that merely contains a secret word is not one',
+    (key) => {
+      expect(redactDetails({ [key]: true })).toEqual({ [key]: true });
+    },
+  );
 });

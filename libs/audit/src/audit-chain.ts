@@ -66,7 +66,40 @@ export function chainHash(previousHash: string, content: ChainedContent): string
   return createHash('sha256').update(previousHash).update(canonicalRecord(content)).digest('hex');
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|hash|authorization|cookie|credential|signature|private.?key/i;
+/** Words that make a key secret-looking, wherever they stand in it (`refreshToken`, `API_TOKEN`, `passwordHash`). */
+const SECRET_WORDS = new Set([
+  'pass',
+  'passwd',
+  'password',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'hash',
+  'hashes',
+  'authorization',
+  'cookie',
+  'cookies',
+  'credential',
+  'credentials',
+  'signature',
+  'signatures',
+  'privatekey',
+]);
+
+/**
+ * Whether a key names a secret: one of its words (camelCase, snake_case, kebab-case or dotted) is a
+ * secret word, or it says "private key". Whole words only: `passed`, `bypass` or `hashed` are not.
+ */
+function isSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+  return words.some((word, i) => SECRET_WORDS.has(word) || (word === 'private' && words[i + 1] === 'key'));
+}
 
 /** Details with every value under a secret-looking key replaced, at any depth. */
 export function redactDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -74,7 +107,7 @@ export function redactDetails(details: Readonly<Record<string, unknown>>): Recor
     if (Array.isArray(value)) return value.map(walk);
     if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
       return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[REDACTED]' : walk(v)]),
+        Object.entries(value).map(([k, v]) => [k, isSecretKey(k) ? '[REDACTED]' : walk(v)]),
       );
     }
     return value;
