@@ -154,6 +154,59 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       });
     });
 
+    it("sets an environment's canary thresholds and the bounds deployments must stay within", async () => {
+      const created = await api()
+        .post('/api/v1/environments')
+        .set(...bearer(ADMIN))
+        .send({ name: 'Thresholds', rank: 35, defaultStrategy: 'Canary' });
+      expect(created.status).toBe(201);
+      // The environment's own thresholds must lie within its bounds.
+      const beyond = await api()
+        .patch('/api/v1/environments/Thresholds')
+        .set(...bearer(ADMIN))
+        .send({
+          strategyDefaults: { Canary: { thresholds: { errorRate: 80 }, thresholdBounds: { errorRate: 60 } } },
+        });
+      expect(beyond.status).toBe(400);
+      expect(beyond.body.errors).toEqual([
+        expect.objectContaining({ field: 'strategyDefaults.Canary.thresholds.errorRate' }),
+      ]);
+      const set = await api()
+        .patch('/api/v1/environments/Thresholds')
+        .set(...bearer(ADMIN))
+        .send({
+          strategyDefaults: { Canary: { thresholds: { errorRate: 20 }, thresholdBounds: { errorRate: 60 } } },
+        });
+      expect(set.status).toBe(200);
+      expect(set.body.strategyDefaults.Canary).toMatchObject({
+        thresholds: { errorRate: 20 },
+        thresholdBounds: { errorRate: 60 },
+      });
+      // A deployment may move a threshold within the bound, not beyond it (a plan is refused as a
+      // deployment would be, with the bound named).
+      const plan = (thresholds: Record<string, number>) =>
+        api()
+          .post('/api/v1/deployments/plan')
+          .set(...bearer(ADMIN))
+          .send({
+            moduleName: 'threshold-module',
+            version: '1.0.0',
+            targetEnvironment: 'Thresholds',
+            promotion: 'target-only',
+            strategyParams: { thresholds },
+          });
+      const refused = await plan({ errorRate: 80 });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({
+          field: 'strategyParams.thresholds',
+          message: expect.stringContaining('≤ 60'),
+        }),
+      ]);
+      // Within the bound the parameters pass (the module is unknown: 422, not a parameter error).
+      expect((await plan({ errorRate: 60 })).status).toBe(422);
+    });
+
     it('creates, patches, freezes and unfreezes an environment; conflicts are 409', async () => {
       const created = await api()
         .post('/api/v1/environments')

@@ -1,3 +1,5 @@
+import type { CanaryThresholds } from '@hotswap/contracts';
+
 /** Deployment strategies, by the API's names. */
 export const STRATEGY_NAMES = ['Direct', 'Rolling', 'BlueGreen', 'Canary'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -7,7 +9,14 @@ export interface StrategyDefaults {
   Direct?: { parallelism?: number };
   Rolling?: { batchSize?: number; healthCheckDelaySeconds?: number };
   BlueGreen?: { smokeTestTimeoutSeconds?: number; scaleDownDelaySeconds?: number };
-  Canary?: { steps?: number[]; stepWaitSeconds?: number };
+  Canary?: {
+    steps?: number[];
+    stepWaitSeconds?: number;
+    /** Default analysis thresholds of the environment's canaries (percent increase per metric). */
+    thresholds?: Partial<CanaryThresholds>;
+    /** How far a deployment's own thresholds may go (at most CANARY_THRESHOLD_LIMITS). */
+    thresholdBounds?: Partial<CanaryThresholds>;
+  };
 }
 
 export interface ApprovalPolicy {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ClusterErrorCode, type Principal } from '@hotswap/contracts';
+import {
+  CANARY_THRESHOLD_LIMITS,
+  ClusterErrorCode,
+  type CanaryThresholds,
+  type Principal,
+} from '@hotswap/contracts';
 import { Database } from '@hotswap/database';
+import { RequestValidationError } from '@hotswap/http';
 import { ClusterError, environmentNotFound } from './clusters.errors';
 import type { UpdateEnvironmentDto } from './dto/environment.dto';
 import type { EnvironmentEntity } from './entities/environment.entity';
@@ -41,6 +47,27 @@ function mergeStrategyDefaults(
       : { BlueGreen: { ...current.BlueGreen, ...defined(patch.BlueGreen) } }),
     ...(patch.Canary === undefined ? {} : { Canary: { ...current.Canary, ...defined(patch.Canary) } }),
   };
+}
+
+/**
+ * The environment's canary thresholds (as they will be stored) within its bounds, or a 400 naming each
+ * one that is not: otherwise every canary deployment there would be refused for a value it never sent.
+ */
+function assertThresholdsWithinBounds(defaults: StrategyDefaults): void {
+  const thresholds = defaults.Canary?.thresholds ?? {};
+  const bounds = { ...CANARY_THRESHOLD_LIMITS, ...defaults.Canary?.thresholdBounds };
+  const errors = (Object.keys(CANARY_THRESHOLD_LIMITS) as (keyof CanaryThresholds)[])
+    .filter((key) => (thresholds[key] ?? 0) > bounds[key])
+    .map((key) => ({
+      field: `strategyDefaults.Canary.thresholds.${key}`,
+      message: `${key} must be at most the environment's bound of ${bounds[key]}`,
+    }));
+  if (errors.length > 0) throw new RequestValidationError(errors);
+}
+
+function checkedStrategyDefaults(defaults: StrategyDefaults): StrategyDefaults {
+  assertThresholdsWithinBounds(defaults);
+  return defaults;
 }
 
 /** Environments: seeded at start-up, read by everyone, changed by admins (audited). */
@@ -137,7 +164,7 @@ export class EnvironmentsService implements OnApplicationBootstrap {
         nameKey: environmentKey(input.name),
         rank: input.rank,
         defaultStrategy: input.defaultStrategy ?? 'Direct',
-        strategyDefaults: mergeStrategyDefaults({}, input.strategyDefaults),
+        strategyDefaults: checkedStrategyDefaults(mergeStrategyDefaults({}, input.strategyDefaults)),
         approvalPolicy,
         requireSignedModules: input.requireSignedModules ?? false,
         maxConcurrentDeployments: input.maxConcurrentDeployments ?? DEFAULT_MAX_CONCURRENT_DEPLOYMENTS,
@@ -168,7 +195,9 @@ export class EnvironmentsService implements OnApplicationBootstrap {
     return this.database.transaction(async () => {
       const env = await this.get(name);
       if (patch.defaultStrategy !== undefined) env.defaultStrategy = patch.defaultStrategy;
-      env.strategyDefaults = mergeStrategyDefaults(env.strategyDefaults, patch.strategyDefaults);
+      env.strategyDefaults = checkedStrategyDefaults(
+        mergeStrategyDefaults(env.strategyDefaults, patch.strategyDefaults),
+      );
       if (patch.approvalPolicy !== undefined)
         env.approvalPolicy = { ...env.approvalPolicy, ...defined(patch.approvalPolicy) };
       if (patch.requireSignedModules !== undefined) env.requireSignedModules = patch.requireSignedModules;

@@ -33,3 +33,4 @@ export {
   type NodeCredentialAuthenticator,
 } from './node-credential';
 export { CORS_EXPOSED_HEADERS, corsPolicy, isCorsOrigin, splitCorsOrigins, type CorsPolicy } from './cors';
+export { CANARY_THRESHOLD_LIMITS, type CanaryThresholds } from './canary-thresholds';

@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -17,7 +18,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { ROLES } from '@hotswap/contracts';
+import { CANARY_THRESHOLD_LIMITS, ROLES } from '@hotswap/contracts';
 import {
   ENVIRONMENT_NAME_MESSAGE,
   ENVIRONMENT_NAME_PATTERN,
@@ -89,6 +90,37 @@ class BlueGreenDefaultsDto {
   scaleDownDelaySeconds?: number;
 }
 
+/** Canary thresholds, each an optional percent increase within CANARY_THRESHOLD_LIMITS. */
+class CanaryThresholdsDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.errorRate })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(CANARY_THRESHOLD_LIMITS.errorRate)
+  errorRate?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.latencyP95Ms })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(CANARY_THRESHOLD_LIMITS.latencyP95Ms)
+  latencyP95Ms?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.cpuPercent })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(CANARY_THRESHOLD_LIMITS.cpuPercent)
+  cpuPercent?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.memoryPercent })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(CANARY_THRESHOLD_LIMITS.memoryPercent)
+  memoryPercent?: number;
+}
+
 class CanaryDefaultsDto {
   @ApiPropertyOptional({ type: [Number], example: [10, 30, 50, 100], description: 'Cumulative percentages.' })
   @IsOptional()
@@ -107,6 +139,25 @@ class CanaryDefaultsDto {
   @Min(0)
   @Max(86_400)
   stepWaitSeconds?: number;
+
+  @ApiPropertyOptional({
+    type: CanaryThresholdsDto,
+    description: "The environment's default analysis thresholds (percent increase over the baseline)",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CanaryThresholdsDto)
+  thresholds?: CanaryThresholdsDto;
+
+  @ApiPropertyOptional({
+    type: CanaryThresholdsDto,
+    description:
+      "How far a deployment's own thresholds may go; the environment's thresholds stay within them",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CanaryThresholdsDto)
+  thresholdBounds?: CanaryThresholdsDto;
 }
 
 export class StrategyDefaultsDto {

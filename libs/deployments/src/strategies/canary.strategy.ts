@@ -1,3 +1,4 @@
+import { CANARY_THRESHOLD_LIMITS } from '@hotswap/contracts';
 import { Injectable } from '@nestjs/common';
 import { analyseCanary, DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../analysis/canary-analysis';
 import type { TargetNode } from '../ports';
@@ -45,13 +46,21 @@ interface CanaryState {
   readonly promoted?: boolean;
 }
 
-/** Upper bounds an administrator allows per-deployment thresholds to reach (percent). */
-export const THRESHOLD_BOUNDS: AnalysisThresholds = {
-  errorRate: 500,
-  latencyP95Ms: 1000,
-  cpuPercent: 300,
-  memoryPercent: 300,
-};
+/** The highest thresholds there are (percent); an administrator sets an environment's bounds within them. */
+export const THRESHOLD_BOUNDS: AnalysisThresholds = CANARY_THRESHOLD_LIMITS;
+
+const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as (keyof AnalysisThresholds)[];
+
+/** The threshold values of an environment's settings (validated when they were set); others ignored. */
+function partialThresholds(value: unknown): Partial<AnalysisThresholds> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Partial<Record<keyof AnalysisThresholds, number>> = {};
+  for (const key of THRESHOLD_KEYS) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= THRESHOLD_BOUNDS[key]) out[key] = v;
+  }
+  return out;
+}
 
 /**
  * Waves of cumulative percentages; after each wave but the last, wait and compare the canary nodes
@@ -88,24 +97,30 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
     );
     const stepWaitSeconds = reader.number('stepWaitSeconds', 900, 0, 86_400);
     const pause = reader.boolean('pause', false);
+    // Thresholds: the built-in defaults, under the environment's (`strategyDefaults.Canary.thresholds`),
+    // under the deployment's; each at most the environment's bound (`thresholdBounds`, set by an
+    // administrator, itself at most THRESHOLD_BOUNDS). Read from `defaults` directly: a request cannot
+    // set bounds (`thresholdBounds` in a request is refused as an unknown parameter).
+    const bounds: AnalysisThresholds = {
+      ...THRESHOLD_BOUNDS,
+      ...partialThresholds(defaults['thresholdBounds']),
+    };
+    const base: AnalysisThresholds = { ...DEFAULT_THRESHOLDS, ...partialThresholds(defaults['thresholds']) };
     const thresholds = reader.custom<AnalysisThresholds>(
       'thresholds',
-      DEFAULT_THRESHOLDS,
+      base,
       (value) => {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-        const merged: Record<string, unknown> = {
-          ...DEFAULT_THRESHOLDS,
-          ...(value as Record<string, unknown>),
-        };
-        const keys = Object.keys(DEFAULT_THRESHOLDS) as (keyof AnalysisThresholds)[];
-        if (Object.keys(merged).some((k) => !keys.includes(k as keyof AnalysisThresholds))) return undefined;
-        return keys.every(
-          (k) => typeof merged[k] === 'number' && merged[k] >= 0 && merged[k] <= THRESHOLD_BOUNDS[k],
+        const merged: Record<string, unknown> = { ...base, ...(value as Record<string, unknown>) };
+        if (Object.keys(merged).some((k) => !THRESHOLD_KEYS.includes(k as keyof AnalysisThresholds)))
+          return undefined;
+        return THRESHOLD_KEYS.every(
+          (k) => typeof merged[k] === 'number' && merged[k] >= 0 && merged[k] <= bounds[k],
         )
           ? (merged as unknown as AnalysisThresholds)
           : undefined;
       },
-      `thresholds may set errorRate (≤ ${THRESHOLD_BOUNDS.errorRate}), latencyP95Ms (≤ ${THRESHOLD_BOUNDS.latencyP95Ms}), cpuPercent and memoryPercent (≤ ${THRESHOLD_BOUNDS.cpuPercent}) percent`,
+      `thresholds may set errorRate (≤ ${bounds.errorRate}), latencyP95Ms (≤ ${bounds.latencyP95Ms}), cpuPercent (≤ ${bounds.cpuPercent}) and memoryPercent (≤ ${bounds.memoryPercent}) percent`,
     );
     const minSamples = reader.number('minSamples', 3, 0, 1000);
     const inconclusiveLimit = reader.number('inconclusiveLimit', 3, 0, 100);
