@@ -200,6 +200,34 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(mine).toContain('deployment.progress');
   });
 
+  it('coalesces progress events: the first and last batch of a stage, the stage row always current', async () => {
+    const version = await publish('2.1.4', false);
+    fleets({ QA: 10 });
+    const created = await app.get(DeploymentsService).create(
+      {
+        moduleName: MODULE,
+        version,
+        targetEnvironment: 'QA',
+        promotion: 'target-only',
+        strategy: 'Rolling',
+        strategyParams: { batchSize: 1, healthCheckDelaySeconds: 0, verifyWindowSeconds: 0 },
+      },
+      DEPLOYER,
+    );
+    const result = await drive(created.id);
+    expect(result.status).toBe('Succeeded');
+    // Ten batches within the same instant of the deployment clock: two events, not ten.
+    const progress = (await app.get(EventLog).since('0')).filter(
+      (e) => e.subject.deploymentId === created.id && e.type === 'deployment.progress',
+    );
+    expect(progress.map((e) => (e.payload as { nodesUpdated: number }).nodesUpdated)).toEqual([1, 10]);
+    expect(progress[1]?.payload).toMatchObject({ nodesTotal: 10, nodesUpdated: 10, percent: 100 });
+    expect(result.stages.find((s) => s.environment === 'QA')?.progress).toMatchObject({
+      nodesTotal: 10,
+      nodesUpdated: 10,
+    });
+  });
+
   it('reads the policies, the stages and the version once per advance(), commits an empty environment in one transaction, and still records every transition', async () => {
     const version = await publish('2.1.5', true);
     const created = await app

@@ -39,6 +39,12 @@ import { StrategyRegistry } from './strategy-registry';
 const MAX_STEPS_PER_RUN = 50;
 /** How often a gate or a queue slot is looked at again when nothing wakes the deployment. */
 const RECHECK_MS = 5_000;
+/**
+ * `deployment.progress` is coalesced (events.md §1: at most a few per second): the stage row always
+ * holds the latest counts, while an event goes out for a stage's first batch or wave, its last, and
+ * otherwise at most this often.
+ */
+const PROGRESS_EVENT_INTERVAL_MS = 250;
 const DEFAULT_VERIFY_WINDOW_SECONDS = 30;
 
 /**
@@ -97,6 +103,9 @@ export type RunOutcome =
 @Injectable()
 export class DeploymentRunner {
   private readonly logger = new Logger('DeploymentRunner');
+  /** When this process last sent a stage's progress event (by stage id; removed at its last batch). */
+  private readonly progressSentAt = new Map<string, number>();
+
   /** The writes of the transition the current code runs in (see {@link transition}). */
   private readonly writes = new AsyncLocalStorage<TransitionWrites>();
 
@@ -1012,6 +1021,12 @@ export class DeploymentRunner {
         ...(update.wave === undefined ? {} : { wave: update.wave }),
         ...(update.waves === undefined ? {} : { waves: update.waves }),
       });
+      const now = this.clock.now().getTime();
+      const last = this.progressSentAt.get(stage.id);
+      const done = update.nodesUpdated + update.nodesFailed >= total;
+      if (!done && last !== undefined && now - last < PROGRESS_EVENT_INTERVAL_MS) return;
+      if (done) this.progressSentAt.delete(stage.id);
+      else this.progressSentAt.set(stage.id, now);
       await this.emitForStage(deployment, stage, 'deployment.progress', {
         environment: stage.environment ?? '',
         nodesTotal: total,
@@ -1135,6 +1150,7 @@ export class DeploymentRunner {
     status: StageStatus,
     message: string,
   ): Promise<void> {
+    this.progressSentAt.delete(stage.id);
     await this.transition(async () => {
       await this.updateStage(stage, {
         status,
@@ -1186,6 +1202,7 @@ export class DeploymentRunner {
       : status === DeploymentStatus.Cancelled
         ? StageStatus.Cancelled
         : StageStatus.Failed;
+    this.progressSentAt.delete(stage.id);
     await this.updateStage(stage, {
       status: stageStatus,
       message,
