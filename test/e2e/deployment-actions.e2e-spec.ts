@@ -174,9 +174,10 @@ describe('deployment actions through the API (simulated fleet, real database)', 
     };
   }
 
+  /** The operators' audited actions on a deployment (the runner's own records, by `system`, aside). */
   async function auditedActions(id: string): Promise<string[]> {
     const res = await db.query<{ action: string; result: string; actor_name: string | null }>(
-      "SELECT action, result, actor_name FROM audit_records WHERE resource_id = $1 AND action <> 'deployment.status' ORDER BY seq",
+      "SELECT action, result, actor_name FROM audit_records WHERE resource_id = $1 AND actor_kind <> 'system' ORDER BY seq",
       [id],
     );
     return res.rows.map((r) => `${r.action}:${r.result}:${r.actor_name ?? ''}`);
