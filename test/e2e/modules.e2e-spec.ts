@@ -155,6 +155,11 @@ describe('module registry (whole app, real database)', () => {
     expect(audited.rows.map((r: { action: string }) => r.action)).toEqual(['module.yank', 'module.unyank']);
     const events = await db.query(`SELECT payload FROM events WHERE type = 'module.yanked' ORDER BY seq`);
     expect(events.rows.map((r: { payload: { yanked: boolean } }) => r.payload.yanked)).toEqual([true, false]);
+    // As the event catalogue lists it: the version and whether it is signed.
+    expect(events.rows[0].payload).toMatchObject({
+      version: expect.any(String),
+      signed: expect.any(Boolean),
+    });
   });
 
   describe('signatures', () => {

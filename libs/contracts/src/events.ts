@@ -4,7 +4,7 @@
  */
 export interface EventPayloads {
   'module.published': { version: string; signed: boolean; sha256: string; publishedBy: string };
-  'module.yanked': { version: string; yanked: boolean; reason: string; by: string };
+  'module.yanked': { version: string; signed: boolean; yanked: boolean; reason: string; by: string };
   'deployment.created': {
     kind: string;
     module: string;
@@ -35,6 +35,8 @@ export interface EventPayloads {
     verdict: string;
     reason: string;
     metrics: Record<string, unknown>[];
+    /** The threshold each metric was held to (percent increase), as in `metrics`. */
+    thresholds: Record<string, number>;
   };
   'deployment.completed': { status: string; durationMs: number; rolledBack: boolean };
   'approval.requested': {

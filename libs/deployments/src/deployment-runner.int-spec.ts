@@ -196,6 +196,11 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const events = await app.get(EventLog).since('0');
     const mine = events.filter((e) => e.subject.deploymentId === created.id).map((e) => e.type);
     expect(mine[0]).toBe('deployment.created');
+    // No strategy was requested: the event names the one the target (Production) deploys with.
+    expect(events.find((e) => e.subject.deploymentId === created.id)?.payload).toMatchObject({
+      target: 'Production',
+      strategy: 'Canary',
+    });
     expect(mine[mine.length - 1]).toBe('deployment.completed');
     expect(mine).toContain('deployment.progress');
   });
@@ -437,6 +442,18 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       [2, 'pass'],
       [3, 'pass'],
     ]);
+    // Each analysis event carries the thresholds its metrics were held to (events.md §1).
+    const analyses = (await app.get(EventLog).since('0')).filter(
+      (e) => e.subject.deploymentId === created.id && e.type === 'deployment.analysis',
+    );
+    expect(analyses).toHaveLength(3);
+    for (const e of analyses)
+      expect((e.payload as { thresholds: Record<string, number> }).thresholds).toEqual({
+        errorRate: 50,
+        latencyP95Ms: 100,
+        cpuPercent: 30,
+        memoryPercent: 30,
+      });
   });
 
   it('writes an audit record with every event of a Direct deployment to 3 nodes, in the transaction of that event', async () => {

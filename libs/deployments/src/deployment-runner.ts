@@ -1003,6 +1003,7 @@ export class DeploymentRunner {
         verdict: result.verdict,
         reason: result.reason,
         metrics: result.comparisons.map((c) => ({ ...c })),
+        thresholds: Object.fromEntries(result.comparisons.map((c) => [c.metric, c.threshold])),
       });
     });
   }

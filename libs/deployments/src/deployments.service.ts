@@ -133,7 +133,12 @@ export class DeploymentsService {
           module: plan.moduleName,
           version: plan.version,
           target: plan.targetEnvironment,
-          strategy: request.strategy ?? null,
+          // The strategy the target will be deployed with: the requested one, else the target's default.
+          strategy:
+            request.strategy ??
+            plan.stages.find((s) => s.kind === 'environment' && s.environment === plan.targetEnvironment)
+              ?.strategy ??
+            null,
           requestedBy: deployment.requestedBy,
         },
       );

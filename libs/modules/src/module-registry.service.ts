@@ -231,7 +231,12 @@ export class ModuleRegistry {
       }
       await this.modules.setYanked(row.id, yanked, yanked ? reason : null);
       const by = principal.username ?? principal.id;
-      await this.events.append('module.yanked', { moduleName: name }, { version, yanked, reason, by });
+      const signed = row.signature !== null;
+      await this.events.append(
+        'module.yanked',
+        { moduleName: name },
+        { version, signed, yanked, reason, by },
+      );
       await this.audit.record({
         category: 'modules',
         action: yanked ? 'module.yank' : 'module.unyank',
