@@ -7,14 +7,15 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ROLES } from '@hotswap/contracts';
@@ -25,6 +26,12 @@ import {
   type StrategyName,
 } from '../environment-policy';
 
+/**
+ * Absent means "unchanged"; null is validated (and refused) instead of skipped as IsOptional would,
+ * where it erased a default or reached a NOT NULL column as a 500.
+ */
+const PresentOrAbsent = () => ValidateIf((_dto: object, value: unknown) => value !== undefined);
+
 export class EnvironmentNameParams {
   @ApiProperty({ example: 'Production', description: 'Case-insensitive.' })
   @IsString()
@@ -34,7 +41,7 @@ export class EnvironmentNameParams {
 
 class DirectDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -59,14 +66,14 @@ function IsIncreasing(): PropertyDecorator {
 
 class RollingDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 10000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(10_000)
   batchSize?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 3600 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(3_600)
@@ -75,14 +82,14 @@ class RollingDefaultsDto {
 
 class BlueGreenDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(86_400)
   smokeTestTimeoutSeconds?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(86_400)
@@ -91,7 +98,7 @@ class BlueGreenDefaultsDto {
 
 class CanaryDefaultsDto {
   @ApiPropertyOptional({ type: [Number], example: [10, 30, 50, 100], description: 'Cumulative percentages.' })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
@@ -102,7 +109,7 @@ class CanaryDefaultsDto {
   steps?: number[];
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(86_400)
@@ -111,25 +118,25 @@ class CanaryDefaultsDto {
 
 export class StrategyDefaultsDto {
   @ApiPropertyOptional({ type: DirectDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => DirectDefaultsDto)
   Direct?: DirectDefaultsDto;
 
   @ApiPropertyOptional({ type: RollingDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => RollingDefaultsDto)
   Rolling?: RollingDefaultsDto;
 
   @ApiPropertyOptional({ type: BlueGreenDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => BlueGreenDefaultsDto)
   BlueGreen?: BlueGreenDefaultsDto;
 
   @ApiPropertyOptional({ type: CanaryDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => CanaryDefaultsDto)
   Canary?: CanaryDefaultsDto;
@@ -137,33 +144,33 @@ export class StrategyDefaultsDto {
 
 export class ApprovalPolicyPatchDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   required?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(10)
   quorum?: number;
 
   @ApiPropertyOptional({ minimum: 60, maximum: 2592000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(60)
   @Max(30 * 86_400)
   timeoutSeconds?: number;
 
   @ApiPropertyOptional({ type: [String], enum: ROLES })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsArray()
   @ArrayMinSize(1)
   @IsIn(ROLES, { each: true })
   approverRoles?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   requesterMayApprove?: boolean;
 }
@@ -178,7 +185,7 @@ export class ApprovalPolicyDto {
 
 export class UpdateEnvironmentDto {
   @ApiPropertyOptional({ enum: STRATEGY_NAMES })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsIn(STRATEGY_NAMES)
   defaultStrategy?: StrategyName;
 
@@ -186,24 +193,26 @@ export class UpdateEnvironmentDto {
     type: StrategyDefaultsDto,
     description: 'Merged per strategy into the current defaults.',
   })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => StrategyDefaultsDto)
   strategyDefaults?: StrategyDefaultsDto;
 
   @ApiPropertyOptional({ type: ApprovalPolicyPatchDto, description: 'Merged into the current policy.' })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => ApprovalPolicyPatchDto)
   approvalPolicy?: ApprovalPolicyPatchDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   requireSignedModules?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import fc from 'fast-check';
+import request from 'supertest';
+import { bearer, createUser, loginAdmin, type Session } from './support/auth';
+import {
+  describeExchange,
+  fuzzRequest,
+  operationsOf,
+  RawClient,
+  ResponseContract,
+  type FuzzRequest,
+  type Hints,
+  type OpenApiDocument,
+  type Operation,
+  type Reply,
+} from './support/openapi-fuzz';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * Security spec §6: for every operation of the committed OpenAPI document, thousands of malformed
+ * requests (wrong types, missing and extra fields, nulls, huge strings, deep nesting, broken JSON,
+ * wrong media types, odd path and query values, missing or forged credentials). Every answer is
+ * below 500, an error is the house problem+json, a documented status matches its schema, and no
+ * body shows a stack trace, a source path, SQL or a database error.
+ *
+ * FUZZ_RUNS sets the requests per operation, FUZZ_SEED the seed (fixed by default, so a run is
+ * reproducible; a failure prints the seed and fast-check's path to replay it).
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20_260_602);
+
+const doc = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'openapi', 'openapi.json'), 'utf8'),
+) as OpenApiDocument;
+
+/**
+ * Operations that would end the session the fuzzer sends as: they run with a second admin's session,
+ * so a logout or a password change (never with the right current password) cannot cut the run short.
+ */
+const OWN_SESSION_OPERATIONS = new Set(['logout', 'changePassword']);
+
+/**
+ * Known contract deviations in code this suite may not change, each reported with its request and
+ * answer; an entry accepts exactly that problem for that operation and nothing else.
+ */
+const KNOWN_DEVIATIONS: Record<string, string> = {
+  // libs/events: @HttpCode(201) while the document (@ApiOkResponse) declares 200.
+  createEventStreamTicket: '201 is not a documented answer',
+};
+
+/** The application's last logged errors, shortened to their message and first frames. */
+function serverErrors(t: TestApp): string[] {
+  return t.logs.records().flatMap((r) => {
+    const err = r.err as { type?: string; message?: string; stack?: string } | undefined;
+    if (err === undefined || r.msg === 'request errored') return [];
+    const frames = (err.stack ?? '').split('\n').slice(1, 4).join(' |');
+    return [`${String(r.msg)}: ${err.type ?? ''} ${err.message ?? ''} ${frames}`];
+  });
+}
+
+describe('OpenAPI fuzz: malformed requests to every operation (whole app, real database)', () => {
+  let t: TestApp;
+  let client: RawClient;
+  let admin: Session;
+  let sacrificial: Session;
+  let hints: Hints;
+  const contract = new ResponseContract(doc);
+  const operations = operationsOf(doc);
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      // Thousands of requests a minute from one user are the point here, not an attack.
+      env: { RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'error' },
+    });
+    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
+    client = new RawClient('127.0.0.1', (t.server.address() as AddressInfo).port);
+    admin = await loginAdmin(t.server);
+    sacrificial = await createUser(t.server, admin, 'fuzz-self', ['Admin']);
+    const environments = await request(t.server)
+      .get('/api/v1/environments')
+      .set(...bearer(admin));
+    const entity = await request(t.server)
+      .post('/api/v1/graph/entities')
+      .set(...bearer(admin))
+      .send({ type: 'Service', properties: { name: 'fuzz-target' } });
+    expect(entity.status).toBe(201);
+    const names = (environments.body as { name: string }[]).map((e) => e.name);
+    expect(names.length).toBeGreaterThan(0);
+    hints = {
+      pathValues: {
+        name: names,
+        username: ['admin', 'nobody'],
+        category: ['users', 'authentication', 'deployments'],
+        id: [entity.body.id as string],
+      },
+    };
+  });
+
+  afterAll(async () => {
+    const undocumented = [...contract.undocumented.entries()].map(([id, s]) => `${id}: ${[...s].join(', ')}`);
+    // Error statuses every route can give (400 unreadable body, 404 unknown route, 413, 415) are
+    // problem+json and checked as such, but not declared per operation: listed, not failed.
+    if (undocumented.length > 0)
+      console.log(`error statuses not declared per operation:\n${undocumented.join('\n')}`);
+    client.close();
+    await t.close();
+  });
+
+  it('covers every operation of the document', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(90);
+  });
+
+  it.each(operations.map((op) => [`${op.method} ${op.path}`, op] as const))(
+    '%s',
+    async (_name, op: Operation) => {
+      const token = OWN_SESSION_OPERATIONS.has(op.id) ? sacrificial.accessToken : admin.accessToken;
+      let last: { req: FuzzRequest; reply: Reply | undefined } | undefined;
+      const property = fc.asyncProperty(fuzzRequest(doc, op, hints), async (req) => {
+        last = { req, reply: undefined };
+        const reply = await client.send(req, token);
+        last = { req, reply };
+        const problems = contract.check(op, req, reply).filter((p) => p !== KNOWN_DEVIATIONS[op.id]);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+      });
+      const details = await fc.check(property, { numRuns: RUNS, seed: SEED, endOnFailure: true });
+      if (details.failed) {
+        const exchange = last === undefined ? '' : describeExchange(last.req, last.reply);
+        const errors = serverErrors(t).slice(-2).join('\n');
+        throw new Error(
+          `${op.id}: ${String(details.errorInstance)}\n${exchange}\n` +
+            `replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} (fast-check seed ${details.seed}, path ${details.counterexamplePath ?? '-'})\n` +
+            `last server errors:\n${errors}`,
+        );
+      }
+    },
+    240_000,
+  );
+
+  it('left no polluted prototype behind', () => {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['an object', `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`],
+    ['an array', `${'['.repeat(20_000)}1${']'.repeat(20_000)}`],
+  ])(
+    'refuses a body nested 20,000 deep (%s) with 400 naming the limit, also where it is fingerprinted',
+    async (_kind, text) => {
+      const targets: { path: string; headers: Record<string, string> }[] = [
+        { path: '/api/v1/users', headers: {} },
+        { path: '/api/v1/environments', headers: { 'idempotency-key': 'deep-body' } },
+        { path: '/api/v1/authentication/login', headers: {} },
+      ];
+      for (const target of targets) {
+        const req: FuzzRequest = {
+          method: 'POST',
+          path: target.path,
+          auth: 'admin',
+          headers: { 'content-type': 'application/json', ...target.headers },
+          body: Buffer.from(text),
+          note: 'deep nesting',
+        };
+        const reply = await client.send(req, admin.accessToken);
+        expect({ path: target.path, status: reply.status }).toEqual({ path: target.path, status: 400 });
+        expect(JSON.parse(reply.text)).toMatchObject({
+          code: 'malformed_body',
+          detail: expect.stringContaining('64 levels'),
+        });
+      }
+    },
+  );
+});
