@@ -142,6 +142,55 @@ describe('OpenAPI fuzz: malformed requests to every operation (whole app, real d
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses U+0000 in a path parameter, a query value or a body string with 400 naming the field', async () => {
+    const param = await request(t.server)
+      .get('/api/v1/graph/schemas/v%00')
+      .set(...bearer(admin));
+    expect(param.status).toBe(400);
+    expect(param.body.errors).toEqual([{ field: 'version', message: expect.stringContaining('NUL') }]);
+    const query = await request(t.server)
+      .get('/api/v1/auditlogs?actor=a%00b')
+      .set(...bearer(admin));
+    expect(query.status).toBe(400);
+    expect(query.body.errors).toEqual([{ field: 'actor', message: expect.stringContaining('NUL') }]);
+    const body = await request(t.server)
+      .post('/api/v1/authentication/login')
+      .send({ username: 'ad\u0000min', password: 'x' });
+    expect(body.status).toBe(400);
+    expect(body.body.errors).toEqual([{ field: 'username', message: expect.stringContaining('NUL') }]);
+  });
+
+  it('refuses null for an environment setting with 400 and leaves the environment as it was', async () => {
+    const name = hints.pathValues.name?.[0] ?? '';
+    const before = await request(t.server)
+      .get(`/api/v1/environments/${name}`)
+      .set(...bearer(admin));
+    for (const patch of [
+      { maxConcurrentDeployments: null },
+      { defaultStrategy: null },
+      { requireSignedModules: null },
+      { approvalPolicy: null },
+      { approvalPolicy: { quorum: null } },
+      { strategyDefaults: null },
+      { strategyDefaults: { Rolling: { batchSize: null } } },
+    ]) {
+      const res = await request(t.server)
+        .patch(`/api/v1/environments/${name}`)
+        .set(...bearer(admin))
+        .send(patch);
+      expect({ patch, status: res.status }).toEqual({ patch, status: 400 });
+    }
+    const created = await request(t.server)
+      .post('/api/v1/environments')
+      .set(...bearer(admin))
+      .send({ name: 'Null-Policy', rank: 90_001, approvalPolicy: null });
+    expect(created.status).toBe(400);
+    const after = await request(t.server)
+      .get(`/api/v1/environments/${name}`)
+      .set(...bearer(admin));
+    expect(after.body).toEqual(before.body);
+  });
+
   it.each([
     ['an object', `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`],
     ['an array', `${'['.repeat(20_000)}1${']'.repeat(20_000)}`],
