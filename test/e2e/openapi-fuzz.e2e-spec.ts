@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import request from 'supertest';
 import { bearer, createUser, loginAdmin, type Session } from './support/auth';
+import { sample } from './support/module-fixtures';
 import {
   describeExchange,
   fuzzRequest,
@@ -88,12 +89,27 @@ describe('OpenAPI fuzz: malformed requests to every operation (whole app, real d
     expect(entity.status).toBe(201);
     const names = (environments.body as { name: string }[]).map((e) => e.name);
     expect(names.length).toBeGreaterThan(0);
+    // A real module version and deployment, so that well-formed parts of a request reach the services.
+    const { manifestText, artifact } = sample('payment-processor', '2.0.0');
+    const published = await request(t.server)
+      .post('/api/v1/modules/payment-processor/versions')
+      .set(...bearer(admin))
+      .field('manifest', manifestText)
+      .attach('artifact', artifact, { filename: 'index.js', contentType: 'application/javascript' });
+    expect(published.status).toBe(201);
+    const deployment = await request(t.server)
+      .post('/api/v1/deployments')
+      .set(...bearer(admin))
+      .send({ moduleName: 'payment-processor', version: '2.0.0', targetEnvironment: names[0] });
+    expect(deployment.status).toBe(202);
     hints = {
       pathValues: {
-        name: names,
+        name: [...names, 'payment-processor'],
+        version: ['2.0.0'],
         username: ['admin', 'nobody'],
         category: ['users', 'authentication', 'deployments'],
-        id: [entity.body.id as string],
+        id: [entity.body.id as string, deployment.body.id as string],
+        deploymentId: [deployment.body.id as string],
       },
     };
   });
@@ -189,6 +205,16 @@ describe('OpenAPI fuzz: malformed requests to every operation (whole app, real d
       .get(`/api/v1/environments/${name}`)
       .set(...bearer(admin));
     expect(after.body).toEqual(before.body);
+  });
+
+  it('refuses a rollback to version null with 400', async () => {
+    const id = hints.pathValues.deploymentId?.[0] ?? '';
+    const res = await request(t.server)
+      .post(`/api/v1/deployments/${id}/rollback`)
+      .set(...bearer(admin))
+      .send({ toVersion: null });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual({ field: 'toVersion', message: 'toVersion must be a string' });
   });
 
   it.each([

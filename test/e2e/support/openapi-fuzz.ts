@@ -249,7 +249,7 @@ function validValueOfType(doc: OpenApiDocument, schema: Schema, depth: number): 
 }
 
 function validString(schema: Schema): fc.Arbitrary<string> {
-  switch (schema.format) {
+  switch (schema.format ?? '') {
     case 'uuid':
       return fc.uuid();
     case 'date-time':
@@ -437,6 +437,8 @@ function multipartBody(): fc.Arbitrary<BodyPart> {
     fc.oneof(
       fc.string({ maxLength: 50 }),
       fc.constantFrom(...ODD_STRINGS),
+      deepValue.map((d) => withSpecial(JSON.stringify(MARKER), MARKER, d)),
+      hugeString.filter((h) => h.huge < 1_000_000).map((h) => withSpecial(JSON.stringify(MARKER), MARKER, h)),
       fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
     ),
     fc.option(fc.constantFrom('index.js', '../../x.js', '', '\u0000.js'), { nil: undefined }),

@@ -15,22 +15,16 @@ import {
   MaxLength,
   Min,
   ValidateBy,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ROLES } from '@hotswap/contracts';
+import { PresentOrAbsent } from '@hotswap/http';
 import {
   ENVIRONMENT_NAME_MESSAGE,
   ENVIRONMENT_NAME_PATTERN,
   STRATEGY_NAMES,
   type StrategyName,
 } from '../environment-policy';
-
-/**
- * Absent means "unchanged"; null is validated (and refused) instead of skipped as IsOptional would,
- * where it erased a default or reached a NOT NULL column as a 500.
- */
-const PresentOrAbsent = () => ValidateIf((_dto: object, value: unknown) => value !== undefined);
 
 export class EnvironmentNameParams {
   @ApiProperty({ example: 'Production', description: 'Case-insensitive.' })
