@@ -545,6 +545,8 @@ function queryPairs(doc: OpenApiDocument, param: Parameter): fc.Arbitrary<string
       '0',
       '9999-12-31T23:59:59.999Z',
       '-271821-04-20T00:00:00Z',
+      '+275760-09-13T00:00:00.000Z',
+      '0000-01-01T00:00:00Z',
     ),
   );
   const name = encodeSegment(param.name);
