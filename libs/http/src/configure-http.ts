@@ -7,6 +7,8 @@ import { HttpMetricsMiddleware, requestContextMiddleware } from '@hotswap/observ
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { ContentTypeInterceptor, JSON_MEDIA_TYPES } from './content-type';
+import { jsonDepthLimit } from './json-depth';
+import { NulCharacterPipe } from './nul-character.pipe';
 import { ProblemFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
@@ -101,8 +103,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   const cors = corsPolicy(config.corsOrigins);
   if (cors !== undefined) app.enableCors(cors);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: JSON_MEDIA_TYPES, strict: true }));
+  app.use(jsonDepthLimit);
   applyRouting(app);
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new NulCharacterPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter(config.isDevelopment));
   app.useGlobalInterceptors(new ContentTypeInterceptor(app.get(Reflector)));
 }

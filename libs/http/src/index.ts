@@ -7,6 +7,8 @@ export {
   JSON_BODY_LIMIT,
 } from './configure-http';
 export { AcceptsContent, ContentTypeInterceptor, JSON_MEDIA_TYPES } from './content-type';
+export { exceedsDepth, JSON_MAX_DEPTH } from './json-depth';
+export { PresentOrAbsent } from './present-or-absent';
 export { DomainError, NotFoundError, RateLimitedError, RequestValidationError } from './domain-error';
 export { ERROR_STATUS } from './error-status';
 export { buildProblem, sendProblem, type ProblemInput } from './problem';

@@ -78,4 +78,9 @@ describe('checkManifest', () => {
     );
     expect(await errorsOf({ version: '1.0.0', dependencies })).toEqual(['manifest.dependencies']);
   });
+
+  it('refuses a manifest nested thousands of levels deep instead of overflowing the stack', async () => {
+    const deep = `{"name":"payment-processor","version":"1.0.0","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    expect(await errorsOf(deep)).toEqual(['manifest']);
+  });
 });

@@ -1,5 +1,5 @@
 import type { FieldError } from '@hotswap/contracts';
-import { flattenValidationErrors } from '@hotswap/http';
+import { exceedsDepth, flattenValidationErrors, JSON_MAX_DEPTH } from '@hotswap/http';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { ManifestDto } from './dto/manifest.dto';
@@ -35,6 +35,13 @@ export async function checkManifest(text: string, moduleName: string): Promise<M
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: [{ field: 'manifest', message: 'manifest must be a JSON object' }] };
+  }
+  // The manifest is JSON inside a multipart field, so the JSON body's depth limit never saw it.
+  if (exceedsDepth(raw, JSON_MAX_DEPTH)) {
+    return {
+      ok: false,
+      errors: [{ field: 'manifest', message: `manifest must not nest deeper than ${JSON_MAX_DEPTH} levels` }],
+    };
   }
   const dto = plainToInstance(ManifestDto, raw);
   const errors = flattenValidationErrors(

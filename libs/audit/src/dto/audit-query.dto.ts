@@ -1,8 +1,30 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxDate,
+  MaxLength,
+  Min,
+  MinDate,
+} from 'class-validator';
 
 export const MAX_PAGE_SIZE = 200;
+
+// JavaScript dates reach ±275,760 years, PostgreSQL timestamps only 4713 BC–294276 AD: a date
+// beyond them failed the query with a 500. Four-digit years are what anyone means.
+const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');
+function InTimestampRange(): PropertyDecorator {
+  return (target, key) => {
+    MinDate(EARLIEST, { message: '$property must not be before year 1' })(target, key);
+    MaxDate(LATEST, { message: '$property must not be after year 9999' })(target, key);
+  };
+}
 
 export class AuditPageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
@@ -67,12 +89,14 @@ export class AuditQueryDto extends AuditPageQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @InTimestampRange()
   from?: Date;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @InTimestampRange()
   to?: Date;
 }
 
@@ -81,11 +105,13 @@ export class AuthenticationAuditQueryDto extends AuditPageQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @InTimestampRange()
   startDate?: Date;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @InTimestampRange()
   endDate?: Date;
 }

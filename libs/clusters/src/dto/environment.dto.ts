@@ -8,8 +8,8 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CANARY_THRESHOLD_LIMITS, ROLES } from '@hotswap/contracts';
+import { PresentOrAbsent } from '@hotswap/http';
 import {
   ENVIRONMENT_NAME_MESSAGE,
   ENVIRONMENT_NAME_PATTERN,
@@ -35,7 +36,7 @@ export class EnvironmentNameParams {
 
 class DirectDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -60,14 +61,14 @@ function IsIncreasing(): PropertyDecorator {
 
 class RollingDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 10000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(10_000)
   batchSize?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 3600 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(3_600)
@@ -76,14 +77,14 @@ class RollingDefaultsDto {
 
 class BlueGreenDefaultsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(86_400)
   smokeTestTimeoutSeconds?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(86_400)
@@ -93,28 +94,28 @@ class BlueGreenDefaultsDto {
 /** Canary thresholds, each an optional percent increase within CANARY_THRESHOLD_LIMITS. */
 class CanaryThresholdsDto {
   @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.errorRate })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsNumber()
   @Min(0)
   @Max(CANARY_THRESHOLD_LIMITS.errorRate)
   errorRate?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.latencyP95Ms })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsNumber()
   @Min(0)
   @Max(CANARY_THRESHOLD_LIMITS.latencyP95Ms)
   latencyP95Ms?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.cpuPercent })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsNumber()
   @Min(0)
   @Max(CANARY_THRESHOLD_LIMITS.cpuPercent)
   cpuPercent?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: CANARY_THRESHOLD_LIMITS.memoryPercent })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsNumber()
   @Min(0)
   @Max(CANARY_THRESHOLD_LIMITS.memoryPercent)
@@ -123,7 +124,7 @@ class CanaryThresholdsDto {
 
 class CanaryDefaultsDto {
   @ApiPropertyOptional({ type: [Number], example: [10, 30, 50, 100], description: 'Cumulative percentages.' })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
@@ -134,7 +135,7 @@ class CanaryDefaultsDto {
   steps?: number[];
 
   @ApiPropertyOptional({ minimum: 0, maximum: 86400 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(0)
   @Max(86_400)
@@ -144,7 +145,8 @@ class CanaryDefaultsDto {
     type: CanaryThresholdsDto,
     description: "The environment's default analysis thresholds (percent increase over the baseline)",
   })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => CanaryThresholdsDto)
   thresholds?: CanaryThresholdsDto;
@@ -154,7 +156,8 @@ class CanaryDefaultsDto {
     description:
       "How far a deployment's own thresholds may go; the environment's thresholds stay within them",
   })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => CanaryThresholdsDto)
   thresholdBounds?: CanaryThresholdsDto;
@@ -162,25 +165,25 @@ class CanaryDefaultsDto {
 
 export class StrategyDefaultsDto {
   @ApiPropertyOptional({ type: DirectDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => DirectDefaultsDto)
   Direct?: DirectDefaultsDto;
 
   @ApiPropertyOptional({ type: RollingDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => RollingDefaultsDto)
   Rolling?: RollingDefaultsDto;
 
   @ApiPropertyOptional({ type: BlueGreenDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => BlueGreenDefaultsDto)
   BlueGreen?: BlueGreenDefaultsDto;
 
   @ApiPropertyOptional({ type: CanaryDefaultsDto })
-  @IsOptional()
+  @PresentOrAbsent()
   @ValidateNested()
   @Type(() => CanaryDefaultsDto)
   Canary?: CanaryDefaultsDto;
@@ -188,33 +191,33 @@ export class StrategyDefaultsDto {
 
 export class ApprovalPolicyPatchDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   required?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(10)
   quorum?: number;
 
   @ApiPropertyOptional({ minimum: 60, maximum: 2592000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(60)
   @Max(30 * 86_400)
   timeoutSeconds?: number;
 
   @ApiPropertyOptional({ type: [String], enum: ROLES })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsArray()
   @ArrayMinSize(1)
   @IsIn(ROLES, { each: true })
   approverRoles?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   requesterMayApprove?: boolean;
 }
@@ -229,7 +232,7 @@ export class ApprovalPolicyDto {
 
 export class UpdateEnvironmentDto {
   @ApiPropertyOptional({ enum: STRATEGY_NAMES })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsIn(STRATEGY_NAMES)
   defaultStrategy?: StrategyName;
 
@@ -237,24 +240,26 @@ export class UpdateEnvironmentDto {
     type: StrategyDefaultsDto,
     description: 'Merged per strategy into the current defaults.',
   })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => StrategyDefaultsDto)
   strategyDefaults?: StrategyDefaultsDto;
 
   @ApiPropertyOptional({ type: ApprovalPolicyPatchDto, description: 'Merged into the current policy.' })
-  @IsOptional()
+  @PresentOrAbsent()
+  @IsObject()
   @ValidateNested()
   @Type(() => ApprovalPolicyPatchDto)
   approvalPolicy?: ApprovalPolicyPatchDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @PresentOrAbsent()
   @IsBoolean()
   requireSignedModules?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@hotswap/http';
+import { PageQueryDto, PresentOrAbsent } from '@hotswap/http';
 import { DEPLOYMENT_STATUSES } from '../deployment-state';
 import { MODULE_NAME_RULE } from './create-deployment.dto';
 
@@ -40,7 +40,7 @@ export class ListDeploymentsQueryDto extends PageQueryDto {
 
 export class RollbackRequestDto {
   @ApiPropertyOptional({ description: 'Restore this retained version instead of what each node ran before' })
-  @IsOptional()
+  @PresentOrAbsent()
   @IsString()
   @MaxLength(256)
   toVersion?: string;

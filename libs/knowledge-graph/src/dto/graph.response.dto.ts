@@ -79,6 +79,8 @@ export class GraphStatsDto {
     entries: number;
     hitRate: number;
   };
-  @ApiProperty({ type: 'object', additionalProperties: true }) snapshot: Record<string, unknown> | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) statistics: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  snapshot: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  statistics: Record<string, unknown> | null;
 }
