@@ -60,10 +60,7 @@ const OWN_SESSION_OPERATIONS = new Set(['logout', 'changePassword']);
  * Known contract deviations in code this suite may not change, each reported with its request and
  * answer; an entry accepts exactly that problem for that operation and nothing else.
  */
-const KNOWN_DEVIATIONS: Record<string, string> = {
-  // libs/events: @HttpCode(201) while the document (@ApiOkResponse) declares 200.
-  createEventStreamTicket: '201 is not a documented answer',
-};
+const KNOWN_DEVIATIONS: Record<string, string> = {};
 
 /** The application's last logged errors, shortened to their message and first frames. */
 function serverErrors(t: TestApp): string[] {

@@ -11,7 +11,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '@hotswap/config';
 import { PlatformErrorCode, Role, type FieldError, type Principal } from '@hotswap/contracts';
 import {
@@ -128,7 +128,7 @@ export class EventsController {
     operationId: 'createEventStreamTicket',
     summary: 'A single-use ticket (valid 60 s) for clients that cannot send headers (`EventSource`).',
   })
-  @ApiOkResponse({ type: StreamTicketDto })
+  @ApiCreatedResponse({ type: StreamTicketDto })
   async ticket(@CurrentPrincipal() principal: Principal): Promise<StreamTicketDto> {
     const { ticket, expiresAt } = await this.tickets.issue(principal);
     return { ticket, expiresAt: expiresAt.toISOString() };
