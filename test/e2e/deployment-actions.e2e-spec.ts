@@ -8,9 +8,9 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { bearer, createUser, loginAdmin, type Session } from './support/auth';
+import { deploymentReads, TERMINAL_STATUSES } from './support/deployment-reads';
 import { startTestApp, type TestApp } from './support/test-app';
 
-const TERMINAL = new Set(['Succeeded', 'Failed', 'RolledBack', 'Cancelled']);
 const PROBLEM = /^application\/problem\+json/;
 
 interface Stage {
@@ -122,24 +122,10 @@ describe('deployment actions through the API (simulated fleet, real database)', 
       .set(...bearer(session));
   }
 
-  async function detail(id: string): Promise<Deployment> {
-    const res = await request(t.server)
-      .get(`/api/v1/deployments/${id}`)
-      .set(...bearer(viewer));
-    expect(res.status).toBe(200);
-    return res.body as Deployment;
-  }
-
-  async function settle(id: string, done = (d: Deployment) => TERMINAL.has(d.status)): Promise<Deployment> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const d = await detail(id);
-      if (done(d)) return d;
-      if (Date.now() > deadline)
-        throw new Error(`deployment ${id} still ${d.status}: ${JSON.stringify(d.stages)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const { detail, settle } = deploymentReads<Deployment>(
+    () => t.server,
+    () => viewer,
+  );
 
   /** The active version of `moduleName` on every node of `environment`, by node name. */
   async function versionsIn(environment: string, moduleName: string): Promise<Record<string, string | null>> {
@@ -262,7 +248,7 @@ describe('deployment actions through the API (simulated fleet, real database)', 
     const inWait = (d: Deployment) =>
       d.status === 'Running' &&
       d.stages.some((s) => s.environment === 'Development' && s.progress.nodesUpdated === 1);
-    const waiting = await settle(id, (d) => inWait(d) || TERMINAL.has(d.status));
+    const waiting = await settle(id, (d) => inWait(d) || TERMINAL_STATUSES.has(d.status));
     expect(waiting.status).toBe('Running');
 
     // A second deployment of the module to the environment (directly, or through its promotion
@@ -398,7 +384,7 @@ describe('deployment actions through the API (simulated fleet, real database)', 
     // The retry holds its post-deploy verification window (5 s, as the original asked): while it is
     // active it cannot be retried, and retrying the original again would be a second active one.
     const active = await detail(retryId);
-    expect(TERMINAL.has(active.status)).toBe(false);
+    expect(TERMINAL_STATUSES.has(active.status)).toBe(false);
     const running = await act(retryId, 'retry');
     expectConflict(running, 'action_not_allowed');
     expect(['Queued', 'Running']).toContain(running.body.deploymentStatus);
@@ -460,7 +446,7 @@ describe('deployment actions through the API (simulated fleet, real database)', 
       }),
     );
     // Asynchronous: answered before it finished.
-    expect(TERMINAL.has(rollback.body.status as string)).toBe(false);
+    expect(TERMINAL_STATUSES.has(rollback.body.status as string)).toBe(false);
     // While that rollback runs, a second one of the same deployment is refused and names it.
     const twice = await request(t.server)
       .post(`/api/v1/deployments/${upgrade}/rollback`)

@@ -6,11 +6,11 @@
  */
 import request from 'supertest';
 import { bearer, loginAdmin, type Session } from './support/auth';
+import { deploymentReads, TERMINAL_STATUSES } from './support/deployment-reads';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const MODULE = 'payment-processor';
 const STABLE = '1.0.0';
-const TERMINAL = new Set(['Succeeded', 'Failed', 'RolledBack', 'Cancelled']);
 
 interface Measurement {
   wave: number;
@@ -141,23 +141,10 @@ describe('deployment scenarios on the simulated fleet, failures from fault profi
     return res.body.id as string;
   }
 
-  async function detail(id: string): Promise<Deployment> {
-    const res = await request(t.server)
-      .get(`/api/v1/deployments/${id}`)
-      .set(...bearer(admin));
-    expect(res.status).toBe(200);
-    return res.body as Deployment;
-  }
-
-  async function settle(id: string, done = (d: Deployment) => TERMINAL.has(d.status)): Promise<Deployment> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const d = await detail(id);
-      if (done(d)) return d;
-      if (Date.now() > deadline) throw new Error(`deployment ${id} still ${d.status}: ${d.statusReason}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const { settle } = deploymentReads<Deployment>(
+    () => t.server,
+    () => admin,
+  );
 
   /** Active and previous version per node of an environment. */
   async function slots(environment: string): Promise<Map<string, { active: string | null }>> {
@@ -393,7 +380,7 @@ describe('deployment scenarios on the simulated fleet, failures from fault profi
         inconclusiveLimit: 2,
         retryIntervalSeconds: 0,
       });
-      const paused = await settle(id, (d) => d.status === 'Paused' || TERMINAL.has(d.status));
+      const paused = await settle(id, (d) => d.status === 'Paused' || TERMINAL_STATUSES.has(d.status));
       expect(paused.status).toBe('Paused');
       expect(paused.canaryMeasurements.map((m) => m.verdict)).toEqual([
         'inconclusive',
