@@ -2,6 +2,20 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import type { FieldError } from '@hotswap/contracts';
 import { RequestValidationError } from './domain-error';
 
+/** Whether any string in `value` contains U+0000 (walked without recursion or building paths). */
+function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) return true;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const child of Object.values(current)) stack.push(child);
+    }
+  }
+  return false;
+}
+
 /** Dotted paths of the strings in `value` that contain U+0000 (walked without recursion). */
 export function fieldsWithNul(value: unknown, root: string): string[] {
   const found: string[] = [];
@@ -26,7 +40,9 @@ export function fieldsWithNul(value: unknown, root: string): string[] {
 @Injectable()
 export class NulCharacterPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'custom') return value;
+    // Every request passes here: the common case is one walk without paths; they are only built
+    // for the answer when a NUL is there.
+    if (metadata.type === 'custom' || !containsNul(value)) return value;
     const fields = fieldsWithNul(value, metadata.data ?? '');
     if (fields.length > 0) {
       const errors: FieldError[] = fields.map((field) => ({
