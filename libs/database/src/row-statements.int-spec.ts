@@ -229,4 +229,94 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
       'column type double precision is not supported',
     );
   });
+  describe('together: concurrent writes as one statement', () => {
+    const id = (n: number): string => `00000000-0000-4000-8000-0000000002${String(n).padStart(2, '0')}`;
+    const read = (ids: readonly string[]) =>
+      db.dataSource.query<{ id: string; name: string; count: number }[]>(
+        'SELECT id, name, count FROM row_statement_samples WHERE id = ANY($1::uuid[]) ORDER BY id',
+        [ids],
+      );
+
+    /** Runs `work` in a transaction, counting the statements it sends on the transaction's connection. */
+    async function counted<T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+      return db.transaction(async () => {
+        const spy = jest.spyOn(db.manager(), 'query');
+        try {
+          const result = await work();
+          return { result, statements: spy.mock.calls.length };
+        } finally {
+          spy.mockRestore();
+        }
+      });
+    }
+
+    it('sends writes started together as one statement, answering the RETURNING write with its rows', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      await db.insertRows(SampleEntity, [{ id: id(1), name: 'together-old' }]);
+      const { result, statements } = await counted(() =>
+        db.together(() =>
+          Promise.all([
+            db.insertRows(SampleEntity, [{ id: id(2), name: 'together-a', tags: ['t'] }]),
+            db.updateRow(SampleEntity, id(1), { name: 'together-renamed', count: 3 }),
+            db.insertRows(
+              SampleEntity,
+              [{ id: id(3), name: 'together-b', count: 9 }],
+              ['id', 'createdAt', 'count'],
+            ),
+            db.updateRows(SampleEntity, new Map()),
+          ]),
+        ),
+      );
+      expect(statements).toBe(1);
+      expect(result[2]).toEqual([{ id: id(3), createdAt: expect.any(Date), count: 9 }]);
+      expect(result[0]).toEqual([]);
+      expect(await read([id(1), id(2), id(3)])).toEqual([
+        { id: id(1), name: 'together-renamed', count: 3 },
+        { id: id(2), name: 'together-a', count: 7 },
+        { id: id(3), name: 'together-b', count: 9 },
+      ]);
+    });
+
+    it('keeps a write that waits for the one before it a statement of its own (it sees the earlier row)', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      const { statements } = await counted(() =>
+        db.together(async () => {
+          await db.insertRows(SampleEntity, [{ id: id(4), name: 'together-seq' }]);
+          await db.updateRow(SampleEntity, id(4), { count: 40 });
+        }),
+      );
+      expect(statements).toBe(2);
+      expect(await read([id(4)])).toEqual([{ id: id(4), name: 'together-seq', count: 40 }]);
+    });
+
+    it('gives each of two RETURNING writes its own statement and its own rows', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      const { result, statements } = await counted(() =>
+        db.together(() =>
+          Promise.all([
+            db.insertRows(SampleEntity, [{ id: id(5), name: 'together-r1' }], ['id']),
+            db.insertRows(SampleEntity, [{ id: id(6), name: 'together-r2', count: 2 }], ['id', 'count']),
+          ]),
+        ),
+      );
+      expect(statements).toBe(2);
+      expect(result).toEqual([[{ id: id(5) }], [{ id: id(6), count: 2 }]]);
+    });
+
+    it('fails every write of a failed statement, and the transaction leaves none of them', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      const outcome = db.transaction(() =>
+        db.together(() =>
+          Promise.all([
+            db.insertRows(SampleEntity, [{ id: id(7), name: 'together-lost' }]),
+            // Too long for varchar(32): the combined statement fails as a whole.
+            db.updateRow(SampleEntity, id(1), { name: 'x'.repeat(40) }),
+          ]),
+        ),
+      );
+      await expect(outcome).rejects.toThrow(/too long/);
+      expect(await read([id(7)])).toEqual([]);
+      expect((await read([id(1)]))[0]?.name).toBe('together-renamed');
+    });
+  });
 });

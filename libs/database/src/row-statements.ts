@@ -15,6 +15,18 @@ const PLAIN_TYPES = new Set([
   'timestamptz',
 ]);
 
+/**
+ * One write as SQL with its `$1…$n` parameters, ready to send. The SQL is generated here, from the
+ * entity's mapping: it holds no `$` other than its placeholders (so {@link combineWrites} can renumber
+ * them).
+ */
+export interface PreparedWrite {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+  /** Whether it ends in RETURNING (its rows are the answer). */
+  readonly returns: boolean;
+}
+
 interface Statement {
   readonly sql: string;
   readonly columns: readonly ColumnMetadata[];
@@ -43,8 +55,18 @@ export class RowStatements {
     rows: readonly Partial<E>[],
     returning: readonly K[] = [],
   ): Promise<Pick<E, K>[]> {
+    const prepared = this.prepareInsert(entity, rows, returning);
+    return prepared === null ? [] : manager.query<Pick<E, K>[]>(prepared.sql, prepared.parameters);
+  }
+
+  /** The statement {@link insert} sends (null for no rows). */
+  prepareInsert<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    rows: readonly Partial<E>[],
+    returning: readonly string[] = [],
+  ): PreparedWrite | null {
     const first = rows[0];
-    if (first === undefined) return [];
+    if (first === undefined) return null;
     const keys = Object.keys(first).filter((key) => first[key] !== undefined);
     // Compiled once per column set; the VALUES placeholders depend on the row count, which varies
     // (bulk appends), so they are built per call rather than cached per count.
@@ -60,8 +82,8 @@ export class RowStatements {
     for (const row of rows) {
       for (const column of statement.columns) parameters.push(toParameter(column, row[column.propertyName]));
     }
-    const sql = statement.sql + values + this.returning(this.metadataOf(entity), returning);
-    return manager.query<Pick<E, K>[]>(sql, parameters);
+    const suffix = this.returning(this.metadataOf(entity), returning);
+    return { sql: statement.sql + values + suffix, parameters, returns: suffix !== '' };
   }
 
   /** `UPDATE … SET <changes> WHERE <primary key> = id`; touches the update-date column. */
@@ -71,15 +93,25 @@ export class RowStatements {
     id: unknown,
     changes: Partial<E>,
   ): Promise<void> {
+    const prepared = this.prepareUpdate(entity, id, changes);
+    if (prepared !== null) await manager.query(prepared.sql, prepared.parameters);
+  }
+
+  /** The statement {@link update} sends (null when there is nothing to change). */
+  prepareUpdate<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    id: unknown,
+    changes: Partial<E>,
+  ): PreparedWrite | null {
     const keys = Object.keys(changes).filter((key) => changes[key] !== undefined);
-    if (keys.length === 0) return;
+    if (keys.length === 0) return null;
     const statement = this.compile(`update:${keys.join(',')}`, entity, keys, (metadata, columns) => {
       const sets = columns.map((c, i) => `"${c.databaseName}" = $${i + 1}`).concat(touch(metadata, columns));
       return `UPDATE ${this.table(metadata)} SET ${sets.join(', ')} WHERE "${primaryColumn(metadata).databaseName}" = $${columns.length + 1}`;
     });
     const parameters = statement.columns.map((column) => toParameter(column, changes[column.propertyName]));
     parameters.push(id);
-    await manager.query(statement.sql, parameters);
+    return { sql: statement.sql, parameters, returns: false };
   }
 
   /**
@@ -94,15 +126,24 @@ export class RowStatements {
     entity: EntityTarget<E>,
     changes: ReadonlyMap<string, Partial<E>>,
   ): Promise<void> {
-    if (changes.size === 0) return;
+    const prepared = this.prepareUpdateMany(entity, changes);
+    if (prepared !== null) await manager.query(prepared.sql, prepared.parameters);
+  }
+
+  /** The statement {@link updateMany} sends (null when there is nothing to change). */
+  prepareUpdateMany<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    changes: ReadonlyMap<string, Partial<E>>,
+  ): PreparedWrite | null {
+    if (changes.size === 0) return null;
     if (changes.size === 1) {
       const [[id, only]] = [...changes] as [[string, Partial<E>]];
-      return this.update(manager, entity, id, only);
+      return this.prepareUpdate(entity, id, only);
     }
     const properties = new Set<string>();
     for (const row of changes.values())
       for (const [key, value] of Object.entries(row)) if (value !== undefined) properties.add(key);
-    if (properties.size === 0) return;
+    if (properties.size === 0) return null;
     const keys = [...properties].sort();
     const statement = this.compile(`update-many:${keys.join(',')}`, entity, keys, (metadata, columns) => {
       const primary = primaryColumn(metadata);
@@ -128,7 +169,7 @@ export class RowStatements {
       ids.push(id);
       patches.push(JSON.stringify(patch));
     }
-    await manager.query(statement.sql, [ids, patches]);
+    return { sql: statement.sql, parameters: [ids, patches], returns: false };
   }
 
   /**
@@ -228,4 +269,30 @@ function touch(metadata: EntityMetadata, columns: readonly ColumnMetadata[]): st
 function toParameter(column: ColumnMetadata, value: unknown): unknown {
   if (value === undefined || value === null) return null;
   return column.type === 'jsonb' ? JSON.stringify(value) : value;
+}
+
+/**
+ * Several independent writes as one statement: every write but the answering one becomes a
+ * data-modifying `WITH` item, and the one with RETURNING (at most one; else the last) is the main
+ * statement, whose rows are the answer. All of them run with the same snapshot and none sees
+ * another's rows, so they must not depend on each other (a foreign key between sibling inserts is
+ * fine: it is checked at the end of the statement). Parameters are renumbered in order.
+ */
+export function combineWrites(writes: readonly PreparedWrite[]): PreparedWrite {
+  const answering = writes.filter((w) => w.returns);
+  if (answering.length > 1) throw new Error('combined writes can return the rows of one write only');
+  if (writes.length === 1 && writes[0] !== undefined) return writes[0];
+  const main = answering[0] ?? writes[writes.length - 1];
+  if (main === undefined) throw new Error('no writes to combine');
+  const parameters: unknown[] = [];
+  const renumbered = (write: PreparedWrite): string => {
+    const offset = parameters.length;
+    parameters.push(...write.parameters);
+    return offset === 0
+      ? write.sql
+      : write.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
+  };
+  const items = writes.filter((w) => w !== main).map((w, i) => `w${i} AS (${renumbered(w)})`);
+  const sql = `WITH ${items.join(', ')} ${renumbered(main)}`;
+  return { sql, parameters, returns: main.returns };
 }

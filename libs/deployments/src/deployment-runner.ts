@@ -1073,10 +1073,15 @@ export class DeploymentRunner {
       };
       return this.writes.run(writes, async () => {
         const result = await work();
-        await this.repository.updateStages(writes.stages);
-        for (const [id, changes] of writes.deployments) await this.repository.updateDeployment(id, changes);
-        if (writes.events.length > 0) await this.events.appendMany(writes.events);
-        await this.audit.recordMany(writes.audits);
+        // Independent rows of different tables: one statement for all of them.
+        await this.database.together(() =>
+          Promise.all([
+            this.repository.updateStages(writes.stages),
+            ...[...writes.deployments].map(([id, changes]) => this.repository.updateDeployment(id, changes)),
+            this.events.appendMany(writes.events),
+            this.audit.recordMany(writes.audits),
+          ]),
+        );
         if (writes.slot !== undefined) {
           const { environment, limit, deploymentId } = writes.slot;
           await this.repository.lockEnvironmentSlots(environment);

@@ -76,86 +76,95 @@ export class DeploymentsService {
       await this.repository.lockModuleCreation(plan.moduleName);
       await this.assertNoActiveDeployment(plan.moduleName, path);
       const id = randomUUID();
-      const deployment = await this.repository.insertDeployment({
-        id,
-        kind: options.kind ?? 'deploy',
-        moduleName: plan.moduleName,
-        version: plan.version,
-        targetEnvironment: plan.targetEnvironment,
-        strategy: request.strategy ?? null,
-        strategyParams: request.strategyParams ?? {},
-        promotion: plan.promotion,
-        description: request.description ?? null,
-        metadata: (request.metadata ?? {}) as Record<string, string>,
-        requestedBy: principal.username ?? principal.id,
-        status: DeploymentStatus.Queued,
-        statusReason: null,
-        currentStage: 0,
-        rollbackOf: options.rollbackOf ?? null,
-        retryOf: options.retryOf ?? null,
-        traceId: currentTraceId(),
-        pauseRequested: false,
-        promoteRequested: false,
-        abortRequested: false,
-        startedAt: null,
-        finishedAt: null,
-      });
-      const stages = await this.repository.insertStages(
-        plan.stages.map((stage, position) => ({
-          deploymentId: id,
-          position,
-          name: stage.kind === 'environment' ? `Deploy to ${stage.name}` : stage.name,
-          kind: stage.kind,
-          environment: stage.environment,
-          strategy: stage.strategy,
-          params: stage.params,
-          status: StageStatus.Pending,
-          phase: 'start',
-          message: null,
-          plannedNodes: [],
-          strategyState: {},
-          updatedNodeIds: [],
-          waitUntil: null,
-          nodesTotal: stage.nodes.length,
-          nodesUpdated: 0,
-          nodesFailed: 0,
-          wave: 0,
-          waves: stage.waves.length,
-          startedAt: null,
-          finishedAt: null,
-        })),
-      );
-      await this.events.append(
-        'deployment.created',
-        { deploymentId: id, moduleName: plan.moduleName, environment: plan.targetEnvironment },
-        {
-          kind: deployment.kind,
-          module: plan.moduleName,
-          version: plan.version,
-          target: plan.targetEnvironment,
-          // The strategy the target will be deployed with: the requested one, else the target's default.
-          strategy:
-            request.strategy ??
-            plan.stages.find((s) => s.kind === 'environment' && s.environment === plan.targetEnvironment)
-              ?.strategy ??
-            null,
-          requestedBy: deployment.requestedBy,
-        },
+      const requestedBy = principal.username ?? principal.id;
+      // The deployment, its stages, its event and its audit record: independent rows, one statement.
+      const [deployment, stages] = await this.database.together(() =>
+        Promise.all([
+          this.repository.insertDeployment({
+            id,
+            kind: options.kind ?? 'deploy',
+            moduleName: plan.moduleName,
+            version: plan.version,
+            targetEnvironment: plan.targetEnvironment,
+            strategy: request.strategy ?? null,
+            strategyParams: request.strategyParams ?? {},
+            promotion: plan.promotion,
+            description: request.description ?? null,
+            metadata: (request.metadata ?? {}) as Record<string, string>,
+            requestedBy,
+            status: DeploymentStatus.Queued,
+            statusReason: null,
+            currentStage: 0,
+            rollbackOf: options.rollbackOf ?? null,
+            retryOf: options.retryOf ?? null,
+            traceId: currentTraceId(),
+            pauseRequested: false,
+            promoteRequested: false,
+            abortRequested: false,
+            startedAt: null,
+            finishedAt: null,
+          }),
+          this.repository.insertStages(
+            plan.stages.map((stage, position) => ({
+              deploymentId: id,
+              position,
+              name: stage.kind === 'environment' ? `Deploy to ${stage.name}` : stage.name,
+              kind: stage.kind,
+              environment: stage.environment,
+              strategy: stage.strategy,
+              params: stage.params,
+              status: StageStatus.Pending,
+              phase: 'start',
+              message: null,
+              plannedNodes: [],
+              strategyState: {},
+              updatedNodeIds: [],
+              waitUntil: null,
+              nodesTotal: stage.nodes.length,
+              nodesUpdated: 0,
+              nodesFailed: 0,
+              wave: 0,
+              waves: stage.waves.length,
+              startedAt: null,
+              finishedAt: null,
+            })),
+          ),
+          this.events.appendMany([
+            {
+              type: 'deployment.created',
+              subject: { deploymentId: id, moduleName: plan.moduleName, environment: plan.targetEnvironment },
+              payload: {
+                kind: options.kind ?? 'deploy',
+                module: plan.moduleName,
+                version: plan.version,
+                target: plan.targetEnvironment,
+                // The strategy the target will be deployed with: the requested one, else the target's default.
+                strategy:
+                  request.strategy ??
+                  plan.stages.find(
+                    (s) => s.kind === 'environment' && s.environment === plan.targetEnvironment,
+                  )?.strategy ??
+                  null,
+                requestedBy,
+              },
+            },
+          ]),
+          this.audit.record({
+            category: 'deployments',
+            action: options.retryOf === undefined ? 'deployment.create' : 'deployment.retry',
+            result: 'success',
+            actor: actorOf(principal),
+            resource: { type: 'deployment', id },
+            details: {
+              module: plan.moduleName,
+              version: plan.version,
+              target: plan.targetEnvironment,
+              retryOf: options.retryOf ?? null,
+            },
+          }),
+        ]),
       );
       await this.scheduler.schedule(id);
-      await this.audit.record({
-        category: 'deployments',
-        action: options.retryOf === undefined ? 'deployment.create' : 'deployment.retry',
-        result: 'success',
-        actor: actorOf(principal),
-        resource: { type: 'deployment', id },
-        details: {
-          module: plan.moduleName,
-          version: plan.version,
-          target: plan.targetEnvironment,
-          retryOf: options.retryOf ?? null,
-        },
-      });
       return { deployment, stages };
     });
   }
