@@ -341,6 +341,68 @@ describe('approval gates through the API (simulated fleet, job queue, real datab
     await setPolicy(t.server, admin, 'QA', { required: false });
   });
 
+  it('a manual rollback skips the gate unless the policy applies it to rollbacks; then it waits for an approval', async () => {
+    await setPolicy(t.server, admin, 'QA', { required: false });
+    await publish(t.server, deployer, 'rollback-gate-svc', '1.0.0');
+    await publish(t.server, deployer, 'rollback-gate-svc', '2.0.0');
+    const first = await deploy(t.server, deployer, 'rollback-gate-svc', '1.0.0', 'QA', 'Direct');
+    expect((await waitFor(t.server, viewer, first, (d) => TERMINAL.has(d.status))).status).toBe('Succeeded');
+    const original = await deploy(t.server, deployer, 'rollback-gate-svc', '2.0.0', 'QA', 'Direct');
+    expect((await waitFor(t.server, viewer, original, (d) => TERMINAL.has(d.status))).status).toBe(
+      'Succeeded',
+    );
+
+    await setPolicy(t.server, admin, 'QA', {
+      required: true,
+      quorum: 1,
+      approverRoles: ['Admin'],
+      appliesToRollbacks: true,
+    });
+    const shown = await request(t.server)
+      .get('/api/v1/environments/QA')
+      .set(...bearer(viewer));
+    expect(shown.body.approvalPolicy).toEqual(
+      expect.objectContaining({ required: true, appliesToRollbacks: true }),
+    );
+    const rollback = await request(t.server)
+      .post(`/api/v1/deployments/${original}/rollback`)
+      .set(...bearer(deployer))
+      .send({});
+    expect(rollback.status).toBe(202);
+    const id = rollback.body.id as string;
+    const waiting = await waitFor(t.server, viewer, id, (d) => d.status === 'PendingApproval', 10_000);
+    expect(waiting.stages.find((s) => s.environment === 'QA')?.status).toBe('WaitingForApproval');
+    const listed = await request(t.server)
+      .get('/api/v1/approvals/pending')
+      .set(...bearer(viewer));
+    expect((listed.body.items as GateBody[]).map((g) => g.deploymentId)).toContain(id);
+
+    expect((await decide(t.server, admin, id, 'approve')).status).toBe(200);
+    const done = await waitFor(t.server, viewer, id, (d) => TERMINAL.has(d.status));
+    expect(done.status).toBe('Succeeded');
+    expect(done.stages.find((s) => s.environment === 'QA')?.message).toMatch(/Rolled back \d+ node\(s\)/);
+
+    // Not applied to rollbacks (the default): the next rollback runs at once, with no gate.
+    await setPolicy(t.server, admin, 'QA', { required: true, appliesToRollbacks: false });
+    const again = await deploy(t.server, deployer, 'rollback-gate-svc', '2.0.0', 'QA', 'Direct');
+    expect(
+      (await waitFor(t.server, viewer, again, (d) => d.status === 'PendingApproval', 10_000)).status,
+    ).toBe('PendingApproval');
+    expect((await decide(t.server, admin, again, 'approve')).status).toBe(200);
+    expect((await waitFor(t.server, viewer, again, (d) => TERMINAL.has(d.status))).status).toBe('Succeeded');
+    const ungated = await request(t.server)
+      .post(`/api/v1/deployments/${again}/rollback`)
+      .set(...bearer(deployer))
+      .send({});
+    expect(ungated.status).toBe(202);
+    const ungatedDone = await waitFor(t.server, viewer, ungated.body.id as string, (d) =>
+      TERMINAL.has(d.status),
+    );
+    expect(ungatedDone.status).toBe('Succeeded');
+    expect(ungatedDone.approvals).toEqual([]);
+    await setPolicy(t.server, admin, 'QA', { required: false });
+  });
+
   it('expires a gate after its timeout: Expired, the deployment fails naming the timeout, event and audit written, approve → 409', async () => {
     await setPolicy(t.server, admin, 'Development', { required: true, quorum: 1 });
     // The API's minimum timeout is a minute; the test shortens it in the stored policy.

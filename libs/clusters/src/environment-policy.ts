@@ -25,6 +25,11 @@ export interface ApprovalPolicy {
   timeoutSeconds: number;
   approverRoles: string[];
   requesterMayApprove: boolean;
+  /**
+   * Whether a manual rollback into the environment waits for the same approval (deployments spec §6:
+   * rollbacks skip the gate "unless the environment policy says otherwise"). Off by default.
+   */
+  appliesToRollbacks: boolean;
 }
 
 export interface EnvironmentPolicy {
@@ -49,6 +54,7 @@ const noApproval = (): ApprovalPolicy => ({
   timeoutSeconds: DAY_SECONDS,
   approverRoles: ['Admin'],
   requesterMayApprove: true,
+  appliesToRollbacks: false,
 });
 
 /** The four environments every installation starts with, and their policies (product spec §3). */
@@ -91,6 +97,7 @@ export const SEEDED_ENVIRONMENTS: readonly SeededEnvironment[] = [
       timeoutSeconds: DAY_SECONDS,
       approverRoles: ['Admin'],
       requesterMayApprove: false,
+      appliesToRollbacks: false,
     },
     requireSignedModules: true,
     maxConcurrentDeployments: DEFAULT_MAX_CONCURRENT_DEPLOYMENTS,

@@ -155,6 +155,7 @@ export class EnvironmentsService implements OnApplicationBootstrap {
         timeoutSeconds: 86_400,
         approverRoles: ['Admin'],
         requesterMayApprove: true,
+        appliesToRollbacks: false,
         ...defined(input.approvalPolicy),
       };
       const id = randomUUID();

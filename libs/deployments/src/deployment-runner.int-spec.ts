@@ -394,6 +394,54 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(fleet.fleet('Production', MODULE).journal.length).toBe(productionJournal);
   });
 
+  it('a manual rollback skips an approval gate unless the policy applies it to rollbacks, then waits for it', async () => {
+    const gatedDevelopment = (appliesToRollbacks: boolean) => {
+      const approval = testEnvironments().find((e) => e.name === 'Development')?.approvalPolicy;
+      if (approval === undefined) throw new Error('no Development policy');
+      environments.environments = testEnvironments({
+        Development: { approvalPolicy: { ...approval, required: true, appliesToRollbacks } },
+      });
+    };
+    const deployAndRollBack = async (version: string) => {
+      const original = await drive(
+        (
+          await app
+            .get(DeploymentsService)
+            .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+        ).id,
+      );
+      expect(original.status).toBe('Succeeded');
+      gate.decision = { state: 'pending' };
+      return app.get(ManualRollback).start(original.id, undefined, DEPLOYER);
+    };
+    const v1 = await publish('2.6.1', false);
+    const v2 = await publish('2.6.2', false);
+    fleets({ Development: 2 });
+
+    // The policy requires approval, but not for rollbacks: the rollback runs at once.
+    gatedDevelopment(false);
+    gate.decision = { state: 'approved' };
+    const ungated = await deployAndRollBack(v1);
+    const ungatedRun = await drive(ungated.id, 5);
+    expect(ungatedRun.status).toBe('Succeeded');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+
+    // Rollbacks pass the gate too: it waits, touching no node, until approved.
+    gatedDevelopment(true);
+    gate.decision = { state: 'approved' };
+    const gated = await deployAndRollBack(v2);
+    const journal = fleet.fleet('Development', MODULE).journal.length;
+    const waiting = await drive(gated.id, 5);
+    expect(waiting.status).toBe('PendingApproval');
+    expect(waiting.stages.find((s) => s.environment === 'Development')?.status).toBe('WaitingForApproval');
+    expect(fleet.fleet('Development', MODULE).journal.length).toBe(journal);
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === v2)).toBe(true);
+    gate.decision = { state: 'approved' };
+    const approved = await drive(gated.id);
+    expect(approved.status).toBe('Succeeded');
+    expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
+  });
+
   it('one promote skips every remaining canary wait of the stage, durably; each wave is still analysed', async () => {
     const version = await publish('2.9.0', false);
     fleets({ Development: 20 });

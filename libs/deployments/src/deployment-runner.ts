@@ -92,6 +92,15 @@ class SlotTaken extends Error {
   }
 }
 
+/**
+ * Whether the deployment waits for the environment's approval: a deployment when the policy requires
+ * one; a manual rollback only when the policy also says `appliesToRollbacks` (deployments spec §6).
+ */
+function gatedFor(deployment: DeploymentEntity, policy: EnvironmentPolicy): boolean {
+  const approval = policy.approvalPolicy;
+  return approval.required && (deployment.kind === 'deploy' || approval.appliesToRollbacks);
+}
+
 export type RunOutcome =
   { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
 
@@ -336,11 +345,14 @@ export class DeploymentRunner {
         `Environment ${environment} no longer exists`,
         DeploymentStatus.Failed,
       );
-    if (
-      deployment.kind === 'rollback' &&
-      (stage.phase === 'start' || stage.phase === 'gate' || stage.phase === 'deploy')
-    ) {
-      return this.restore(deployment, stages, stage);
+    if (deployment.kind === 'rollback') {
+      // A manual rollback skips the gate unless the environment's policy subjects rollbacks to it.
+      if (gatedFor(deployment, policy) && (stage.phase === 'start' || stage.phase === 'gate')) {
+        if (stage.phase === 'start') await this.transition(() => this.updateStage(stage, { phase: 'gate' }));
+        return this.approvalGate(deployment, stages, stage, policy);
+      }
+      if (stage.phase === 'start' || stage.phase === 'gate' || stage.phase === 'deploy')
+        return this.restore(deployment, stages, stage);
     }
     switch (stage.phase) {
       case 'start':
@@ -395,7 +407,7 @@ export class DeploymentRunner {
     // Without an approval to wait for, the gate is no step of its own: the slot's claim also starts the
     // deployment to the nodes just read (the plan), in the same transaction, and the step goes on to
     // the strategy's first step — as the gate and deploy steps would, less two transactions and reads.
-    const gated = policy.approvalPolicy.required && deployment.kind === 'deploy';
+    const gated = gatedFor(deployment, policy);
     // With no node to change, the strategy's first step makes no node operation (it fails the stage):
     // its outcome commits with the entry, in one transaction instead of two.
     const empty = !gated && nodes.length === 0;
@@ -452,7 +464,7 @@ export class DeploymentRunner {
         DeploymentStatus.Cancelled,
         `Aborted by an operator at the ${policy.name} gate`,
       );
-    if (policy.approvalPolicy.required && deployment.kind === 'deploy') {
+    if (gatedFor(deployment, policy)) {
       const decision = await this.gate.evaluate({
         deploymentId: deployment.id,
         environment: policy.name,

@@ -62,6 +62,8 @@ export interface ApprovalPolicy {
   readonly timeoutSeconds: number;
   readonly approverRoles: readonly string[];
   readonly requesterMayApprove: boolean;
+  /** A manual rollback into the environment waits for the same approval (default: it skips the gate). */
+  readonly appliesToRollbacks: boolean;
 }
 
 export interface EnvironmentPolicy {

@@ -220,6 +220,14 @@ export class ApprovalPolicyPatchDto {
   @PresentOrAbsent()
   @IsBoolean()
   requesterMayApprove?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Manual rollbacks into the environment wait for the same approval (default false: they skip the gate).',
+  })
+  @PresentOrAbsent()
+  @IsBoolean()
+  appliesToRollbacks?: boolean;
 }
 
 export class ApprovalPolicyDto {
@@ -228,6 +236,8 @@ export class ApprovalPolicyDto {
   @ApiProperty() timeoutSeconds: number;
   @ApiProperty({ type: [String] }) approverRoles: string[];
   @ApiProperty() requesterMayApprove: boolean;
+  @ApiProperty({ description: 'Manual rollbacks into the environment wait for the same approval.' })
+  appliesToRollbacks: boolean;
 }
 
 export class UpdateEnvironmentDto {

@@ -20,6 +20,7 @@ export function testEnvironments(
     timeoutSeconds: 86_400,
     approverRoles: ['Admin'],
     requesterMayApprove: !required,
+    appliesToRollbacks: false,
   });
   const base: EnvironmentPolicy[] = [
     {
