@@ -278,6 +278,23 @@ export class NodesRepository {
     ]);
   }
 
+  /**
+   * Records an error on one module of several nodes (their slots unchanged), e.g. a deployment that
+   * could not put them back; the node's next successful operation on the module clears it.
+   */
+  async noteModuleError(
+    nodeIds: readonly string[],
+    moduleName: string,
+    error: string,
+    now: Date,
+  ): Promise<void> {
+    if (nodeIds.length === 0) return;
+    await this.query(
+      'UPDATE node_modules SET last_error = $3, updated_at = $4 WHERE node_id = ANY($1::uuid[]) AND module_name = $2',
+      [nodeIds, moduleName, error.slice(0, 1000), now.toISOString()],
+    );
+  }
+
   findModule(nodeId: string, moduleName: string): Promise<NodeModuleEntity | null> {
     return this.database.repository(NodeModuleEntity).findOneBy({ nodeId, moduleName });
   }

@@ -109,6 +109,15 @@ export class NodesService {
     }));
   }
 
+  /**
+   * Flags one module on nodes that need an operator (e.g. a rollback that could not restore them): the
+   * note shows as the module's `lastError` until the next successful operation on it. Joins the
+   * caller's transaction.
+   */
+  async flagModule(nodeIds: readonly string[], moduleName: string, note: string): Promise<void> {
+    await this.nodes.noteModuleError(nodeIds, moduleName, note, this.clock.now());
+  }
+
   async views(rows: NodeEntity[]): Promise<NodeView[]> {
     const modules = await this.nodes.modulesOf(rows.map((r) => r.id));
     const byNode = new Map<string, NodeModuleEntity[]>();

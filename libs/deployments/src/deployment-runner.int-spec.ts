@@ -610,6 +610,54 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(new Set(rows.map((r) => r.environment))).toEqual(new Set(['Development', 'QA', 'Staging']));
   });
 
+  it('a rollback that cannot restore a node: Failed, the node listed on the stage and the deployment and flagged on the fleet', async () => {
+    const version = await publish('2.7.5', false);
+    fleets({ Development: 3 });
+    const development = fleet.fleet('Development', MODULE);
+    development.faults = { failOn: { install: ['node-003'], rollback: ['node-001'] } };
+    const result = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+      ).id,
+    );
+    expect(result.status).toBe('Failed');
+    const stage = result.stages.find((s) => s.environment === 'Development');
+    expect(stage?.status).toBe('Failed');
+    expect(stage?.message).toContain('not restored, flagged for reconciliation: node-001');
+    const node1 = development.nodes.find((n) => n.name === 'node-001');
+    const expected = [{ nodeId: node1?.id, nodeName: 'node-001', environment: 'Development' }];
+    expect(stage?.unrestoredNodes).toEqual(expected);
+    expect(result.needsReconciliation).toEqual(expected);
+    // node-002 was put back; node-001 still runs the new version and is flagged.
+    expect(development.versions()).toEqual({ 'node-001': version, 'node-002': '1.0.0', 'node-003': '1.0.0' });
+    expect(fleet.flagged).toEqual([
+      {
+        node: 'node-001',
+        moduleName: MODULE,
+        note: expect.stringContaining(`Not restored by deployment ${result.id}`),
+      },
+    ]);
+  });
+
+  it('a rollback that restores every node lists none for reconciliation', async () => {
+    const version = await publish('2.7.6', false);
+    fleets({ Development: 3 });
+    fleet.fleet('Development', MODULE).faults = { failOn: { install: ['node-003'] } };
+    const result = await drive(
+      (
+        await app
+          .get(DeploymentsService)
+          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+      ).id,
+    );
+    expect(result.status).toBe('RolledBack');
+    expect(result.needsReconciliation).toEqual([]);
+    expect(result.stages.every((s) => s.unrestoredNodes.length === 0)).toBe(true);
+    expect(fleet.flagged).toEqual([]);
+  });
+
   it('rollback toVersion restores any retained version', async () => {
     const older = await publish('1.9.0', false);
     const version = await publish('2.7.0', false);

@@ -101,6 +101,17 @@ function gatedFor(deployment: DeploymentEntity, policy: EnvironmentPolicy): bool
   return approval.required && (deployment.kind === 'deploy' || approval.appliesToRollbacks);
 }
 
+/** "; not restored, flagged for reconciliation: node-a, node-b" (names from the stage's plan). */
+function unrestoredNote(stage: DeploymentStageEntity, nodeIds: readonly string[]): string {
+  const names = new Map(stage.plannedNodes.map((n) => [n.id, n.name]));
+  const listed = [...new Set(nodeIds)].map((id) => names.get(id) ?? id);
+  const shown =
+    listed.length <= 10
+      ? listed.join(', ')
+      : `${listed.slice(0, 10).join(', ')} and ${listed.length - 10} more`;
+  return `; not restored, flagged for reconciliation: ${shown}`;
+}
+
 export type RunOutcome =
   { readonly kind: 'continue' } | { readonly kind: 'wait'; readonly until: Date } | { readonly kind: 'stop' };
 
@@ -669,6 +680,7 @@ export class DeploymentRunner {
           status,
           result.unrestoredNodeIds.length === 0,
           undone ? counted : undefined,
+          result.unrestoredNodeIds,
         );
       }
     }
@@ -804,7 +816,17 @@ export class DeploymentRunner {
     const message = `Rolled back ${restored.length} node(s)${restored.length > 0 && restored.length <= 10 ? `: ${restored.map((id) => names.get(id) ?? id).join(', ')}` : ''}${
       alreadyThere.length > 0 ? `; ${alreadyThere.length} already on the version` : ''
     }${failed.length > 0 ? `; ${failed.length} failed` : ''}`;
-    if (failed.length > 0) return this.failStage(deployment, stages, stage, message, DeploymentStatus.Failed);
+    if (failed.length > 0)
+      return this.failStage(
+        deployment,
+        stages,
+        stage,
+        message,
+        DeploymentStatus.Failed,
+        false,
+        undefined,
+        failed.map((f) => f.nodeId),
+      );
     await this.transition(async () => {
       await this.completeStage(deployment, stage, StageStatus.Succeeded, message);
       await this.writeDeployment(deployment, { currentStage: deployment.currentStage + 1 });
@@ -841,6 +863,8 @@ export class DeploymentRunner {
       `${stage.message ?? 'Failed'}; rolled back ${results.succeeded.length} node(s)`,
       status,
       results.failed.length === 0,
+      undefined,
+      results.failed.map((f) => f.nodeId),
     );
   }
 
@@ -1197,13 +1221,42 @@ export class DeploymentRunner {
     rolledBack = false,
     /** Writes of the same step that belong before the failure, in its transaction (the stage's start). */
     before?: () => Promise<void>,
+    /** Nodes the failure left changed (their undo failed): listed and flagged for reconciliation. */
+    unrestored: readonly string[] = [],
   ): Promise<RunOutcome> {
     // The stage's outcome and the deployment's end are one transition: one transaction.
     const end = await this.transition(async () => {
       if (before !== undefined) await before();
-      return this.failStageWrites(deployment, stages, stage, message, status, rolledBack);
+      await this.flagUnrestored(deployment, stage, unrestored);
+      return this.failStageWrites(
+        deployment,
+        stages,
+        stage,
+        unrestored.length === 0 ? message : `${message}${unrestoredNote(stage, unrestored)}`,
+        status,
+        rolledBack,
+      );
     });
     return this.finished(deployment, end.status, end.reason);
+  }
+
+  /**
+   * Records the nodes a failed stage could not put back (deployments spec §2: "listed and flagged for
+   * reconciliation"): on the stage, and on the nodes' module (its `lastError`), in the transition.
+   */
+  private async flagUnrestored(
+    deployment: DeploymentEntity,
+    stage: DeploymentStageEntity,
+    unrestored: readonly string[],
+  ): Promise<void> {
+    if (unrestored.length === 0) return;
+    const ids = [...new Set(unrestored)];
+    await this.updateStage(stage, { unrestoredNodeIds: ids });
+    await this.fleet.flagUnrestored?.(
+      ids,
+      deployment.moduleName,
+      `Not restored by deployment ${deployment.id} (${deployment.kind} of ${deployment.version} in ${stage.environment ?? ''}): needs reconciliation — roll back or deploy again`,
+    );
   }
 
   /** {@link failStage}'s writes, inside the caller's transition; returns the deployment's end. */

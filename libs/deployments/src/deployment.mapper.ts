@@ -34,6 +34,16 @@ export function toSummary(d: DeploymentEntity): DeploymentSummaryDto {
   };
 }
 
+/** The stage's unrestored nodes with their names (from its plan) and environment. */
+function unrestoredOf(s: DeploymentStageEntity): { nodeId: string; nodeName: string; environment: string }[] {
+  const names = new Map(s.plannedNodes.map((n) => [n.id, n.name]));
+  return s.unrestoredNodeIds.map((nodeId) => ({
+    nodeId,
+    nodeName: names.get(nodeId) ?? nodeId,
+    environment: s.environment ?? '',
+  }));
+}
+
 export function toDetail(
   d: DeploymentEntity,
   stages: readonly DeploymentStageEntity[],
@@ -65,6 +75,7 @@ export function toDetail(
       startedAt: iso(s.startedAt),
       finishedAt: iso(s.finishedAt),
       durationMs: duration(s.startedAt, s.finishedAt),
+      unrestoredNodes: unrestoredOf(s),
     })),
     canaryMeasurements: measurements.map((m) => ({
       environment: m.environment,
@@ -108,6 +119,7 @@ export function toDetail(
       })),
     })),
     allowedActions: allowedActions(d.status as DeploymentStatus),
+    needsReconciliation: stages.flatMap(unrestoredOf),
     rollbackOf: d.rollbackOf,
     rolledBackBy: [...rolledBackBy],
     retryOf: d.retryOf,

@@ -119,6 +119,7 @@ export class DeploymentsService {
               plannedNodes: [],
               strategyState: {},
               updatedNodeIds: [],
+              unrestoredNodeIds: [],
               waitUntil: null,
               nodesTotal: stage.nodes.length,
               nodesUpdated: 0,

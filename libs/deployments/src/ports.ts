@@ -50,6 +50,11 @@ export interface NodeFleetPort {
   ): Promise<Map<string, { healthy: boolean; reason?: string }>>;
   /** Real measurements over [from, to] for the nodes. */
   metrics(nodeIds: readonly string[], from: Date, to: Date): Promise<MetricSample[]>;
+  /**
+   * Optional: flags the module on nodes a failed deployment could not restore (deployments spec §2,
+   * "flagged for reconciliation"), in the caller's transaction; the note is what an operator sees.
+   */
+  flagUnrestored?(nodeIds: readonly string[], moduleName: string, note: string): Promise<void>;
 }
 export const NODE_FLEET = Symbol('NodeFleetPort');
 

@@ -73,6 +73,10 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
       });
   }
 
+  flagUnrestored(nodeIds: readonly string[], moduleName: string, note: string): Promise<void> {
+    return this.nodes.flagModule(nodeIds, moduleName, note);
+  }
+
   async execute(request: NodeOperationRequest): Promise<NodeOperationOutcome> {
     const [outcome] = await this.executeMany([request]);
     return outcome ?? { ok: false, error: `${request.kind} failed` };

@@ -10,6 +10,12 @@ export class StageProgressDto {
   @ApiProperty() waves: number;
 }
 
+export class UnrestoredNodeDto {
+  @ApiProperty() nodeId: string;
+  @ApiProperty() nodeName: string;
+  @ApiProperty() environment: string;
+}
+
 export class DeploymentStageDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['validate', 'verify', 'environment', 'complete'] }) kind: string;
@@ -33,6 +39,11 @@ export class DeploymentStageDto {
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) durationMs: number | null;
+  @ApiProperty({
+    type: [UnrestoredNodeDto],
+    description: 'Nodes this stage changed and could not put back after its failure',
+  })
+  unrestoredNodes: UnrestoredNodeDto[];
 }
 
 export class CanaryMeasurementDto {
@@ -116,6 +127,12 @@ export class DeploymentResponseDto extends DeploymentSummaryDto {
   approvals: DeploymentApprovalDto[];
   @ApiProperty({ type: [String], description: 'Operator actions the current state allows' })
   allowedActions: string[];
+  @ApiProperty({
+    type: [UnrestoredNodeDto],
+    description:
+      'Nodes left changed by a failure whose rollback could not restore them (status Failed): each is flagged on the node (its module shows lastError) until reconciled',
+  })
+  needsReconciliation: UnrestoredNodeDto[];
   @ApiPropertyOptional({
     type: String,
     nullable: true,

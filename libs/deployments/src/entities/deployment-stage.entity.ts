@@ -62,6 +62,10 @@ export class DeploymentStageEntity {
   @Column({ type: 'jsonb', default: [] })
   updatedNodeIds: string[];
 
+  /** Nodes the stage changed and could not put back after a failure (flagged for reconciliation). */
+  @Column({ type: 'jsonb', default: [] })
+  unrestoredNodeIds: string[];
+
   @Column({ type: 'timestamptz', nullable: true })
   waitUntil: Date | null;
 

@@ -130,6 +130,14 @@ export class FakeFleetPort implements NodeFleetPort {
       nodeIds.flatMap((id) => this.owner(id).metrics([id], this.owner(id).byId(id).active ?? '')),
     );
   }
+
+  /** Nodes flagged for reconciliation, by node name, with the module and the note. */
+  readonly flagged: { node: string; moduleName: string; note: string }[] = [];
+
+  flagUnrestored(nodeIds: readonly string[], moduleName: string, note: string): Promise<void> {
+    for (const id of nodeIds) this.flagged.push({ node: this.owner(id).byId(id).name, moduleName, note });
+    return Promise.resolve();
+  }
 }
 
 /** Records what was scheduled; tests drive the runner themselves. */
