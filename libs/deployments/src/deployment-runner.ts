@@ -32,7 +32,8 @@ import {
   type TargetNode,
 } from './ports';
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM, withoutEngineParams } from './engine-params';
-import type { OperationResults, StepResult, StrategyContext } from './strategies/strategy';
+import { DEFAULT_RETAIN_PREVIOUS_SECONDS } from './strategies/params';
+import type { OperationOptions, OperationResults, StepResult, StrategyContext } from './strategies/strategy';
 import { StrategyRegistry } from './strategy-registry';
 
 /** Steps one run may take before yielding the worker to other deployments. */
@@ -776,6 +777,7 @@ export class DeploymentRunner {
         group,
         `restore-${version}`,
         version,
+        { retainPreviousSeconds: DEFAULT_RETAIN_PREVIOUS_SECONDS },
       );
       installed.succeeded.push(...result.succeeded);
       installed.failed.push(...result.failed);
@@ -849,9 +851,9 @@ export class DeploymentRunner {
       now: this.clock.now(),
       promoteRequested: deployment.promoteRequested,
       abortRequested: deployment.abortRequested,
-      run: (kind, targets, step) => {
+      run: (kind, targets, step, options) => {
         if (kind === 'rollback' || kind === 'unstage') undo.ran = true;
-        return this.runOperations(deployment, stage, kind, targets, step);
+        return this.runOperations(deployment, stage, kind, targets, step, deployment.version, options);
       },
       health: (targets) =>
         this.fleet.health(
@@ -890,6 +892,7 @@ export class DeploymentRunner {
     nodes: readonly TargetNode[],
     step: string,
     version: string = deployment.version,
+    options: OperationOptions = {},
   ): Promise<OperationResults> {
     const ids = nodes.map((n) => n.id);
     const existing = new Map(
@@ -929,6 +932,9 @@ export class DeploymentRunner {
       kind,
       moduleName: deployment.moduleName,
       version: kind === 'rollback' ? node.previousVersion : deployment.version,
+      ...(options.retainPreviousSeconds === undefined
+        ? {}
+        : { retainPreviousSeconds: options.retainPreviousSeconds }),
     });
     const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let i = 0; i < toRun.length; i += parallelism) {

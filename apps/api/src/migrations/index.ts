@@ -12,6 +12,7 @@ import { AuditSealing1796163019457 } from './1796163019457-AuditSealing';
 import { DeploymentsUnfinishedIndex1796191326444 } from './1796191326444-DeploymentsUnfinishedIndex';
 import { DeploymentsCreatedMilliseconds1796193932343 } from './1796193932343-DeploymentsCreatedMilliseconds';
 import { DeploymentsRollbackLink1796194179603 } from './1796194179603-DeploymentsRollbackLink';
+import { PreviousSlotRetention1796225121231 } from './1796225121231-PreviousSlotRetention';
 
 /** Applied in this order. `npm run migration:generate -- <Name>` appends new ones. */
 export const MIGRATIONS: MigrationClass[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationClass[] = [
   DeploymentsUnfinishedIndex1796191326444,
   DeploymentsCreatedMilliseconds1796193932343,
   DeploymentsRollbackLink1796194179603,
+  PreviousSlotRetention1796225121231,
 ];
