@@ -140,6 +140,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
         .set(...bearer(ADMIN))
         .send({
           strategyDefaults: {
+            Direct: { retainPreviousSeconds: 86_401 },
             Rolling: { healthCheckDelaySeconds: 7_200 },
             Canary: { steps: [50, 10, 100], stepWaitSeconds: 100_000 },
           },
@@ -149,6 +150,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       expect(fields).toEqual([
         'strategyDefaults.Canary.stepWaitSeconds',
         'strategyDefaults.Canary.steps',
+        'strategyDefaults.Direct.retainPreviousSeconds',
         'strategyDefaults.Rolling.healthCheckDelaySeconds',
       ]);
       // Nothing changed: deployments to Production still plan with its defaults.
@@ -158,6 +160,13 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       expect(prod.body.strategyDefaults).toMatchObject({
         Canary: { steps: [10, 30, 50, 100], stepWaitSeconds: 900 },
       });
+      // Within the bounds, an environment sets how long its installs keep the replaced version loaded.
+      const retained = await api()
+        .patch('/api/v1/environments/Production')
+        .set(...bearer(ADMIN))
+        .send({ strategyDefaults: { Direct: { retainPreviousSeconds: 600 } } });
+      expect(retained.status).toBe(200);
+      expect(retained.body.strategyDefaults.Direct).toEqual({ retainPreviousSeconds: 600 });
     });
 
     it("sets an environment's canary thresholds and the bounds deployments must stay within", async () => {
