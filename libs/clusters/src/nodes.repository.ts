@@ -364,16 +364,19 @@ export class NodesRepository {
       kind: NodeKind;
       previous_version: string | null;
     }>(
+      // The node's row is locked too (an agent's generation is bumped below), and nothing locked is
+      // waited for: an agent operation locks the node, then the module (setDesired), so waiting here
+      // could close a cycle. What is skipped is due again at the next sweep.
       `WITH due AS (
-         SELECT m.node_id, m.module_name FROM node_modules m
+         SELECT m.node_id, m.module_name, n.kind FROM node_modules m JOIN nodes n ON n.id = m.node_id
          WHERE m.previous_retained_until IS NOT NULL AND m.previous_retained_until <= $1
-         ORDER BY m.node_id, m.module_name LIMIT $2 FOR UPDATE SKIP LOCKED
+         ORDER BY m.node_id, m.module_name LIMIT $2 FOR UPDATE OF m, n SKIP LOCKED
        )
        UPDATE node_modules m SET previous_loaded = false, previous_retained_until = NULL,
          desired_previous_version = NULL, updated_at = $1
-       FROM due, nodes n
-       WHERE m.node_id = due.node_id AND m.module_name = due.module_name AND n.id = m.node_id
-       RETURNING m.node_id, m.module_name, n.kind, m.previous_version`,
+       FROM due
+       WHERE m.node_id = due.node_id AND m.module_name = due.module_name
+       RETURNING m.node_id, m.module_name, due.kind, m.previous_version`,
       [now.toISOString(), limit],
     );
     const unloaded = rows.map((r) => ({

@@ -3,7 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { AuditModule } from '@hotswap/audit';
-import { NodesService, PreviousSlotRetention, SimulatedFleet } from '@hotswap/clusters';
+import { FleetScheduler, NodesService, PreviousSlotRetention, SimulatedFleet } from '@hotswap/clusters';
 import { ConfigModule, loadConfig } from '@hotswap/config';
 import { ManualClock, SYSTEM_PRINCIPAL, type Principal } from '@hotswap/contracts';
 import { CoordinationModule } from '@hotswap/coordination';
@@ -63,7 +63,11 @@ describe('previous version retention (real database, simulated fleet)', () => {
           ],
         }),
       ],
-    }).compile();
+    })
+      // The test runs the sweeps itself: no periodic fleet job races its reads.
+      .overrideProvider(FleetScheduler)
+      .useValue({ every: () => undefined })
+      .compile();
     app = moduleRef.createNestApplication({ logger: false });
     // The fleet's agent gateway needs a WebSocket adapter, as in the application.
     app.useWebSocketAdapter(new WsAdapter(app));
