@@ -504,10 +504,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
           {
             active: { version: '2.1.0' },
             standby: null,
-            previous: {
-              version: '2.0.0',
-              artifact: { url: '/api/v1/modules/payment-processor/versions/2.0.0/artifact' },
-            },
+            previous: { version: '2.0.0' },
           },
         ],
       });

@@ -23,8 +23,11 @@ export interface DesiredModule {
   readonly moduleName: string;
   readonly active: DesiredSlot | null;
   readonly standby: DesiredSlot | null;
-  /** The previous version to keep loaded for an instant rollback; null: unload any previous version. */
-  readonly previous: DesiredSlot | null;
+  /**
+   * The previous version to keep loaded for an instant rollback (only a name: the agent keeps what it
+   * has, it never downloads for this); null: unload any previous version.
+   */
+  readonly previous: { readonly version: string } | null;
 }
 
 /** What one module's slots should hold on an agent. */
@@ -74,7 +77,7 @@ export class DesiredStateService {
    * previous version is retained; returns the generation to wait for.
    */
   async set(nodeId: string, moduleName: string, desired: DesiredSlots, previousRetainedUntil?: Date | null) {
-    for (const version of [desired.active, desired.standby, desired.previous]) {
+    for (const version of [desired.active, desired.standby]) {
       if (version !== null) await this.artifact(moduleName, version);
     }
     const generation = await this.database.transaction(() =>
@@ -98,7 +101,7 @@ export class DesiredStateService {
         moduleName: m.moduleName,
         active: await slot(m.moduleName, m.desiredActiveVersion),
         standby: await slot(m.moduleName, m.desiredStandbyVersion),
-        previous: await slot(m.moduleName, m.desiredPreviousVersion),
+        previous: m.desiredPreviousVersion === null ? null : { version: m.desiredPreviousVersion },
       });
     }
     return { generation: node.desiredGeneration, modules };
