@@ -116,12 +116,16 @@ async function directSlotWrites(db: Client, version: string): Promise<number> {
     await db.query('BEGIN');
     await db.query(
       `INSERT INTO bench_slots (node_id, module_name, active_version, standby_version, previous_version,
-                                state, last_error, updated_at, desired_generation)
+                                state, last_error, previous_loaded, previous_retained_until, updated_at,
+                                desired_generation)
        SELECT v.*, now(), 0
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS v
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::boolean[], $9::timestamptz[]) AS v
        ON CONFLICT (node_id, module_name) DO UPDATE SET
          active_version = excluded.active_version, standby_version = excluded.standby_version,
-         previous_version = excluded.previous_version, state = excluded.state, updated_at = excluded.updated_at`,
+         previous_version = excluded.previous_version, state = excluded.state,
+         previous_loaded = excluded.previous_loaded, last_error = excluded.last_error,
+         previous_retained_until = excluded.previous_retained_until, updated_at = excluded.updated_at`,
       [
         batch,
         batch.map(() => MODULE),
@@ -130,6 +134,8 @@ async function directSlotWrites(db: Client, version: string): Promise<number> {
         batch.map(() => '1.0.0'),
         batch.map(() => 'Active'),
         batch.map(() => null),
+        batch.map(() => true),
+        batch.map(() => new Date(Date.now() + 300_000).toISOString()),
       ],
     );
     await db.query('COMMIT');

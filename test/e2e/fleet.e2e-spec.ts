@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '@hotswap/contracts';
-import { HeartbeatIngestor, HeartbeatMonitor, NODE_DRIVER, type NodeDriver } from '@hotswap/clusters';
+import {
+  HeartbeatIngestor,
+  HeartbeatMonitor,
+  NODE_DRIVER,
+  PreviousSlotRetention,
+  type NodeDriver,
+} from '@hotswap/clusters';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ScriptedAgent } from './support/agent-client';
@@ -134,6 +140,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
         .set(...bearer(ADMIN))
         .send({
           strategyDefaults: {
+            Direct: { retainPreviousSeconds: 86_401 },
             Rolling: { healthCheckDelaySeconds: 7_200 },
             Canary: { steps: [50, 10, 100], stepWaitSeconds: 100_000 },
           },
@@ -143,6 +150,7 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       expect(fields).toEqual([
         'strategyDefaults.Canary.stepWaitSeconds',
         'strategyDefaults.Canary.steps',
+        'strategyDefaults.Direct.retainPreviousSeconds',
         'strategyDefaults.Rolling.healthCheckDelaySeconds',
       ]);
       // Nothing changed: deployments to Production still plan with its defaults.
@@ -152,6 +160,13 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       expect(prod.body.strategyDefaults).toMatchObject({
         Canary: { steps: [10, 30, 50, 100], stepWaitSeconds: 900 },
       });
+      // Within the bounds, an environment sets how long its installs keep the replaced version loaded.
+      const retained = await api()
+        .patch('/api/v1/environments/Production')
+        .set(...bearer(ADMIN))
+        .send({ strategyDefaults: { Direct: { retainPreviousSeconds: 600 } } });
+      expect(retained.status).toBe(200);
+      expect(retained.body.strategyDefaults.Direct).toEqual({ retainPreviousSeconds: 600 });
     });
 
     it("sets an environment's canary thresholds and the bounds deployments must stay within", async () => {
@@ -439,6 +454,101 @@ describe('fleet: environments, enrollment, agent protocol, heartbeats, clusters 
       ['a user token shape', 'eyJhbGciOi.x.y'],
     ])('refuses the upgrade with 401 for %s', async (_name, credential) => {
       await expect(ScriptedAgent.connect(baseUrl, credential)).rejects.toThrow('upgrade refused: 401');
+    });
+
+    it('keeps the replaced version loaded for the retention, then tells the agent to unload it', async () => {
+      for (const version of ['2.0.0', '2.1.0']) {
+        const s = sample('payment-processor', version);
+        const res = await api()
+          .post('/api/v1/modules/payment-processor/versions')
+          .set(...bearer(ADMIN))
+          .field('manifest', s.manifestText)
+          .attach('artifact', s.artifact, { filename: 'index.js', contentType: 'application/javascript' });
+        expect([201, 409]).toContain(res.status);
+      }
+      const { nodeId, credential } = await enroll('Development', 'retainer-01');
+      const agent = await ScriptedAgent.connect(baseUrl, credential);
+      await hello(agent, nodeId);
+      const driver = t.app.get<NodeDriver>(NODE_DRIVER);
+      const ref = { id: nodeId, name: 'retainer-01', kind: 'agent' as const, environmentId: '' };
+      const state = (active: string, previous: string | null, previousLoaded: boolean) => ({
+        moduleName: 'payment-processor',
+        activeVersion: active,
+        standbyVersion: null,
+        previousVersion: previous,
+        previousLoaded,
+        state: 'Active',
+      });
+      const report = (generation: number, module: ReturnType<typeof state>) =>
+        agent.send({
+          type: 'report',
+          nodeId,
+          generation,
+          results: [{ moduleName: 'payment-processor', ok: true }],
+          modules: [module],
+        });
+      const desiredAt = (generation: number) => agent.next('desired', (m) => m.generation === generation);
+
+      const first = driver.install(ref, 'payment-processor', '2.0.0');
+      expect(await desiredAt(1)).toMatchObject({
+        modules: [{ active: { version: '2.0.0' }, previous: null }],
+      });
+      report(1, state('2.0.0', null, false));
+      expect(await first).toMatchObject({ ok: true });
+
+      const installedAt = clock.now().getTime();
+      const second = driver.install(ref, 'payment-processor', '2.1.0', { retainPreviousSeconds: 30 });
+      // The agent is told to keep 2.0.0 loaded as its previous version (instant rollback).
+      expect(await desiredAt(2)).toMatchObject({
+        modules: [
+          {
+            active: { version: '2.1.0' },
+            standby: null,
+            previous: { version: '2.0.0' },
+          },
+        ],
+      });
+      report(2, state('2.1.0', '2.0.0', true));
+      expect(await second).toMatchObject({ ok: true });
+      const until = new Date(installedAt + 30_000).toISOString();
+      expect((await node(nodeId)).modules).toEqual([
+        expect.objectContaining({
+          activeVersion: '2.1.0',
+          previousVersion: '2.0.0',
+          previousLoaded: true,
+          previousRetainedUntil: until,
+          desiredPreviousVersion: '2.0.0',
+        }),
+      ]);
+
+      // Before the deadline the sweep leaves it as it is.
+      clock.advance(29_000);
+      await t.app.get(PreviousSlotRetention).sweep();
+      expect((await node(nodeId)).modules).toEqual([
+        expect.objectContaining({ previousRetainedUntil: until, desiredPreviousVersion: '2.0.0' }),
+      ]);
+
+      // Past it: a new generation stops naming the previous version; the agent unloads it and says so.
+      clock.advance(2_000);
+      await t.app.get(PreviousSlotRetention).sweep();
+      expect(await desiredAt(3)).toMatchObject({
+        modules: [{ active: { version: '2.1.0' }, standby: null, previous: null }],
+      });
+      report(3, state('2.1.0', '2.0.0', false));
+      await waitFor(
+        async () =>
+          ((await node(nodeId)).modules as { previousLoaded: boolean }[])[0]?.previousLoaded === false,
+      );
+      expect((await node(nodeId)).modules).toEqual([
+        expect.objectContaining({
+          activeVersion: '2.1.0',
+          previousVersion: '2.0.0',
+          previousLoaded: false,
+          previousRetainedUntil: null,
+          desiredPreviousVersion: null,
+        }),
+      ]);
+      agent.close();
     });
 
     it('refuses a credential acting as another node, audits it and closes the socket', async () => {

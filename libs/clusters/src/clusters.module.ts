@@ -30,6 +30,7 @@ import { NodesController } from './nodes.controller';
 import { FleetNodeCredentials } from './node-credential.authenticator';
 import { NodesRepository } from './nodes.repository';
 import { NodesService } from './nodes.service';
+import { PreviousSlotRetention } from './previous-slot-retention';
 import { SimulatedFleet } from './simulation/simulated-fleet';
 import { SimulationController } from './simulation/simulation.controller';
 import { SimulationFaultsRepository } from './simulation/simulation-faults.repository';
@@ -54,6 +55,7 @@ import { SimulationFaultsRepository } from './simulation/simulation-faults.repos
     NodeTransitions,
     HeartbeatIngestor,
     HeartbeatMonitor,
+    PreviousSlotRetention,
     ClustersService,
     EnrollmentService,
     NodeWakeups,

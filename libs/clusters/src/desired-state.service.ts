@@ -23,6 +23,18 @@ export interface DesiredModule {
   readonly moduleName: string;
   readonly active: DesiredSlot | null;
   readonly standby: DesiredSlot | null;
+  /**
+   * The previous version to keep loaded for an instant rollback (only a name: the agent keeps what it
+   * has, it never downloads for this); null: unload any previous version.
+   */
+  readonly previous: { readonly version: string } | null;
+}
+
+/** What one module's slots should hold on an agent. */
+export interface DesiredSlots {
+  readonly active: string | null;
+  readonly standby: string | null;
+  readonly previous: string | null;
 }
 
 export interface DesiredState {
@@ -30,7 +42,8 @@ export interface DesiredState {
   readonly modules: DesiredModule[];
 }
 
-export interface ModuleReport extends ModuleSlots {
+/** A module's slots as an agent reports them (the retention deadline is the control plane's). */
+export interface ModuleReport extends Omit<ModuleSlots, 'previousRetainedUntil'> {
   readonly moduleName: string;
 }
 
@@ -59,13 +72,16 @@ export class DesiredStateService {
     @Inject(NodeWakeups) private readonly wakeups: NodeWakeups,
   ) {}
 
-  /** Sets what one module's slots should hold on a node; returns the generation to wait for. */
-  async set(nodeId: string, moduleName: string, desired: { active: string | null; standby: string | null }) {
+  /**
+   * Sets what one module's slots should hold on a node, and (unless `undefined`) until when its
+   * previous version is retained; returns the generation to wait for.
+   */
+  async set(nodeId: string, moduleName: string, desired: DesiredSlots, previousRetainedUntil?: Date | null) {
     for (const version of [desired.active, desired.standby]) {
       if (version !== null) await this.artifact(moduleName, version);
     }
     const generation = await this.database.transaction(() =>
-      this.nodes.setDesired(nodeId, moduleName, desired, this.clock.now()),
+      this.nodes.setDesired(nodeId, moduleName, desired, previousRetainedUntil, this.clock.now()),
     );
     if (generation === null) throw nodeNotFound(nodeId);
     await this.wakeups.wake('desired', nodeId);
@@ -85,6 +101,7 @@ export class DesiredStateService {
         moduleName: m.moduleName,
         active: await slot(m.moduleName, m.desiredActiveVersion),
         standby: await slot(m.moduleName, m.desiredStandbyVersion),
+        previous: m.desiredPreviousVersion === null ? null : { version: m.desiredPreviousVersion },
       });
     }
     return { generation: node.desiredGeneration, modules };
@@ -104,6 +121,9 @@ export class DesiredStateService {
         activeVersion: m.activeVersion,
         standbyVersion: m.standbyVersion,
         previousVersion: m.previousVersion,
+        previousLoaded: m.previousLoaded,
+        // The deadline is the control plane's; it goes with the previous version.
+        previousRetainedUntil: m.previousVersion === null ? null : undefined,
         state: errors.get(m.moduleName) ? 'Failed' : m.state,
         lastError: errors.has(m.moduleName) ? (errors.get(m.moduleName) ?? null) : undefined,
       })),

@@ -6,12 +6,13 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** Per-strategy parameters an environment applies unless a deployment overrides them. */
 export interface StrategyDefaults {
-  Direct?: { parallelism?: number };
-  Rolling?: { batchSize?: number; healthCheckDelaySeconds?: number };
+  Direct?: { parallelism?: number; retainPreviousSeconds?: number };
+  Rolling?: { batchSize?: number; healthCheckDelaySeconds?: number; retainPreviousSeconds?: number };
   BlueGreen?: { smokeTestTimeoutSeconds?: number; scaleDownDelaySeconds?: number };
   Canary?: {
     steps?: number[];
     stepWaitSeconds?: number;
+    retainPreviousSeconds?: number;
     /** Default analysis thresholds of the environment's canaries (percent increase per metric). */
     thresholds?: Partial<CanaryThresholds>;
     /** How far a deployment's own thresholds may go (at most CANARY_THRESHOLD_LIMITS). */

@@ -26,6 +26,7 @@ export {
   type NodeOperationResult,
   type NodeRef,
   type NodeWindowMetrics,
+  type RetainOptions,
   type RollbackOptions,
 } from './drivers/node-driver';
 export { SimulatedNodeDriver } from './drivers/simulated-node-driver';
@@ -43,8 +44,10 @@ export { FleetAudit, type FleetAuditEntry } from './fleet-audit';
 export { FleetScheduler } from './fleet-scheduler';
 export { HeartbeatIngestor, type Heartbeat } from './heartbeat-ingestor';
 export { HeartbeatMonitor } from './heartbeat-monitor';
+export { PREVIOUS_UNLOAD_JOB, PreviousSlotRetention } from './previous-slot-retention';
 export {
   applySlotOperation,
+  DEFAULT_RETAIN_PREVIOUS_SECONDS,
   EMPTY_SLOTS,
   type ModuleSlots,
   type ModuleSlotState,

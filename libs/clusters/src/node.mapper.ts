@@ -23,10 +23,16 @@ export function toNodeResponse(view: NodeView): NodeResponseDto {
       activeVersion: m.activeVersion,
       standbyVersion: m.standbyVersion,
       previousVersion: m.previousVersion,
+      previousLoaded: m.previousLoaded,
+      previousRetainedUntil: m.previousRetainedUntil?.toISOString() ?? null,
       state: m.state,
       ...(m.lastError === null ? {} : { lastError: m.lastError }),
       ...(m.desiredGeneration > 0
-        ? { desiredActiveVersion: m.desiredActiveVersion, desiredStandbyVersion: m.desiredStandbyVersion }
+        ? {
+            desiredActiveVersion: m.desiredActiveVersion,
+            desiredStandbyVersion: m.desiredStandbyVersion,
+            desiredPreviousVersion: m.desiredPreviousVersion,
+          }
         : {}),
     })),
     registeredAt: n.registeredAt.toISOString(),

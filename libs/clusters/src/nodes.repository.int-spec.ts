@@ -43,6 +43,8 @@ describe('NodesRepository on the PostgreSQL server', () => {
         activeVersion: '2.0.0',
         standbyVersion: null,
         previousVersion: '1.0.0',
+        previousRetainedUntil: null,
+        previousLoaded: false,
         state: 'Active' as const,
         lastError: null,
       })),

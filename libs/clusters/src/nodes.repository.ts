@@ -35,11 +35,21 @@ export interface HeartbeatRow {
   readonly reason: string;
 }
 
-export interface ModuleSlotsRow extends ModuleSlots {
+export interface ModuleSlotsRow extends Omit<ModuleSlots, 'previousRetainedUntil'> {
   readonly nodeId: string;
   readonly moduleName: string;
   /** `undefined` keeps the stored error (a heartbeat's module state says nothing about it). */
   readonly lastError: string | null | undefined;
+  /** `undefined` keeps the stored deadline (an agent's report says nothing about it). */
+  readonly previousRetainedUntil: Date | null | undefined;
+}
+
+/** A module whose previous version the retention sweep unloaded. */
+export interface UnloadedPrevious {
+  readonly nodeId: string;
+  readonly moduleName: string;
+  readonly kind: NodeKind;
+  readonly previousVersion: string | null;
 }
 
 export interface EnvironmentCounts {
@@ -299,33 +309,50 @@ export class NodesRepository {
     return this.database.repository(NodeModuleEntity).findOneBy({ nodeId, moduleName });
   }
 
-  /** Writes the slots of many (node, module) pairs (two statements at most); desired state is kept. */
+  /**
+   * Writes the slots of many (node, module) pairs (one statement per combination of kept fields, so
+   * four at most and usually one); desired state is kept.
+   */
   async upsertSlots(rows: readonly ModuleSlotsRow[], now: Date): Promise<void> {
     // One row per (node, module): the last one of the batch wins.
     const unique = [...new Map(rows.map((r) => [`${r.nodeId}/${r.moduleName}`, r])).values()];
-    await this.upsertSlotRows(
-      unique.filter((r) => r.lastError !== undefined),
-      now,
-      true,
-    );
-    await this.upsertSlotRows(
-      unique.filter((r) => r.lastError === undefined),
-      now,
-      false,
-    );
+    for (const setError of [true, false]) {
+      for (const setRetention of [true, false]) {
+        await this.upsertSlotRows(
+          unique.filter(
+            (r) =>
+              (r.lastError !== undefined) === setError &&
+              (r.previousRetainedUntil !== undefined) === setRetention,
+          ),
+          now,
+          setError,
+          setRetention,
+        );
+      }
+    }
   }
 
-  private async upsertSlotRows(rows: readonly ModuleSlotsRow[], now: Date, setError: boolean): Promise<void> {
+  private async upsertSlotRows(
+    rows: readonly ModuleSlotsRow[],
+    now: Date,
+    setError: boolean,
+    setRetention: boolean,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.query(
       `INSERT INTO node_modules (node_id, module_name, active_version, standby_version, previous_version,
-                                 state, last_error, updated_at, desired_generation)
-       SELECT v.*, $8::timestamptz, 0
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS v
+                                 state, last_error, previous_loaded, previous_retained_until, updated_at,
+                                 desired_generation)
+       SELECT v.*, $10::timestamptz, 0
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::boolean[], $9::timestamptz[]) AS v
        ON CONFLICT (node_id, module_name) DO UPDATE SET
          active_version = excluded.active_version, standby_version = excluded.standby_version,
          previous_version = excluded.previous_version, state = excluded.state,
-         ${setError ? 'last_error = excluded.last_error,' : ''} updated_at = excluded.updated_at`,
+         previous_loaded = excluded.previous_loaded,
+         ${setError ? 'last_error = excluded.last_error,' : ''}
+         ${setRetention ? 'previous_retained_until = excluded.previous_retained_until,' : ''}
+         updated_at = excluded.updated_at`,
       [
         rows.map((r) => r.nodeId),
         rows.map((r) => r.moduleName),
@@ -334,16 +361,77 @@ export class NodesRepository {
         rows.map((r) => r.previousVersion),
         rows.map((r) => r.state),
         rows.map((r) => r.lastError ?? null),
+        rows.map((r) => r.previousLoaded),
+        rows.map((r) => r.previousRetainedUntil?.toISOString() ?? null),
         now.toISOString(),
       ],
     );
   }
 
-  /** Sets the desired slots of one module on one node; returns the node's new generation. */
+  /**
+   * Unloads the previous versions whose retention ran out by `now` (at most `limit` modules, rows
+   * locked by another writer are left for the next sweep): the slot is no longer loaded and, for
+   * agents, no longer desired; its version stays remembered for a rollback. Agents' nodes get a new
+   * desired generation (their modules' rows carry it), so the holder of the socket pushes the change.
+   */
+  async unloadExpiredPrevious(now: Date, limit: number): Promise<UnloadedPrevious[]> {
+    const rows = await this.query<{
+      node_id: string;
+      module_name: string;
+      kind: NodeKind;
+      previous_version: string | null;
+    }>(
+      // The node's row is locked too (an agent's generation is bumped below), and nothing locked is
+      // waited for: an agent operation locks the node, then the module (setDesired), so waiting here
+      // could close a cycle. What is skipped is due again at the next sweep.
+      `WITH due AS (
+         SELECT m.node_id, m.module_name, n.kind FROM node_modules m JOIN nodes n ON n.id = m.node_id
+         WHERE m.previous_retained_until IS NOT NULL AND m.previous_retained_until <= $1
+         ORDER BY m.node_id, m.module_name LIMIT $2 FOR UPDATE OF m, n SKIP LOCKED
+       )
+       UPDATE node_modules m SET previous_loaded = false, previous_retained_until = NULL,
+         desired_previous_version = NULL, updated_at = $1
+       FROM due
+       WHERE m.node_id = due.node_id AND m.module_name = due.module_name
+       RETURNING m.node_id, m.module_name, due.kind, m.previous_version`,
+      [now.toISOString(), limit],
+    );
+    const unloaded = rows.map((r) => ({
+      nodeId: r.node_id,
+      moduleName: r.module_name,
+      kind: r.kind,
+      previousVersion: r.previous_version,
+    }));
+    const agents = [...new Set(unloaded.filter((u) => u.kind === 'agent').map((u) => u.nodeId))].sort();
+    if (agents.length > 0) {
+      await this.query(
+        `WITH bumped AS (
+           UPDATE nodes SET desired_generation = desired_generation + 1 WHERE id = ANY($1::uuid[])
+           RETURNING id, desired_generation
+         )
+         UPDATE node_modules m SET desired_generation = bumped.desired_generation
+         FROM bumped, unnest($2::uuid[], $3::text[]) AS u(node_id, module_name)
+         WHERE m.node_id = bumped.id AND m.node_id = u.node_id AND m.module_name = u.module_name
+           AND m.desired_generation > 0`,
+        [
+          agents,
+          unloaded.filter((u) => u.kind === 'agent').map((u) => u.nodeId),
+          unloaded.filter((u) => u.kind === 'agent').map((u) => u.moduleName),
+        ],
+      );
+    }
+    return unloaded;
+  }
+
+  /**
+   * Sets the desired slots of one module on one node, and (unless `undefined`) until when its previous
+   * version is retained; returns the node's new generation.
+   */
   async setDesired(
     nodeId: string,
     moduleName: string,
-    desired: { active: string | null; standby: string | null },
+    desired: { active: string | null; standby: string | null; previous: string | null },
+    previousRetainedUntil: Date | null | undefined,
     now: Date,
   ): Promise<number | null> {
     const rows = await this.query<{ desired_generation: number }>(
@@ -354,12 +442,24 @@ export class NodesRepository {
     if (generation === undefined) return null;
     await this.query(
       `INSERT INTO node_modules (node_id, module_name, state, updated_at, desired_active_version,
-                                 desired_standby_version, desired_generation)
-       VALUES ($1, $2, 'Removed', $3, $4, $5, $6)
+                                 desired_standby_version, desired_previous_version, desired_generation,
+                                 previous_retained_until)
+       VALUES ($1, $2, 'Removed', $3, $4, $5, $6, $7, $8)
        ON CONFLICT (node_id, module_name) DO UPDATE SET desired_active_version = excluded.desired_active_version,
          desired_standby_version = excluded.desired_standby_version,
-         desired_generation = excluded.desired_generation, last_error = NULL`,
-      [nodeId, moduleName, now.toISOString(), desired.active, desired.standby, generation],
+         desired_previous_version = excluded.desired_previous_version,
+         desired_generation = excluded.desired_generation, last_error = NULL
+         ${previousRetainedUntil === undefined ? '' : ', previous_retained_until = excluded.previous_retained_until'}`,
+      [
+        nodeId,
+        moduleName,
+        now.toISOString(),
+        desired.active,
+        desired.standby,
+        desired.previous,
+        generation,
+        previousRetainedUntil?.toISOString() ?? null,
+      ],
     );
     return generation;
   }

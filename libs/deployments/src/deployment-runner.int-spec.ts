@@ -658,6 +658,31 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     expect(fleet.flagged).toEqual([]);
   });
 
+  it('a manual rollback re-installs each node with the version that node ran before, when versions differ', async () => {
+    const v20 = await publish('2.8.0', false);
+    const v21 = await publish('2.8.1', false);
+    await publish('1.5.0', false);
+    fleets({ Development: 2 }, '1.0.0');
+    const development = fleet.fleet('Development', MODULE);
+    const second = development.nodes[1];
+    if (second === undefined) throw new Error('no second node');
+    second.active = '1.5.0';
+    const deployment = async (version: string) =>
+      drive(
+        (
+          await app
+            .get(DeploymentsService)
+            .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
+        ).id,
+      );
+    const first = await deployment(v20);
+    expect((await deployment(v21)).status).toBe('Succeeded');
+    // Neither node has its pre-2.8.0 version as previous any more (that is 2.8.0): both re-install.
+    const done = await drive((await app.get(ManualRollback).start(first.id, undefined, DEPLOYER)).id);
+    expect(done.status).toBe('Succeeded');
+    expect(development.versions()).toEqual({ 'node-001': '1.0.0', 'node-002': '1.5.0' });
+  });
+
   it('rollback toVersion restores any retained version', async () => {
     const older = await publish('1.9.0', false);
     const version = await publish('2.7.0', false);

@@ -32,7 +32,8 @@ import {
   type TargetNode,
 } from './ports';
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM, withoutEngineParams } from './engine-params';
-import type { OperationResults, StepResult, StrategyContext } from './strategies/strategy';
+import { DEFAULT_RETAIN_PREVIOUS_SECONDS } from './strategies/params';
+import type { OperationOptions, OperationResults, StepResult, StrategyContext } from './strategies/strategy';
 import { StrategyRegistry } from './strategy-registry';
 
 /** Steps one run may take before yielding the worker to other deployments. */
@@ -800,6 +801,7 @@ export class DeploymentRunner {
         group,
         `restore-${version}`,
         version,
+        { retainPreviousSeconds: DEFAULT_RETAIN_PREVIOUS_SECONDS },
       );
       installed.succeeded.push(...result.succeeded);
       installed.failed.push(...result.failed);
@@ -885,9 +887,9 @@ export class DeploymentRunner {
       now: this.clock.now(),
       promoteRequested: deployment.promoteRequested,
       abortRequested: deployment.abortRequested,
-      run: (kind, targets, step) => {
+      run: (kind, targets, step, options) => {
         if (kind === 'rollback' || kind === 'unstage') undo.ran = true;
-        return this.runOperations(deployment, stage, kind, targets, step);
+        return this.runOperations(deployment, stage, kind, targets, step, deployment.version, options);
       },
       health: (targets) =>
         this.fleet.health(
@@ -926,6 +928,7 @@ export class DeploymentRunner {
     nodes: readonly TargetNode[],
     step: string,
     version: string = deployment.version,
+    options: OperationOptions = {},
   ): Promise<OperationResults> {
     const ids = nodes.map((n) => n.id);
     const existing = new Map(
@@ -964,7 +967,10 @@ export class DeploymentRunner {
       node,
       kind,
       moduleName: deployment.moduleName,
-      version: kind === 'rollback' ? node.previousVersion : deployment.version,
+      version: kind === 'rollback' ? node.previousVersion : version,
+      ...(options.retainPreviousSeconds === undefined
+        ? {}
+        : { retainPreviousSeconds: options.retainPreviousSeconds }),
     });
     const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let i = 0; i < toRun.length; i += parallelism) {

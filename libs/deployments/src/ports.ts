@@ -26,6 +26,11 @@ export interface NodeOperationRequest {
   readonly moduleName: string;
   /** The version the operation moves the node to (for rollback: the version restored). */
   readonly version: string | null;
+  /**
+   * install / activate: how long the version leaving `active` stays loaded as `previous` (instant
+   * rollback) before the fleet unloads it (deployments spec §3; Blue-Green's `scaleDownDelaySeconds`).
+   */
+  readonly retainPreviousSeconds?: number;
 }
 
 export interface NodeOperationOutcome {

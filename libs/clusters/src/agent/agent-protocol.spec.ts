@@ -40,6 +40,26 @@ describe('parseAgentMessage', () => {
   });
 
   it.each([
+    ['says nothing (it keeps its previous version loaded)', {}, '1.0.0', true],
+    ['says it unloaded it', { previousLoaded: false }, '1.0.0', false],
+    ['says it is loaded', { previousLoaded: true }, '1.0.0', true],
+    ['has no previous version', { previousLoaded: true }, null, false],
+  ])('reads whether the previous version is loaded when the agent %s', (_name, extra, previous, loaded) => {
+    const parsed = parseAgentMessage(
+      JSON.stringify({
+        type: 'hello',
+        nodeId: NODE,
+        agentVersion: '0.1.0',
+        modules: [{ ...slot, previousVersion: previous, ...extra }],
+      }),
+    );
+    expect(parsed.ok && parsed.value.type === 'hello' && parsed.value.modules[0]).toMatchObject({
+      previousVersion: previous,
+      previousLoaded: loaded,
+    });
+  });
+
+  it.each([
     ['not JSON', '{', 'not JSON'],
     ['no type', JSON.stringify({ nodeId: NODE }), 'type'],
     ['no nodeId', JSON.stringify({ type: 'heartbeat', metrics }), 'nodeId'],
@@ -63,6 +83,16 @@ describe('parseAgentMessage', () => {
         modules: [{ ...slot, state: 'Weird' }],
       }),
       'state',
+    ],
+    [
+      'previousLoaded not a boolean',
+      JSON.stringify({
+        type: 'heartbeat',
+        nodeId: NODE,
+        metrics,
+        modules: [{ ...slot, previousVersion: '1.0.0', previousLoaded: 'yes' }],
+      }),
+      'previousLoaded',
     ],
     [
       'negative generation',

@@ -91,11 +91,17 @@ function parseModules(value: unknown, field: string): Parsed<ModuleReport[]> {
         error: `${field} entries need moduleName, activeVersion, standbyVersion, previousVersion and state`,
       };
     }
+    if (m.previousLoaded !== undefined && typeof m.previousLoaded !== 'boolean') {
+      return { ok: false, error: `${field} entries' previousLoaded must be true or false` };
+    }
+    const previousVersion = (m.previousVersion ?? null) as string | null;
     out.push({
       moduleName: m.moduleName,
       activeVersion: (m.activeVersion ?? null) as string | null,
       standbyVersion: (m.standbyVersion ?? null) as string | null,
-      previousVersion: (m.previousVersion ?? null) as string | null,
+      previousVersion,
+      // An agent that does not say keeps its previous version loaded (protocol 1 before retention).
+      previousLoaded: previousVersion !== null && (m.previousLoaded ?? true),
       state: m.state as ModuleSlotState,
     });
   }

@@ -10,6 +10,7 @@ import type {
   NodeOperationResult,
   NodeRef,
   NodeWindowMetrics,
+  RetainOptions,
   RollbackOptions,
 } from './node-driver';
 import { SimulatedNodeDriver } from './simulated-node-driver';
@@ -33,16 +34,16 @@ export class FleetNodeDriver implements NodeDriver {
     return this.drivers[node.kind];
   }
 
-  install(node: NodeRef, moduleName: string, version: string) {
-    return this.of(node).install(node, moduleName, version);
+  install(node: NodeRef, moduleName: string, version: string, options?: RetainOptions) {
+    return this.of(node).install(node, moduleName, version, options);
   }
 
   stage(node: NodeRef, moduleName: string, version: string) {
     return this.of(node).stage(node, moduleName, version);
   }
 
-  activate(node: NodeRef, moduleName: string) {
-    return this.of(node).activate(node, moduleName);
+  activate(node: NodeRef, moduleName: string, options?: RetainOptions) {
+    return this.of(node).activate(node, moduleName, options);
   }
 
   unstage(node: NodeRef, moduleName: string) {
@@ -116,11 +117,11 @@ function single(
 ): Promise<NodeOperationResult> {
   switch (operation.op) {
     case 'install':
-      return driver.install(node, moduleName, operation.version);
+      return driver.install(node, moduleName, operation.version, retain(operation));
     case 'stage':
       return driver.stage(node, moduleName, operation.version);
     case 'activate':
-      return driver.activate(node, moduleName);
+      return driver.activate(node, moduleName, retain(operation));
     case 'unstage':
       return driver.unstage(node, moduleName);
     case 'rollback':
@@ -130,4 +131,11 @@ function single(
         operation.fromVersion === undefined ? {} : { fromVersion: operation.fromVersion },
       );
   }
+}
+
+/** The retention an install or activate operation carries, as driver options. */
+export function retain(operation: { readonly retainPreviousSeconds?: number }): RetainOptions {
+  return operation.retainPreviousSeconds === undefined
+    ? {}
+    : { retainPreviousSeconds: operation.retainPreviousSeconds };
 }

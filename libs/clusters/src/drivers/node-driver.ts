@@ -40,6 +40,14 @@ export interface NodeWindowMetrics extends NodeMetrics {
   readonly samples: number;
 }
 
+export interface RetainOptions {
+  /**
+   * How long the version leaving `active` stays loaded as `previous` (instant rollback) before the
+   * fleet unloads it; DEFAULT_RETAIN_PREVIOUS_SECONDS when absent.
+   */
+  readonly retainPreviousSeconds?: number;
+}
+
 export interface RollbackOptions {
   /** Roll back only if this version is still active: a resumed rollback is then a no-op. */
   readonly fromVersion?: string;
@@ -57,15 +65,26 @@ export interface NodeOperationItem {
  * version twice. Operations resolve (never reject) with `ok: false` on failure.
  */
 export interface NodeDriver {
-  /** Load `version` into standby, verify, probe, switch active ← standby; the old active becomes previous. */
-  install(node: NodeRef, moduleName: string, version: string): Promise<NodeOperationResult>;
+  /**
+   * Load `version` into standby, verify, probe, switch active ← standby; the old active becomes
+   * previous, loaded for `retainPreviousSeconds`.
+   */
+  install(
+    node: NodeRef,
+    moduleName: string,
+    version: string,
+    options?: RetainOptions,
+  ): Promise<NodeOperationResult>;
   /** Blue-Green: load `version` into standby while active keeps serving. */
   stage(node: NodeRef, moduleName: string, version: string): Promise<NodeOperationResult>;
-  /** Blue-Green: switch active ← standby; the old active becomes previous. */
-  activate(node: NodeRef, moduleName: string): Promise<NodeOperationResult>;
+  /** Blue-Green: switch active ← standby; the old active becomes previous, loaded for `retainPreviousSeconds`. */
+  activate(node: NodeRef, moduleName: string, options?: RetainOptions): Promise<NodeOperationResult>;
   /** Blue-Green: drop the standby slot. */
   unstage(node: NodeRef, moduleName: string): Promise<NodeOperationResult>;
-  /** Switch back to the previous version (no download); with none, the module is removed. */
+  /**
+   * Switch back to the previous version (no download while it is loaded; once unloaded it is loaded
+   * again); with none, the module is removed.
+   */
   rollback(node: NodeRef, moduleName: string, options?: RollbackOptions): Promise<NodeOperationResult>;
   /** Heartbeat freshness + thresholds, and (with a module) the module's own health probe. */
   health(node: NodeRef, moduleName?: string): Promise<NodeHealthReport>;

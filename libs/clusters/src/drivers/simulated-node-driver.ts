@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '@hotswap/contracts';
 import { applySlotOperation, EMPTY_SLOTS, type ModuleSlots, type SlotOperation } from '../module-slots';
 import { NodesRepository } from '../nodes.repository';
 import { SimulatedFleet } from '../simulation/simulated-fleet';
@@ -11,6 +12,7 @@ import type {
   NodeOperationResult,
   NodeRef,
   NodeWindowMetrics,
+  RetainOptions,
   RollbackOptions,
 } from './node-driver';
 import { NodeStateReader } from './node-state-reader';
@@ -27,18 +29,19 @@ export class SimulatedNodeDriver implements NodeDriver {
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(SimulatedFleet) private readonly fleet: SimulatedFleet,
     @Inject(NodeStateReader) private readonly reader: NodeStateReader,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  install(node: NodeRef, moduleName: string, version: string) {
-    return this.operate(node, moduleName, { op: 'install', version });
+  install(node: NodeRef, moduleName: string, version: string, options: RetainOptions = {}) {
+    return this.operate(node, moduleName, { op: 'install', version, ...options });
   }
 
   stage(node: NodeRef, moduleName: string, version: string) {
     return this.operate(node, moduleName, { op: 'stage', version });
   }
 
-  activate(node: NodeRef, moduleName: string) {
-    return this.operate(node, moduleName, { op: 'activate' });
+  activate(node: NodeRef, moduleName: string, options: RetainOptions = {}) {
+    return this.operate(node, moduleName, { op: 'activate', ...options });
   }
 
   unstage(node: NodeRef, moduleName: string) {
@@ -135,6 +138,8 @@ export class SimulatedNodeDriver implements NodeDriver {
         if (delay > 0) await sleep(delay);
       }
       const writes: Promise<void>[] = [];
+      // Retention windows start when the batch is applied, on the fleet's clock.
+      const now = this.clock.now();
       const results = items.map(({ node, operation }): NodeOperationResult => {
         const row = rows.get(node.id);
         if (row === undefined) return done(node.id, false, null, 'node no longer exists');
@@ -151,6 +156,8 @@ export class SimulatedNodeDriver implements NodeDriver {
               activeVersion: current.activeVersion,
               standbyVersion: current.standbyVersion,
               previousVersion: current.previousVersion,
+              previousLoaded: current.previousLoaded,
+              previousRetainedUntil: current.previousRetainedUntil,
               nodeId: node.id,
               moduleName,
               state: current.state,
@@ -159,7 +166,7 @@ export class SimulatedNodeDriver implements NodeDriver {
           );
           return done(node.id, false, current, error);
         }
-        const outcome = applySlotOperation(current, operation);
+        const outcome = applySlotOperation(current, operation, now);
         if (!outcome.ok) return done(node.id, false, current, outcome.error);
         writes.push(
           this.fleet.slotWriter.add({ ...outcome.slots, nodeId: node.id, moduleName, lastError: null }),

@@ -41,6 +41,18 @@ class DirectDefaultsDto {
   @Min(1)
   @Max(1000)
   parallelism?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    description:
+      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
+  })
+  @PresentOrAbsent()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  retainPreviousSeconds?: number;
 }
 
 /** Each element greater than the one before (canary steps are cumulative percentages). */
@@ -73,6 +85,18 @@ class RollingDefaultsDto {
   @Min(0)
   @Max(3_600)
   healthCheckDelaySeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    description:
+      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
+  })
+  @PresentOrAbsent()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  retainPreviousSeconds?: number;
 }
 
 class BlueGreenDefaultsDto {
@@ -140,6 +164,18 @@ class CanaryDefaultsDto {
   @Min(0)
   @Max(86_400)
   stepWaitSeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    description:
+      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
+  })
+  @PresentOrAbsent()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  retainPreviousSeconds?: number;
 
   @ApiPropertyOptional({
     type: CanaryThresholdsDto,

@@ -69,11 +69,34 @@ export class NodeModuleDto {
   @ApiProperty() moduleName: string;
   @ApiProperty({ type: String, nullable: true }) activeVersion: string | null;
   @ApiProperty({ type: String, nullable: true }) standbyVersion: string | null;
-  @ApiProperty({ type: String, nullable: true }) previousVersion: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Remembered after it is unloaded too: a rollback to it then loads it again.',
+  })
+  previousVersion: string | null;
+  @ApiProperty({
+    description: 'The previous version is still loaded: a rollback to it is an instant switch.',
+  })
+  previousLoaded: boolean;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'Until when the loaded previous version is kept (retainPreviousSeconds, or scaleDownDelaySeconds after a Blue-Green switch); the fleet unloads it then. Null when no previous version is loaded.',
+  })
+  previousRetainedUntil: string | null;
   @ApiProperty({ enum: MODULE_SLOT_STATES }) state: ModuleSlotState;
   @ApiPropertyOptional({ type: String }) lastError?: string;
   @ApiPropertyOptional({ type: String, nullable: true }) desiredActiveVersion?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) desiredStandbyVersion?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Agents: the previous version the agent is told to keep loaded.',
+  })
+  desiredPreviousVersion?: string | null;
 }
 
 export class NodeResponseDto {

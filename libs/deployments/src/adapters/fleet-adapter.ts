@@ -128,11 +128,11 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
       items.map(({ node, operation }) => {
         switch (operation.op) {
           case 'install':
-            return this.driver.install(node, moduleName, operation.version);
+            return this.driver.install(node, moduleName, operation.version, retainOf(operation));
           case 'stage':
             return this.driver.stage(node, moduleName, operation.version);
           case 'activate':
-            return this.driver.activate(node, moduleName);
+            return this.driver.activate(node, moduleName, retainOf(operation));
           case 'unstage':
             return this.driver.unstage(node, moduleName);
           case 'rollback':
@@ -192,12 +192,13 @@ export class FleetAdapter implements NodeFleetPort, EnvironmentsPort {
 function slotOperation(request: NodeOperationRequest): NodeOperationItem['operation'] | string {
   switch (request.kind) {
     case 'install':
-    case 'stage':
       return request.version === null
-        ? `no version to ${request.kind}`
-        : { op: request.kind, version: request.version };
+        ? 'no version to install'
+        : { op: 'install', version: request.version, ...retainOf(request) };
+    case 'stage':
+      return request.version === null ? 'no version to stage' : { op: 'stage', version: request.version };
     case 'activate':
-      return { op: 'activate' };
+      return { op: 'activate', ...retainOf(request) };
     case 'unstage':
       return { op: 'unstage' };
     case 'rollback':
@@ -206,4 +207,11 @@ function slotOperation(request: NodeOperationRequest): NodeOperationItem['operat
         ? { op: 'rollback' }
         : { op: 'rollback', fromVersion: request.node.activeVersion };
   }
+}
+
+/** The retention a request or an operation carries (none: the driver's default). */
+function retainOf(carrier: { readonly retainPreviousSeconds?: number }): { retainPreviousSeconds?: number } {
+  return carrier.retainPreviousSeconds === undefined
+    ? {}
+    : { retainPreviousSeconds: carrier.retainPreviousSeconds };
 }

@@ -15,6 +15,7 @@ import { nameList, stableOrder } from './wave-planning';
 
 export interface BlueGreenParams {
   readonly smokeTestTimeoutSeconds: number;
+  /** How long blue stays loaded as `previous` after the switch (instant rollback); then unloaded. */
   readonly scaleDownDelaySeconds: number;
   /** How often the smoke test probes the green slots while it waits. */
   readonly smokeTestIntervalSeconds: number;
@@ -153,7 +154,9 @@ export class BlueGreenStrategy implements DeploymentStrategy<BlueGreenParams> {
         };
       }
       case 'activate': {
-        const result = await context.run('activate', nodes, 'activate');
+        const result = await context.run('activate', nodes, 'activate', {
+          retainPreviousSeconds: params.scaleDownDelaySeconds,
+        });
         await context.progress({
           nodesUpdated: result.succeeded.length,
           nodesFailed: result.failed.length,
@@ -174,7 +177,7 @@ export class BlueGreenStrategy implements DeploymentStrategy<BlueGreenParams> {
         return {
           type: 'succeeded',
           state: { ...state, phase: 'done', activated: [...result.succeeded] },
-          message: `Green ${context.version} active on ${nodes.length} node(s)${nameList(nodes)}; blue retained for ${params.scaleDownDelaySeconds}s for instant rollback`,
+          message: `Green ${context.version} active on ${nodes.length} node(s)${nameList(nodes)}; blue retained for ${params.scaleDownDelaySeconds}s for instant rollback, then unloaded`,
           updatedNodeIds: result.succeeded,
         };
       }

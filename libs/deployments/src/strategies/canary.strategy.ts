@@ -2,7 +2,7 @@ import { CANARY_THRESHOLD_LIMITS } from '@hotswap/contracts';
 import { Injectable } from '@nestjs/common';
 import { analyseCanary, DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../analysis/canary-analysis';
 import type { TargetNode } from '../ports';
-import { ParamReader } from './params';
+import { ParamReader, readRetainPreviousSeconds } from './params';
 import { describeFailures, pick, rollBackUpdated } from './rollback-helper';
 import {
   EMPTY_ENVIRONMENT_MESSAGE,
@@ -26,6 +26,8 @@ export interface CanaryParams {
   readonly consecutiveErrorLimit: number;
   /** Delay before an inconclusive or failed measurement is tried again. */
   readonly retryIntervalSeconds: number;
+  /** How long each node keeps the version it replaced loaded (instant rollback). */
+  readonly retainPreviousSeconds: number;
 }
 
 interface CanaryState {
@@ -126,6 +128,7 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
     const inconclusiveLimit = reader.number('inconclusiveLimit', 3, 0, 100);
     const consecutiveErrorLimit = reader.number('consecutiveErrorLimit', 4, 0, 100);
     const retryIntervalSeconds = reader.number('retryIntervalSeconds', 60, 0, 3600);
+    const retainPreviousSeconds = readRetainPreviousSeconds(reader);
     const errors = reader.finish();
     return errors.length > 0
       ? { ok: false, errors }
@@ -140,6 +143,7 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
             inconclusiveLimit,
             consecutiveErrorLimit,
             retryIntervalSeconds,
+            retainPreviousSeconds,
           },
         };
   }
@@ -196,7 +200,9 @@ export class CanaryStrategy implements DeploymentStrategy<CanaryParams> {
     switch (phase) {
       case 'install': {
         const nodes = waves[wave] ?? [];
-        const result = await context.run('install', nodes, `wave-${wave + 1}`);
+        const result = await context.run('install', nodes, `wave-${wave + 1}`, {
+          retainPreviousSeconds: params.retainPreviousSeconds,
+        });
         const nowUpdated = [...updated, ...result.succeeded];
         await context.progress({
           nodesUpdated: nowUpdated.length,

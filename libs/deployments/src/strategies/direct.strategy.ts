@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TargetNode } from '../ports';
-import { ParamReader } from './params';
+import { ParamReader, readRetainPreviousSeconds } from './params';
 import { describeFailures, rollBackUpdated } from './rollback-helper';
 import {
   EMPTY_ENVIRONMENT_MESSAGE,
@@ -16,6 +16,8 @@ import { nameList, stableOrder } from './wave-planning';
 export interface DirectParams {
   /** Nodes installed at once. */
   readonly parallelism: number;
+  /** How long each node keeps the version it replaced loaded (instant rollback). */
+  readonly retainPreviousSeconds: number;
 }
 
 interface DirectState {
@@ -35,15 +37,18 @@ export class DirectStrategy implements DeploymentStrategy<DirectParams> {
   ): ParsedParams<DirectParams> {
     const reader = new ParamReader(raw, defaults);
     const parallelism = reader.number('parallelism', 100, 1, 1000);
+    const retainPreviousSeconds = readRetainPreviousSeconds(reader);
     const errors = reader.finish();
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, params: { parallelism } };
+    return errors.length > 0
+      ? { ok: false, errors }
+      : { ok: true, params: { parallelism, retainPreviousSeconds } };
   }
 
   preview(nodes: readonly TargetNode[]): StagePlanPreview {
     return { waves: [stableOrder(nodes).map((n) => n.name)], estimatedSeconds: 0 };
   }
 
-  async step(context: StrategyContext, _params: DirectParams, raw: StrategyState): Promise<StepResult> {
+  async step(context: StrategyContext, params: DirectParams, raw: StrategyState): Promise<StepResult> {
     const state = raw as DirectState;
     if (context.nodes.length === 0) {
       return { type: 'failed', state: raw, message: EMPTY_ENVIRONMENT_MESSAGE, unrestoredNodeIds: [] };
@@ -57,7 +62,9 @@ export class DirectStrategy implements DeploymentStrategy<DirectParams> {
       };
     }
     const nodes = stableOrder(context.nodes);
-    const result = await context.run('install', nodes, 'install');
+    const result = await context.run('install', nodes, 'install', {
+      retainPreviousSeconds: params.retainPreviousSeconds,
+    });
     await context.progress({
       nodesUpdated: result.succeeded.length,
       nodesFailed: result.failed.length,

@@ -1,5 +1,15 @@
 import type { FieldError } from '@hotswap/contracts';
 
+/**
+ * `retainPreviousSeconds` (deployments spec §3): how long an install keeps the version it replaced
+ * loaded as `previous`, so that a rollback within that window is an instant switch. Long enough to
+ * cover the post-deploy verification (default 30 s) and an operator's first look; then the fleet
+ * unloads it (a later rollback loads it again).
+ */
+export const RETAIN_PREVIOUS_PARAM = 'retainPreviousSeconds';
+export const DEFAULT_RETAIN_PREVIOUS_SECONDS = 300;
+export const MAX_RETAIN_PREVIOUS_SECONDS = 86_400;
+
 /** Small typed readers for strategy parameters; every problem is collected, none thrown. */
 export class ParamReader {
   readonly errors: FieldError[] = [];
@@ -65,4 +75,14 @@ export class ParamReader {
     }
     return this.errors;
   }
+}
+
+/** The `retainPreviousSeconds` parameter of the strategies that install (Direct, Rolling, Canary). */
+export function readRetainPreviousSeconds(reader: ParamReader): number {
+  return reader.number(
+    RETAIN_PREVIOUS_PARAM,
+    DEFAULT_RETAIN_PREVIOUS_SECONDS,
+    0,
+    MAX_RETAIN_PREVIOUS_SECONDS,
+  );
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TargetNode } from '../ports';
-import { ParamReader } from './params';
+import { ParamReader, readRetainPreviousSeconds } from './params';
 import { describeFailures, pick, rollBackUpdated } from './rollback-helper';
 import {
   EMPTY_ENVIRONMENT_MESSAGE,
@@ -16,6 +16,8 @@ import { nameList, rollingBatches, type BatchSize } from './wave-planning';
 export interface RollingParams {
   readonly batchSize: BatchSize;
   readonly healthCheckDelaySeconds: number;
+  /** How long each node keeps the version it replaced loaded (instant rollback). */
+  readonly retainPreviousSeconds: number;
 }
 
 interface RollingState {
@@ -52,10 +54,11 @@ export class RollingStrategy implements DeploymentStrategy<RollingParams> {
       'batchSize must be a node count (1–10000) or a percentage such as "25%"',
     );
     const healthCheckDelaySeconds = reader.number('healthCheckDelaySeconds', 30, 0, 3600);
+    const retainPreviousSeconds = readRetainPreviousSeconds(reader);
     const errors = reader.finish();
     return errors.length > 0
       ? { ok: false, errors }
-      : { ok: true, params: { batchSize, healthCheckDelaySeconds } };
+      : { ok: true, params: { batchSize, healthCheckDelaySeconds, retainPreviousSeconds } };
   }
 
   preview(nodes: readonly TargetNode[], params: RollingParams): StagePlanPreview {
@@ -120,7 +123,9 @@ export class RollingStrategy implements DeploymentStrategy<RollingParams> {
       return { type: 'continue', state: { ...state, phase: 'install', batch: index + 1 } };
     }
 
-    const result = await context.run('install', batch, `batch-${index + 1}`);
+    const result = await context.run('install', batch, `batch-${index + 1}`, {
+      retainPreviousSeconds: params.retainPreviousSeconds,
+    });
     const nowUpdated = [...updated, ...result.succeeded];
     await context.progress({
       nodesUpdated: nowUpdated.length,

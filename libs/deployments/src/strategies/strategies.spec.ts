@@ -39,6 +39,54 @@ describe('every strategy', () => {
   );
 });
 
+describe('retention of the version a node leaves (deployments spec §3)', () => {
+  const installing = [direct, rolling, canary] as DeploymentStrategy<unknown>[];
+
+  it.each(installing.map((s) => [s.name, s] as const))(
+    '%s installs with retainPreviousSeconds (default 300 s, or as asked)',
+    async (_name, strategy) => {
+      const quick = strategy === canary ? { stepWaitSeconds: 0, minSamples: 0 } : {};
+      const defaulted = new FakeFleet(3);
+      await runStrategy(strategy, params(strategy, quick), defaulted, NEW);
+      const asked = new FakeFleet(3);
+      await runStrategy(strategy, params(strategy, { ...quick, retainPreviousSeconds: 45 }), asked, NEW);
+      const installs = (fleet: FakeFleet) =>
+        fleet.journal.filter((j) => j.kind === 'install').map((j) => j.retainPreviousSeconds);
+      expect(installs(defaulted)).toEqual([300, 300, 300]);
+      expect(installs(asked)).toEqual([45, 45, 45]);
+    },
+  );
+
+  it.each(installing.map((s) => [s.name, s] as const))(
+    '%s refuses a retainPreviousSeconds outside 0–86400 or not an integer',
+    (_name, strategy) => {
+      for (const value of [-1, 86_401, 1.5, '30']) {
+        const parsed = strategy.parseParams({ retainPreviousSeconds: value }, {});
+        expect(parsed.ok).toBe(false);
+        if (!parsed.ok) expect(parsed.errors[0]?.field).toBe('strategyParams.retainPreviousSeconds');
+      }
+    },
+  );
+
+  it("takes the environment's default retainPreviousSeconds", () => {
+    const parsed = direct.parseParams({}, { retainPreviousSeconds: 600 });
+    expect(parsed.ok && parsed.params.retainPreviousSeconds).toBe(600);
+  });
+
+  it('BlueGreen activates with scaleDownDelaySeconds as the retention of blue', async () => {
+    const fleet = new FakeFleet(2);
+    await runStrategy(
+      blueGreen,
+      params(blueGreen, { smokeTestTimeoutSeconds: 60, scaleDownDelaySeconds: 90 }),
+      fleet,
+      NEW,
+    );
+    expect(fleet.journal.filter((j) => j.kind === 'activate').map((j) => j.retainPreviousSeconds)).toEqual([
+      90, 90,
+    ]);
+  });
+});
+
 describe('Direct', () => {
   it('updates all 3 nodes and names them', async () => {
     const fleet = new FakeFleet(3);

@@ -10,6 +10,11 @@ export interface OperationResults {
   readonly failed: readonly { readonly nodeId: string; readonly error: string }[];
 }
 
+export interface OperationOptions {
+  /** install / activate: how long the version leaving `active` stays loaded as `previous`. */
+  readonly retainPreviousSeconds?: number;
+}
+
 /** What a strategy may do during one step. Every node operation goes through {@link run}. */
 export interface StrategyContext {
   readonly moduleName: string;
@@ -26,7 +31,12 @@ export interface StrategyContext {
    * Runs one kind of operation on nodes, logged under `step` so a resumed step never repeats a node's
    * operation and never skips one (the log is the source of truth).
    */
-  run(kind: NodeOperationKind, nodes: readonly TargetNode[], step: string): Promise<OperationResults>;
+  run(
+    kind: NodeOperationKind,
+    nodes: readonly TargetNode[],
+    step: string,
+    options?: OperationOptions,
+  ): Promise<OperationResults>;
   health(nodes: readonly TargetNode[]): Promise<Map<string, { healthy: boolean; reason?: string }>>;
   metrics(nodeIds: readonly string[], from: Date, to: Date): Promise<MetricSample[]>;
   recordAnalysis(wave: number, result: AnalysisResult, window: { from: Date; to: Date }): Promise<void>;

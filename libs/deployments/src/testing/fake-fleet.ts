@@ -28,8 +28,16 @@ export const HEALTHY_METRICS = { errorRate: 1, latencyP95Ms: 100, cpuPercent: 40
  */
 export class FakeFleet {
   readonly nodes: FakeNode[];
-  /** Operations that changed a node (a resent, already-applied operation is not listed). */
-  readonly journal: { kind: NodeOperationKind; node: string; version: string | null }[] = [];
+  /**
+   * Operations that changed a node (a resent, already-applied operation is not listed), with the
+   * retention an install or activate asked for.
+   */
+  readonly journal: {
+    kind: NodeOperationKind;
+    node: string;
+    version: string | null;
+    retainPreviousSeconds?: number;
+  }[] = [];
   faults: FakeFaults = {};
   /** The version under test: faults apply to nodes running (or staging) it. */
   newVersion = '2.1.0';
@@ -67,13 +75,18 @@ export class FakeFleet {
     return Object.fromEntries(this.nodes.map((n) => [n.name, n.active]));
   }
 
-  execute(kind: NodeOperationKind, nodeId: string, version: string | null): { ok: boolean; error?: string } {
+  execute(
+    kind: NodeOperationKind,
+    nodeId: string,
+    version: string | null,
+    options: { retainPreviousSeconds?: number } = {},
+  ): { ok: boolean; error?: string } {
     const node = this.byId(nodeId);
     if (!node.reachable) return { ok: false, error: 'node unreachable' };
     if (this.faults.failOn?.[kind]?.includes(node.name)) return { ok: false, error: `${kind} failed` };
     // Desired state: an install of the version a node already runs changes nothing (a resent operation).
     if (kind === 'install' && node.active === version) return { ok: true };
-    this.journal.push({ kind, node: node.name, version });
+    this.journal.push({ kind, node: node.name, version, ...options });
     switch (kind) {
       case 'install':
         node.previous = node.active;

@@ -2,6 +2,7 @@ import type { AnalysisResult } from '../analysis/canary-analysis';
 import type { NodeOperationKind, TargetNode } from '../ports';
 import type {
   DeploymentStrategy,
+  OperationOptions,
   OperationResults,
   StepResult,
   StrategyContext,
@@ -62,6 +63,7 @@ export async function runStrategy<P>(
         kind: NodeOperationKind,
         targets: readonly TargetNode[],
         step: string,
+        options?: OperationOptions,
       ): Promise<OperationResults> => {
         const succeeded: string[] = [];
         const failed: { nodeId: string; error: string }[] = [];
@@ -74,7 +76,7 @@ export async function runStrategy<P>(
             continue;
           }
           const target = kind === 'rollback' ? fleet.byId(node.id).previous : version;
-          const outcome = fleet.execute(kind, node.id, target);
+          const outcome = fleet.execute(kind, node.id, target, options);
           log.set(key, outcome.ok);
           if (outcome.ok) succeeded.push(node.id);
           else failed.push({ nodeId: node.id, error: outcome.error ?? 'failed' });
