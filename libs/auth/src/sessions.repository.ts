@@ -59,6 +59,6 @@ export class SessionsRepository {
 
   /** The session's state (the same query as the event gateway's). */
   async state(sessionId: string): Promise<SessionState | undefined> {
-    return sessionStateOf(await this.db.manager().query(SESSION_STATE_SQL, [sessionId]));
+    return sessionStateOf(await this.db.query(SESSION_STATE_SQL, [sessionId], { prepare: true }));
   }
 }

@@ -4,6 +4,8 @@ export interface DatabaseSettings {
   /** The PostgreSQL server to use; absent means the embedded database. */
   readonly url: string | undefined;
   readonly poolSize: number;
+  /** Prepare frequent statements once per connection (a PostgreSQL server only; see Database). */
+  readonly preparedStatements: boolean;
   /** Where the embedded database keeps its files; `undefined` means in memory. */
   readonly embeddedDataDir: string | undefined;
   readonly embeddedMaxConnections: number;
@@ -147,6 +149,7 @@ export class AppConfig {
     this.database = {
       url: raw.DATABASE_URL,
       poolSize: raw.DATABASE_POOL_SIZE,
+      preparedStatements: raw.DATABASE_PREPARED_STATEMENTS,
       embeddedDataDir: raw.DATA_DIR === MEMORY_DATA_DIR ? undefined : `${raw.DATA_DIR}/pglite`,
       embeddedMaxConnections: raw.EMBEDDED_DB_MAX_CONNECTIONS,
       runMigrations: raw.MIGRATIONS_RUN,

@@ -81,6 +81,7 @@ export const configSchema = z.object({
   HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
+  DATABASE_PREPARED_STATEMENTS: bool('DATABASE_PREPARED_STATEMENTS').default(true),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   EMBEDDED_DB_MAX_CONNECTIONS: int(2, 200).default(20),
   MIGRATIONS_RUN: bool('MIGRATIONS_RUN').default(true),

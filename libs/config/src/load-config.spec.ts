@@ -42,6 +42,7 @@ describe('loadConfig', () => {
 
     it('runs migrations, logs at info, allows no cross-origin callers and trusts no proxy', () => {
       expect(config.database.runMigrations).toBe(true);
+      expect(config.database.preparedStatements).toBe(true);
       expect(config.logLevel).toBe('info');
       expect(config.corsOrigins).toEqual([]);
       expect(config.trustProxy).toEqual([]);
@@ -67,9 +68,16 @@ describe('loadConfig', () => {
   });
 
   it('parses numbers and booleans from their string form', () => {
-    const config = loadConfig({ PORT: '8080', MIGRATIONS_RUN: 'no', DOCS_ENABLED: '0', LOG_LEVEL: 'debug' });
+    const config = loadConfig({
+      PORT: '8080',
+      MIGRATIONS_RUN: 'no',
+      DOCS_ENABLED: '0',
+      LOG_LEVEL: 'debug',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+    });
     expect(config.port).toBe(8080);
     expect(config.database.runMigrations).toBe(false);
+    expect(config.database.preparedStatements).toBe(false);
     expect(config.docsEnabled).toBe(false);
     expect(config.logLevel).toBe('debug');
   });
@@ -87,6 +95,7 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'mysql://x'],
       ['CORS_ORIGINS', 'not a url'],
       ['MIGRATIONS_RUN', 'maybe'],
+      ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
       ['SHUTDOWN_TIMEOUT_MS', '5'],
     ])('refuses %s=%s and names the setting', (setting, value) => {
       const error = configError({ [setting]: value });

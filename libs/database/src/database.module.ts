@@ -27,8 +27,12 @@ export class DatabaseModule {
         },
         {
           provide: Database,
-          inject: [DatabaseRuntime],
-          useFactory: (runtime: DatabaseRuntime) => new Database(runtime.dataSource),
+          inject: [DatabaseRuntime, AppConfig],
+          // The embedded database serves every connection from one session: statements stay unnamed.
+          useFactory: (runtime: DatabaseRuntime, config: AppConfig) =>
+            new Database(runtime.dataSource, {
+              preparedStatements: runtime.embedded === undefined && config.database.preparedStatements,
+            }),
         },
         DatabaseLifecycle,
       ],

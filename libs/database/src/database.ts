@@ -1,6 +1,35 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { createHash } from 'node:crypto';
+import {
+  QueryFailedError,
+  type DataSource,
+  type EntityManager,
+  type EntityTarget,
+  type ObjectLiteral,
+  type QueryRunner,
+  type Repository,
+} from 'typeorm';
 import { combineWrites, RowStatements, type PreparedWrite } from './row-statements';
+
+export interface DatabaseOptions {
+  /**
+   * Prepare statements sent through {@link Database.query} once per connection (named by their
+   * text). Needs a session per connection: off for the embedded database (its connections share one
+   * session) and for poolers that do not support protocol-level prepared statements.
+   */
+  readonly preparedStatements?: boolean;
+}
+
+/** Statements named at most (then the rest go unnamed); bounds what each connection keeps prepared. */
+const MAX_NAMED_STATEMENTS = 2_000;
+/** Larger statements (bulk inserts, whose text varies with the row count) are not worth keeping. */
+const MAX_NAMED_PARAMETERS = 256;
+const MAX_NAMED_SQL_LENGTH = 16_384;
+
+/** The part of a pg client {@link Database.query} uses. */
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
 
 /**
  * The application's handle on PostgreSQL. Services declare transactions with {@link transaction};
@@ -11,9 +40,81 @@ import { combineWrites, RowStatements, type PreparedWrite } from './row-statemen
 export class Database {
   private readonly current = new AsyncLocalStorage<EntityManager>();
   private readonly batches = new AsyncLocalStorage<WriteBatch>();
-  private readonly rows = new RowStatements((entity) => this.dataSource.getMetadata(entity));
+  private readonly rows = new RowStatements(
+    (entity) => this.dataSource.getMetadata(entity),
+    (manager, sql, parameters) => this.run(manager, sql, parameters),
+  );
+  /** Statement names by text, for {@link query}. */
+  private readonly names = new Map<string, string>();
+  private readonly prepared: boolean;
 
-  constructor(readonly dataSource: DataSource) {}
+  constructor(
+    readonly dataSource: DataSource,
+    options: DatabaseOptions = {},
+  ) {
+    this.prepared = options.preparedStatements ?? false;
+  }
+
+  /**
+   * Runs one statement in the caller's transaction (or on a pooled connection) and answers its rows —
+   * for UPDATE and DELETE too (TypeORM's `manager.query` answers those with `[rows, count]`). Errors
+   * are TypeORM's `QueryFailedError`, as from `manager.query`.
+   * `prepare`: for a statement whose text is fixed (values only in parameters, never in the text) and
+   * run often: with prepared statements on, it is parsed and planned once per connection and then
+   * only bound and executed — PostgreSQL spends most of a short statement's time parsing and planning
+   * it. (The row statements of {@link insertRows}, {@link updateRow}, {@link updateRows},
+   * {@link selectRows} and {@link together} are prepared that way.)
+   */
+  query<T>(
+    sql: string,
+    parameters: readonly unknown[] = [],
+    options: { prepare?: boolean } = {},
+  ): Promise<T[]> {
+    return this.run(this.manager(), sql, parameters, options.prepare ?? false) as Promise<T[]>;
+  }
+
+  private async run(
+    manager: EntityManager,
+    sql: string,
+    parameters: readonly unknown[],
+    prepare = true,
+  ): Promise<unknown[]> {
+    const name = prepare ? this.nameOf(sql, parameters.length) : undefined;
+    if (name === undefined) return rowsOf(await manager.query(sql, [...parameters]));
+    const runner = manager.queryRunner;
+    if (runner !== undefined && !runner.isReleased) return this.runNamed(runner, name, sql, parameters);
+    const own = this.dataSource.createQueryRunner();
+    try {
+      return await this.runNamed(own, name, sql, parameters);
+    } finally {
+      await own.release();
+    }
+  }
+
+  private async runNamed(
+    runner: QueryRunner,
+    name: string,
+    sql: string,
+    parameters: readonly unknown[],
+  ): Promise<unknown[]> {
+    const client = (await runner.connect()) as PgClient;
+    try {
+      return (await client.query({ name, text: sql, values: [...parameters] })).rows;
+    } catch (error) {
+      throw error instanceof Error ? new QueryFailedError(sql, [...parameters], error) : error;
+    }
+  }
+
+  private nameOf(sql: string, parameterCount: number): string | undefined {
+    if (!this.prepared || parameterCount > MAX_NAMED_PARAMETERS || sql.length > MAX_NAMED_SQL_LENGTH)
+      return undefined;
+    let name = this.names.get(sql);
+    if (name === undefined && this.names.size < MAX_NAMED_STATEMENTS) {
+      name = `hs_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      this.names.set(sql, name);
+    }
+    return name;
+  }
 
   /** Runs `work` in one transaction (or joins the one already open), committing if it resolves. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -42,7 +143,10 @@ export class Database {
    * started together. Joins the caller's transaction; a failed statement fails every write in it.
    */
   together<T>(work: () => Promise<T>): Promise<T> {
-    return this.batches.run(new WriteBatch(this.manager()), work);
+    return this.batches.run(
+      new WriteBatch(this.manager(), (manager, sql, parameters) => this.run(manager, sql, parameters)),
+      work,
+    );
   }
 
   /** The transaction's entity manager inside {@link transaction}, the data source's outside it. */
@@ -129,7 +233,14 @@ class WriteBatch {
   /** The statements sent so far, in order (the connection runs them one after another anyway). */
   private sent: Promise<void> = Promise.resolve();
 
-  constructor(readonly manager: EntityManager) {}
+  constructor(
+    readonly manager: EntityManager,
+    private readonly run: (
+      manager: EntityManager,
+      sql: string,
+      parameters: readonly unknown[],
+    ) => Promise<unknown[]>,
+  ) {}
 
   add(write: PreparedWrite): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
@@ -163,7 +274,7 @@ class WriteBatch {
       this.sent = this.sent.then(async () => {
         try {
           const combined = combineWrites(entries.map((e) => e.write));
-          const rows = await this.manager.query<unknown[]>(combined.sql, [...combined.parameters]);
+          const rows = await this.run(this.manager, combined.sql, combined.parameters);
           for (const e of entries) e.resolve(e.write.returns ? rows : []);
         } catch (error) {
           for (const e of entries) e.reject(error);
@@ -171,4 +282,16 @@ class WriteBatch {
       });
     }
   }
+}
+
+/** TypeORM answers UPDATE and DELETE with `[rows, affected]`, other statements with the rows. */
+function rowsOf(result: unknown): unknown[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  )
+    return result[0] as unknown[];
+  return Array.isArray(result) ? (result as unknown[]) : [];
 }

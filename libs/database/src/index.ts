@@ -7,7 +7,7 @@ export {
   type MigrationClass,
   type SchemaDefinition,
 } from './data-source';
-export { Database } from './database';
+export { Database, type DatabaseOptions } from './database';
 export { DatabaseModule } from './database.module';
 export { DatabaseRuntime, EMBEDDED_RESERVED_CONNECTIONS, type MigrationReport } from './database-runtime';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres';

@@ -1,5 +1,5 @@
 import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, QueryFailedError, UpdateDateColumn } from 'typeorm';
 import { SCHEMA } from '../../../apps/api/src/schema';
 import { createDataSource } from './data-source';
 import { Database } from './database';
@@ -317,6 +317,70 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
       await expect(outcome).rejects.toThrow(/too long/);
       expect(await read([id(7)])).toEqual([]);
       expect((await read([id(1)]))[0]?.name).toBe('together-renamed');
+    });
+  });
+  describe('prepared statements', () => {
+    let prepared: Database;
+
+    beforeAll(() => {
+      if (skip()) return;
+      prepared = new Database(db.dataSource, { preparedStatements: true });
+    });
+
+    /** The statements the transaction's session has prepared. */
+    const preparedHere = (on: Database) =>
+      on.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
+
+    it('prepares a row statement once per connection, by name, and runs it bound afterwards', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      const id = '00000000-0000-4000-8000-000000000301';
+      await prepared.transaction(async () => {
+        await prepared.insertRows(SampleEntity, [{ id, name: 'prepared' }]);
+        const first = await prepared.selectRows(SampleEntity, 'id = $1', [id]);
+        const again = await prepared.selectRows(SampleEntity, 'id = $1', [id]);
+        expect(first.map((r) => r.name)).toEqual(['prepared']);
+        expect(again).toEqual(first);
+        const statements = await preparedHere(prepared);
+        const selects = statements.filter((s) =>
+          s.statement.includes('FROM "row_statement_samples" WHERE id = $1'),
+        );
+        expect(selects).toHaveLength(1);
+        expect(selects[0]?.name).toMatch(/^hs_[0-9a-f]{24}$/);
+      });
+    });
+
+    it('prepares a query only when asked, answers UPDATE with its rows, and keeps TypeORM errors', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      await prepared.transaction(async () => {
+        const updated = await prepared.query(
+          'UPDATE row_statement_samples SET count = count + 1 WHERE name = $1 RETURNING count',
+          ['prepared'],
+          { prepare: true },
+        );
+        expect(updated).toEqual([{ count: 8 }]);
+        await prepared.query('SELECT $1::int AS unprepared', [1]);
+        const statements = (await preparedHere(prepared)).map((s) => s.statement);
+        expect(statements.some((s) => s.includes('count = count + 1'))).toBe(true);
+        expect(statements.some((s) => s.includes('unprepared'))).toBe(false);
+      });
+      const duplicate = prepared.query(
+        'INSERT INTO row_statement_samples (id, name) VALUES ($1, $2)',
+        ['00000000-0000-4000-8000-000000000301', 'again'],
+        { prepare: true },
+      );
+      await expect(duplicate).rejects.toBeInstanceOf(QueryFailedError);
+      await expect(duplicate).rejects.toMatchObject({ code: '23505' });
+    });
+
+    it('prepares nothing when prepared statements are off (the embedded database)', async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      await db.transaction(async () => {
+        await db.selectRows(SampleEntity, 'name = $1', ['prepared'], 'LIMIT 7');
+        await db.query('SELECT 1 AS asked_while_off', [], { prepare: true });
+        // The pool's connections may hold what the other Database prepared; none of these.
+        const statements = (await preparedHere(db)).map((s) => s.statement);
+        expect(statements.filter((s) => s.includes('LIMIT 7') || s.includes('asked_while_off'))).toEqual([]);
+      });
     });
   });
 });

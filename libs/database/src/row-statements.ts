@@ -43,7 +43,15 @@ interface Statement {
 export class RowStatements {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly metadataOf: (entity: EntityTarget<ObjectLiteral>) => EntityMetadata) {}
+  constructor(
+    private readonly metadataOf: (entity: EntityTarget<ObjectLiteral>) => EntityMetadata,
+    /** Runs one statement with the manager's connection and answers its rows. */
+    private readonly execute: (
+      manager: EntityManager,
+      sql: string,
+      parameters: readonly unknown[],
+    ) => Promise<unknown[]>,
+  ) {}
 
   /**
    * Inserts `rows` (every row with the same properties; `undefined` properties take the column
@@ -56,7 +64,9 @@ export class RowStatements {
     returning: readonly K[] = [],
   ): Promise<Pick<E, K>[]> {
     const prepared = this.prepareInsert(entity, rows, returning);
-    return prepared === null ? [] : manager.query<Pick<E, K>[]>(prepared.sql, prepared.parameters);
+    return prepared === null
+      ? []
+      : (this.execute(manager, prepared.sql, prepared.parameters) as Promise<Pick<E, K>[]>);
   }
 
   /** The statement {@link insert} sends (null for no rows). */
@@ -94,7 +104,7 @@ export class RowStatements {
     changes: Partial<E>,
   ): Promise<void> {
     const prepared = this.prepareUpdate(entity, id, changes);
-    if (prepared !== null) await manager.query(prepared.sql, prepared.parameters);
+    if (prepared !== null) await this.execute(manager, prepared.sql, prepared.parameters);
   }
 
   /** The statement {@link update} sends (null when there is nothing to change). */
@@ -127,7 +137,7 @@ export class RowStatements {
     changes: ReadonlyMap<string, Partial<E>>,
   ): Promise<void> {
     const prepared = this.prepareUpdateMany(entity, changes);
-    if (prepared !== null) await manager.query(prepared.sql, prepared.parameters);
+    if (prepared !== null) await this.execute(manager, prepared.sql, prepared.parameters);
   }
 
   /** The statement {@link updateMany} sends (null when there is nothing to change). */
@@ -197,7 +207,7 @@ export class RowStatements {
     const sql =
       `SELECT ${list}${extra === '' ? '' : `, ${extra}`} FROM ${this.table(metadata)} WHERE ${where}` +
       (suffix === '' ? '' : ` ${suffix}`);
-    return manager.query<E[]>(sql, [...parameters]);
+    return this.execute(manager, sql, parameters) as Promise<E[]>;
   }
 
   private compile(

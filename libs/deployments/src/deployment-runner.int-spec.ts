@@ -659,14 +659,14 @@ describe('deployment pipeline (real database, fake fleet)', () => {
   });
 
   it('a manual rollback re-installs each node with the version that node ran before, when versions differ', async () => {
-    const v20 = await publish('2.8.0', false);
-    const v21 = await publish('2.8.1', false);
-    await publish('1.5.0', false);
+    const v20 = await publish('2.8.7', false);
+    const v21 = await publish('2.8.8', false);
+    await publish('1.5.7', false);
     fleets({ Development: 2 }, '1.0.0');
     const development = fleet.fleet('Development', MODULE);
     const second = development.nodes[1];
     if (second === undefined) throw new Error('no second node');
-    second.active = '1.5.0';
+    second.active = '1.5.7';
     const deployment = async (version: string) =>
       drive(
         (
@@ -680,7 +680,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     // Neither node has its pre-2.8.0 version as previous any more (that is 2.8.0): both re-install.
     const done = await drive((await app.get(ManualRollback).start(first.id, undefined, DEPLOYER)).id);
     expect(done.status).toBe('Succeeded');
-    expect(development.versions()).toEqual({ 'node-001': '1.0.0', 'node-002': '1.5.0' });
+    expect(development.versions()).toEqual({ 'node-001': '1.0.0', 'node-002': '1.5.7' });
   });
 
   it('rollback toVersion restores any retained version', async () => {

@@ -7,6 +7,9 @@ import { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import { DeploymentEntity } from './entities/deployment.entity';
 import { NodeOperationEntity } from './entities/node-operation.entity';
 
+/** Fixed statement texts run at every step: prepared once per connection (see Database.query). */
+const PREPARED = { prepare: true } as const;
+
 export interface DeploymentFilter {
   readonly moduleName?: string;
   readonly environment?: string;
@@ -129,7 +132,7 @@ export class DeploymentsRepository {
     statuses: readonly string[],
   ): Promise<ActiveDeployment[]> {
     if (environments.length === 0) return [];
-    return this.database.manager().query<ActiveDeployment[]>(
+    return this.database.query<ActiveDeployment>(
       `SELECT d.id, d.module_name AS "moduleName", d.version, d.target_environment AS "targetEnvironment", d.status
          FROM deployments d
         WHERE d.module_name = $1 AND d.status = ANY($2::text[])
@@ -137,6 +140,7 @@ export class DeploymentsRepository {
                        WHERE s.deployment_id = d.id AND s.kind = 'environment' AND s.environment = ANY($3::text[]))
         ORDER BY d.created_at`,
       [moduleName, statuses, environments],
+      PREPARED,
     );
   }
 
@@ -146,22 +150,25 @@ export class DeploymentsRepository {
    * `except` one (the deployment asking, whose own claim this transaction may already have written).
    */
   async runningIn(environment: string, statuses: readonly string[], except?: string): Promise<number> {
-    const [row] = await this.database.manager().query<{ n: number }[]>(
+    const [row] = await this.database.query<{ n: number }>(
       `SELECT count(*)::int AS n
          FROM deployments d
          JOIN deployment_stages s ON s.deployment_id = d.id AND s.position = d.current_stage
         WHERE d.status = ANY($1::text[]) AND s.environment = $2 AND s.phase <> 'start'
           AND d.id IS DISTINCT FROM $3::uuid`,
       [statuses, environment, except ?? null],
+      PREPARED,
     );
     return row?.n ?? 0;
   }
 
   /** Serializes the slot claims of one environment until the caller's transaction ends. */
   async lockEnvironmentSlots(environment: string): Promise<void> {
-    await this.database
-      .manager()
-      .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:slots:${environment}`).toString()]);
+    await this.database.query(
+      'SELECT pg_advisory_xact_lock($1)',
+      [lockKey(`deployments:slots:${environment}`).toString()],
+      PREPARED,
+    );
   }
 
   /**
@@ -170,9 +177,11 @@ export class DeploymentsRepository {
    * deployment per module and environment, even for simultaneous requests).
    */
   async lockModuleCreation(moduleName: string): Promise<void> {
-    await this.database
-      .manager()
-      .query('SELECT pg_advisory_xact_lock($1)', [lockKey(`deployments:module:${moduleName}`).toString()]);
+    await this.database.query(
+      'SELECT pg_advisory_xact_lock($1)',
+      [lockKey(`deployments:module:${moduleName}`).toString()],
+      PREPARED,
+    );
   }
 
   // ---- node-operation log ----
@@ -200,7 +209,7 @@ export class DeploymentsRepository {
     if (rows.length === 0) return;
     for (let i = 0; i < rows.length; i += 5_000) {
       const batch = rows.slice(i, i + 5_000);
-      await this.database.manager().query(
+      await this.database.query(
         `INSERT INTO deployment_node_operations
            (id, deployment_id, stage_id, environment, node_id, node_name, kind, step, from_version, to_version,
             status, error, finished_at)
@@ -220,6 +229,7 @@ export class DeploymentsRepository {
           batch.map((r) => r.fromVersion),
           batch.map((r) => r.toVersion),
         ],
+        PREPARED,
       );
     }
   }
@@ -234,18 +244,20 @@ export class DeploymentsRepository {
     const ok = results.filter((r) => r.ok).map((r) => r.nodeId);
     const failed = results.filter((r) => !r.ok);
     if (ok.length > 0) {
-      await this.database.manager().query(
+      await this.database.query(
         `UPDATE deployment_node_operations SET status = 'succeeded', finished_at = $5
          WHERE stage_id = $1 AND step = $2 AND kind = $3 AND node_id = ANY($4::uuid[])`,
         [stageId, step, kind, ok, now],
+        PREPARED,
       );
     }
     if (failed.length > 0) {
-      await this.database.manager().query(
+      await this.database.query(
         `UPDATE deployment_node_operations o SET status = 'failed', error = f.error, finished_at = $6
          FROM unnest($4::uuid[], $5::text[]) AS f(node_id, error)
          WHERE o.stage_id = $1 AND o.step = $2 AND o.kind = $3 AND o.node_id = f.node_id`,
         [stageId, step, kind, failed.map((f) => f.nodeId), failed.map((f) => f.error ?? 'failed'), now],
+        PREPARED,
       );
     }
   }
