@@ -615,5 +615,24 @@ describe('deployment pipeline scenarios on the simulated fleet', () => {
       expect(stageOf(done, 'Development')?.message).toMatch(/^Rolled back 3 node\(s\)/);
       expect(await activeVersions('Development')).toEqual(all('Development', STABLE));
     });
+
+    it('toVersion cannot bring an unsigned version into an environment that requires signed modules', async () => {
+      const older = await next();
+      const signed = await next();
+      const original = await run(await deploy('Staging', signed));
+      expect(original.status).toBe('Succeeded');
+      const unsigned = await next({ signed: false });
+      const before = await slots('Staging');
+      const res = await startRollback(original.id, { toVersion: unsigned });
+      expect(res.status).toBe(422);
+      expect(res.body.detail).toContain(`${MODULE}@${unsigned} is unsigned; Staging requires signed modules`);
+      expect(await slots('Staging')).toEqual(before);
+      expect((await detail(original.id)).rolledBackBy).toEqual([]);
+      // A signed version it never ran is restored there.
+      const res2 = await startRollback(original.id, { toVersion: older });
+      expect(res2.status).toBe(202);
+      expect((await settle((res2.body as Deployment).id)).status).toBe('Succeeded');
+      expect(await activeVersions('Staging')).toEqual(all('Staging', older));
+    });
   });
 });
