@@ -578,6 +578,46 @@ describe('deployment pipeline scenarios on the simulated fleet', () => {
       expect((await detail(original.id)).rolledBackBy).toEqual([accepted.id]);
     });
 
+    it('of a deployment that failed in QA: only Development, the one environment it left changed', async () => {
+      const before = { Development: await activeVersions('Development') };
+      const others = { Staging: await slots('Staging'), Production: await slots('Production') };
+      const version = await next({ fault: { failInstall: [node('QA', 2)] } });
+      const original = await run(
+        await deploy('Production', version, { promotion: 'full', params: QUICK_CANARY }),
+      );
+      expect(original.status).toBe('RolledBack');
+      expect(await activeVersions('Development')).toEqual(all('Development', version));
+      const afterFailure = await slots('QA');
+
+      const res = await startRollback(original.id);
+      expect(res.status).toBe(202);
+      const done = await settle((res.body as Deployment).id);
+      expect(done.status).toBe('Succeeded');
+      expect(done.stages.map((s) => s.name)).toEqual(['Roll back Development', 'Complete']);
+      expect(new Set(done.nodeResults.map((r) => r.environment))).toEqual(new Set(['Development']));
+      expect(await activeVersions('Development')).toEqual(before.Development);
+      expect(await slots('QA')).toEqual(afterFailure);
+      expect(await slots('Staging')).toEqual(others.Staging);
+      expect(await slots('Production')).toEqual(others.Production);
+    });
+
+    it('reports only the nodes it actually rolled back: none when they already run the version', async () => {
+      const older = await next();
+      const version = await next();
+      expect((await run(await deploy('Development', older))).status).toBe('Succeeded');
+      const original = await run(await deploy('Development', version));
+      expect(original.status).toBe('Succeeded');
+      // Moved back to `older` since, by another deployment.
+      expect((await run(await deploy('Development', older))).status).toBe('Succeeded');
+      const res = await startRollback(original.id);
+      expect(res.status).toBe(202);
+      const done = await settle((res.body as Deployment).id);
+      expect(done.status).toBe('Succeeded');
+      expect(stageOf(done, 'Development')?.message).toBe('Rolled back 0 node(s); 3 already on the version');
+      expect(done.nodeResults).toEqual([]);
+      expect(await activeVersions('Development')).toEqual(all('Development', older));
+    });
+
     it('toVersion restores any retained version, not only the previous one', async () => {
       const second = await next();
       const third = await next();
