@@ -22,7 +22,9 @@ import {
   DEPLOYMENT_SCHEDULER,
   ENVIRONMENTS,
   MODULE_CATALOG,
+  type CatalogVerification,
   type DeploymentScheduler,
+  type EnvironmentPolicy,
   type EnvironmentsPort,
   type ModuleCatalogPort,
 } from './ports';
@@ -58,6 +60,30 @@ export function changedNodes(
   return changed;
 }
 
+/**
+ * A `toVersion` is any version of the registry, not one the nodes ran before: like a deployment's
+ * Verify stage, its digest and signature must verify, and it must be signed where an environment it
+ * restores into requires signed modules (a rollback has no Verify stage of its own).
+ */
+function assertRestorable(
+  moduleName: string,
+  version: string,
+  verification: CatalogVerification,
+  environments: readonly EnvironmentPolicy[],
+): void {
+  if (!verification.ok)
+    throw new DeploymentError(
+      DeploymentErrorCode.NotDeployable,
+      `${moduleName}@${version} cannot be restored: ${verification.reason}.`,
+    );
+  const requiring = environments.filter((e) => e.requireSignedModules).map((e) => e.name);
+  if (!verification.signed && requiring.length > 0)
+    throw new DeploymentError(
+      DeploymentErrorCode.NotDeployable,
+      `${moduleName}@${version} is unsigned; ${requiring.join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules.`,
+    );
+}
+
 /** `POST /deployments/{id}/rollback`: a new deployment of kind `rollback`, run asynchronously. */
 @Injectable()
 export class ManualRollback {
@@ -83,14 +109,14 @@ export class ManualRollback {
         { deploymentStatus: original.status },
       );
     }
-    if (toVersion !== undefined) {
-      const version = await this.catalog.find(original.moduleName, toVersion);
-      if (version === null)
-        throw new DeploymentError(
-          DeploymentErrorCode.NotDeployable,
-          `${original.moduleName}@${toVersion} does not exist in the registry.`,
-        );
-    }
+    // Read (and, for `toVersion`, verified) before the nodes are: a missing version answers 422 first.
+    const inspected =
+      toVersion === undefined ? undefined : await this.catalog.inspect(original.moduleName, toVersion);
+    if (toVersion !== undefined && inspected?.version === null)
+      throw new DeploymentError(
+        DeploymentErrorCode.NotDeployable,
+        `${original.moduleName}@${toVersion} does not exist in the registry.`,
+      );
     const changed = changedNodes(await this.repository.operationsOfDeployment(id));
     const targets = new Map<string, RestoreTarget[]>();
     for (const [nodeId, change] of changed) {
@@ -109,6 +135,8 @@ export class ManualRollback {
     const ranked = (await this.environments.list())
       .filter((e) => targets.has(e.name))
       .sort((a, b) => b.rank - a.rank);
+    if (toVersion !== undefined && inspected !== undefined)
+      assertRestorable(original.moduleName, toVersion, inspected.verification, ranked);
     const created = await this.database.transaction(async () => {
       await this.repository.lockModuleCreation(original.moduleName);
       const active = await this.repository.activeFor(
