@@ -59,6 +59,7 @@ interface Deployment {
   approvals: { environment: string; status: string; approvals: number; decisions: { by: string }[] }[];
   rollbackOf: string | null;
   rolledBackBy: string[];
+  needsReconciliation: { nodeId: string; nodeName: string; environment: string }[];
 }
 
 interface Fault {
@@ -262,12 +263,12 @@ describe('deployment pipeline scenarios on the simulated fleet', () => {
       async (strategy) => {
         const params = strategy === 'Canary' ? QUICK_CANARY : {};
         const done = await run(await deploy('Empty', STABLE, { strategy, params }));
-        // Nothing changed, so nothing is left to restore: the stage ends as rolled back (spec §2:
-        // `Failed` is for a rollback that left nodes behind), never as a success.
-        expect(done.status).toBe('RolledBack');
+        // Nothing changed, so nothing was rolled back: the deployment failed (DR-51).
+        expect(done.status).toBe('Failed');
+        expect(done.needsReconciliation).toEqual([]);
         const stage = stageOf(done, 'Empty');
         expect(stage?.strategy).toBe(strategy);
-        expect(stage?.status).toBe('RolledBack');
+        expect(stage?.status).toBe('Failed');
         expect(stage?.message).toBe('No nodes available in environment');
         expect(stage?.progress.nodesTotal).toBe(0);
         expect(done.statusReason).toBe('Deploy to Empty: No nodes available in environment');

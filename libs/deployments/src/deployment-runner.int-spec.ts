@@ -264,14 +264,14 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const audited = auditBatches.mock.calls[0]?.[0] ?? [];
     expect(audited.filter((e) => e.action === 'deployment.status').map((e) => e.details?.to)).toEqual([
       'Running',
-      'RolledBack',
+      'Failed',
     ]);
     const result = await app.get(DeploymentQueries).detail(created.id);
-    expect(result.status).toBe('RolledBack');
+    expect(result.status).toBe('Failed');
     expect(result.stages.map((s) => [s.name, s.status])).toEqual([
       ['Validate', 'Succeeded'],
       ['Verify', 'Succeeded'],
-      ['Deploy to Development', 'RolledBack'],
+      ['Deploy to Development', 'Failed'],
       ['Complete', 'Cancelled'],
     ]);
     const events = (await app.get(EventLog).since('0')).filter((e) => e.subject.deploymentId === created.id);
@@ -289,9 +289,9 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       'deployment.stage_changed Verify: Running',
       'deployment.stage_changed Verify: Succeeded',
       'deployment.stage_changed Deploy to Development: Running',
-      'deployment.stage_changed Deploy to Development: RolledBack',
-      'deployment.status_changed RolledBack',
-      'deployment.completed RolledBack',
+      'deployment.stage_changed Deploy to Development: Failed',
+      'deployment.status_changed Failed',
+      'deployment.completed Failed',
     ]);
     // Each event the runner wrote has its audit record, in the same order, in the same single insert.
     expect(audited.map((e) => [e.action, e.details])).toEqual(
@@ -824,7 +824,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     }
     // (Finished, so the module is free for the next test: the empty environment fails it.)
     const [only] = accepted;
-    if (only?.status === 'fulfilled') expect((await drive(only.value.id)).status).toBe('RolledBack');
+    if (only?.status === 'fulfilled') expect((await drive(only.value.id)).status).toBe('Failed');
   });
 
   it('resumes a step cut short by a crash without repeating or skipping a node operation', async () => {

@@ -661,8 +661,12 @@ export class DeploymentRunner {
       }
       case 'failed': {
         const aborted = deployment.abortRequested;
+        // An environment without nodes changed nothing, so nothing was rolled back: the deployment
+        // simply failed ("No nodes available in environment"). Otherwise RolledBack when every change
+        // was undone, Failed when a node could not be put back.
+        const nothingToUndo = stage.plannedNodes.length === 0;
         const status =
-          result.unrestoredNodeIds.length > 0
+          result.unrestoredNodeIds.length > 0 || (nothingToUndo && !aborted)
             ? DeploymentStatus.Failed
             : aborted
               ? DeploymentStatus.Cancelled
@@ -679,7 +683,7 @@ export class DeploymentRunner {
           stage,
           result.message,
           status,
-          result.unrestoredNodeIds.length === 0,
+          result.unrestoredNodeIds.length === 0 && !nothingToUndo,
           undone ? counted : undefined,
           result.unrestoredNodeIds,
         );
