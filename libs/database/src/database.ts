@@ -21,10 +21,10 @@ export interface DatabaseOptions {
 }
 
 /** Statements named at most (then the rest go unnamed); bounds what each connection keeps prepared. */
-const MAX_NAMED_STATEMENTS = 2_000;
+const MAX_NAMED_STATEMENTS = 1_000;
 /** Larger statements (bulk inserts, whose text varies with the row count) are not worth keeping. */
 const MAX_NAMED_PARAMETERS = 256;
-const MAX_NAMED_SQL_LENGTH = 16_384;
+const MAX_NAMED_SQL_LENGTH = 8_192;
 
 /** The part of a pg client {@link Database.query} uses. */
 interface PgClient {
