@@ -82,3 +82,67 @@ describe('DeploymentQueries.list on PostgreSQL: newest first, pages without gaps
     expect(pages[0]).toEqual([newer]);
   });
 });
+
+describe('DeploymentsRepository on PostgreSQL with prepared statements', () => {
+  const server = postgresServer();
+  let database: TestDatabase | undefined;
+  let db: Database;
+  let repository: DeploymentsRepository;
+
+  beforeAll(async () => {
+    if (!server.available) return;
+    database = await createTestDatabase(SCHEMA);
+    const dataSource = createDataSource({ url: database.url, poolSize: 2, schema: SCHEMA });
+    await dataSource.initialize();
+    db = new Database(dataSource, { preparedStatements: true });
+    repository = new DeploymentsRepository(db);
+    // Many finished deployments and a few running ones, as a long-lived installation has.
+    await dataSource.query(
+      `INSERT INTO deployments (id, kind, module_name, version, target_environment, promotion, requested_by,
+                                status, current_stage, trace_id)
+       SELECT gen_random_uuid(), 'deploy', 'module-' || (i % 50), '1.0.0', 'Development', 'target-only', 'admin',
+              CASE WHEN i % 500 = 0 THEN 'Running' ELSE 'Succeeded' END, 0, ''
+         FROM generate_series(1, 5000) AS i`,
+    );
+    await dataSource.query(
+      `INSERT INTO deployment_stages (id, deployment_id, position, name, kind, environment, status, phase)
+       SELECT gen_random_uuid(), id, 0, 'Deploy to Development', 'environment', 'Development', 'Running', 'deploy'
+         FROM deployments`,
+    );
+    await dataSource.query('ANALYZE deployments');
+    await dataSource.query('ANALYZE deployment_stages');
+  });
+
+  afterAll(async () => {
+    await db?.dataSource.destroy();
+    await database?.drop();
+  });
+
+  it("counts an environment's slots and finds active deployments through the unfinished index, even with a generic plan", async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    await db.transaction(async () => {
+      // What PostgreSQL may settle on for a statement prepared and run many times.
+      await db.query("SET LOCAL plan_cache_mode = 'force_generic_plan'");
+      // Sequential scans of the table so far (the session's earlier, unflushed ones included).
+      const seqScans = async () =>
+        Number(
+          (
+            await db.query<{ seq_scan: string }>(
+              "SELECT seq_scan::text FROM pg_stat_xact_user_tables WHERE relname = 'deployments'",
+            )
+          )[0]?.seq_scan ?? 0,
+        );
+      const before = await seqScans();
+      expect(await repository.runningIn('Development', ['Running'])).toBe(10);
+      expect(await repository.activeFor('module-0', ['Development'], ['Queued', 'Running'])).toHaveLength(10);
+      expect(await seqScans()).toBe(before);
+    });
+  });
+
+  it('refuses a status it does not know instead of writing it into the statement', async () => {
+    if (!server.available) return console.warn(`skipped: ${server.reason}`);
+    await expect(repository.runningIn('Development', ["Running') OR ('1' = '1"])).rejects.toThrow(
+      'not a deployment status',
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { lockKey } from '@hotswap/coordination';
 import { Database } from '@hotswap/database';
+import { DEPLOYMENT_STATUSES } from './deployment-state';
 import { CanaryMeasurementEntity } from './entities/canary-measurement.entity';
 import { DeploymentStageEntity } from './entities/deployment-stage.entity';
 import { DeploymentEntity } from './entities/deployment.entity';
@@ -9,6 +10,22 @@ import { NodeOperationEntity } from './entities/node-operation.entity';
 
 /** Fixed statement texts run at every step: prepared once per connection (see Database.query). */
 const PREPARED = { prepare: true } as const;
+
+/**
+ * Statuses as SQL literals (checked against the known ones), not a parameter: a prepared statement's
+ * generic plan can then use the partial index of unfinished deployments, whose predicate it could not
+ * prove from `status = ANY($n)` (it scanned every deployment instead).
+ */
+function statusList(statuses: readonly string[]): string {
+  if (statuses.length === 0) return 'NULL';
+  return statuses
+    .map((status) => {
+      if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(status))
+        throw new Error(`not a deployment status: ${status}`);
+      return `'${status}'`;
+    })
+    .join(', ');
+}
 
 export interface DeploymentFilter {
   readonly moduleName?: string;
@@ -135,11 +152,11 @@ export class DeploymentsRepository {
     return this.database.query<ActiveDeployment>(
       `SELECT d.id, d.module_name AS "moduleName", d.version, d.target_environment AS "targetEnvironment", d.status
          FROM deployments d
-        WHERE d.module_name = $1 AND d.status = ANY($2::text[])
+        WHERE d.module_name = $1 AND d.status IN (${statusList(statuses)})
           AND EXISTS (SELECT 1 FROM deployment_stages s
-                       WHERE s.deployment_id = d.id AND s.kind = 'environment' AND s.environment = ANY($3::text[]))
+                       WHERE s.deployment_id = d.id AND s.kind = 'environment' AND s.environment = ANY($2::text[]))
         ORDER BY d.created_at`,
-      [moduleName, statuses, environments],
+      [moduleName, environments],
       PREPARED,
     );
   }
@@ -154,9 +171,9 @@ export class DeploymentsRepository {
       `SELECT count(*)::int AS n
          FROM deployments d
          JOIN deployment_stages s ON s.deployment_id = d.id AND s.position = d.current_stage
-        WHERE d.status = ANY($1::text[]) AND s.environment = $2 AND s.phase <> 'start'
-          AND d.id IS DISTINCT FROM $3::uuid`,
-      [statuses, environment, except ?? null],
+        WHERE d.status IN (${statusList(statuses)}) AND s.environment = $1 AND s.phase <> 'start'
+          AND d.id IS DISTINCT FROM $2::uuid`,
+      [environment, except ?? null],
       PREPARED,
     );
     return row?.n ?? 0;
