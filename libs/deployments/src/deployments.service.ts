@@ -4,18 +4,17 @@ import { DeploymentErrorCode, type FieldError, type Principal } from '@hotswap/c
 import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
-import { currentTraceId } from '@hotswap/observability';
 import { DeploymentPlanner, type DeploymentPlan } from './deployment-planner';
 import {
   actionAllowed,
   DeploymentAction,
   DeploymentStatus,
   isTerminal,
-  StageStatus,
   type DeploymentStatus as Status,
 } from './deployment-state';
 import { DeploymentError, deploymentNotFound } from './deployment.errors';
 import { DeploymentsRepository } from './deployments.repository';
+import { newDeploymentRow, newStageRow } from './new-rows';
 import type { CreateDeploymentDto } from './dto/create-deployment.dto';
 import type { DeploymentEntity } from './entities/deployment.entity';
 import type { DeploymentStageEntity } from './entities/deployment-stage.entity';
@@ -80,55 +79,37 @@ export class DeploymentsService {
       // The deployment, its stages, its event and its audit record: independent rows, one statement.
       const [deployment, stages] = await this.database.together(() =>
         Promise.all([
-          this.repository.insertDeployment({
-            id,
-            kind: options.kind ?? 'deploy',
-            moduleName: plan.moduleName,
-            version: plan.version,
-            targetEnvironment: plan.targetEnvironment,
-            strategy: request.strategy ?? null,
-            strategyParams: request.strategyParams ?? {},
-            promotion: plan.promotion,
-            description: request.description ?? null,
-            metadata: (request.metadata ?? {}) as Record<string, string>,
-            requestedBy,
-            status: DeploymentStatus.Queued,
-            statusReason: null,
-            currentStage: 0,
-            rollbackOf: options.rollbackOf ?? null,
-            retryOf: options.retryOf ?? null,
-            traceId: currentTraceId(),
-            pauseRequested: false,
-            promoteRequested: false,
-            abortRequested: false,
-            startedAt: null,
-            finishedAt: null,
-          }),
+          this.repository.insertDeployment(
+            newDeploymentRow({
+              id,
+              kind: options.kind ?? 'deploy',
+              moduleName: plan.moduleName,
+              version: plan.version,
+              targetEnvironment: plan.targetEnvironment,
+              strategy: request.strategy ?? null,
+              strategyParams: request.strategyParams ?? {},
+              promotion: plan.promotion,
+              description: request.description ?? null,
+              metadata: (request.metadata ?? {}) as Record<string, string>,
+              requestedBy,
+              rollbackOf: options.rollbackOf ?? null,
+              retryOf: options.retryOf ?? null,
+            }),
+          ),
           this.repository.insertStages(
-            plan.stages.map((stage, position) => ({
-              deploymentId: id,
-              position,
-              name: stage.kind === 'environment' ? `Deploy to ${stage.name}` : stage.name,
-              kind: stage.kind,
-              environment: stage.environment,
-              strategy: stage.strategy,
-              params: stage.params,
-              status: StageStatus.Pending,
-              phase: 'start',
-              message: null,
-              plannedNodes: [],
-              strategyState: {},
-              updatedNodeIds: [],
-              unrestoredNodeIds: [],
-              waitUntil: null,
-              nodesTotal: stage.nodes.length,
-              nodesUpdated: 0,
-              nodesFailed: 0,
-              wave: 0,
-              waves: stage.waves.length,
-              startedAt: null,
-              finishedAt: null,
-            })),
+            plan.stages.map((stage, position) =>
+              newStageRow({
+                deploymentId: id,
+                position,
+                name: stage.kind === 'environment' ? `Deploy to ${stage.name}` : stage.name,
+                kind: stage.kind,
+                environment: stage.environment,
+                strategy: stage.strategy,
+                params: stage.params,
+                nodesTotal: stage.nodes.length,
+                waves: stage.waves.length,
+              }),
+            ),
           ),
           this.events.appendMany([
             {

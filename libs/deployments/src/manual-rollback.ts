@@ -4,18 +4,17 @@ import { DeploymentErrorCode, type Principal } from '@hotswap/contracts';
 import { actorOf, AuditService } from '@hotswap/audit';
 import { Database } from '@hotswap/database';
 import { EventLog } from '@hotswap/events';
-import { currentTraceId } from '@hotswap/observability';
 import {
   actionAllowed,
   DeploymentAction,
   DeploymentStatus,
-  StageStatus,
   type DeploymentStatus as Status,
 } from './deployment-state';
 import { DeploymentError, deploymentNotFound } from './deployment.errors';
 import { DeploymentMetrics } from './deployment.metrics';
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM } from './engine-params';
 import { DeploymentsRepository } from './deployments.repository';
+import { newDeploymentRow, newStageRow } from './new-rows';
 import type { DeploymentEntity } from './entities/deployment.entity';
 import type { NodeOperationEntity } from './entities/node-operation.entity';
 import {
@@ -163,82 +162,52 @@ export class ManualRollback {
       }
       const newId = randomUUID();
       const versions = [...new Set([...targets.values()].flat().map((t) => t.version))];
-      const deployment = await this.repository.insertDeployment({
-        id: newId,
-        kind: 'rollback',
-        moduleName: original.moduleName,
-        version: toVersion ?? (versions.length === 1 ? (versions[0] ?? original.version) : original.version),
-        targetEnvironment: ranked[0]?.name ?? original.targetEnvironment,
-        strategy: null,
-        strategyParams: {},
-        promotion: 'target-only',
-        description: `Rollback of ${original.moduleName}@${original.version} (${original.id})`,
-        metadata: {},
-        requestedBy: principal.username ?? principal.id,
-        status: DeploymentStatus.Queued,
-        statusReason: null,
-        currentStage: 0,
-        rollbackOf: original.id,
-        retryOf: null,
-        traceId: currentTraceId(),
-        pauseRequested: false,
-        promoteRequested: false,
-        abortRequested: false,
-        startedAt: null,
-        finishedAt: null,
-      });
-      await this.repository.insertStages([
-        ...ranked.map((environment, position) => ({
-          deploymentId: newId,
-          position,
-          name: `Roll back ${environment.name}`,
-          kind: 'environment' as const,
-          environment: environment.name,
+      const deployment = await this.repository.insertDeployment(
+        newDeploymentRow({
+          id: newId,
+          kind: 'rollback',
+          moduleName: original.moduleName,
+          version:
+            toVersion ?? (versions.length === 1 ? (versions[0] ?? original.version) : original.version),
+          targetEnvironment: ranked[0]?.name ?? original.targetEnvironment,
           strategy: null,
-          params: {
-            [RESTORE_PARAM]: targets.get(environment.name) ?? [],
-            [VERIFY_WINDOW_PARAM]: Number(original.strategyParams[VERIFY_WINDOW_PARAM] ?? 0),
-          },
-          status: StageStatus.Pending,
-          phase: 'start' as const,
-          message: null,
-          plannedNodes: [],
-          strategyState: {},
-          updatedNodeIds: [],
-          unrestoredNodeIds: [],
-          waitUntil: null,
-          nodesTotal: targets.get(environment.name)?.length ?? 0,
-          nodesUpdated: 0,
-          nodesFailed: 0,
-          wave: 0,
-          waves: 1,
-          startedAt: null,
-          finishedAt: null,
-        })),
-        {
+          strategyParams: {},
+          promotion: 'target-only',
+          description: `Rollback of ${original.moduleName}@${original.version} (${original.id})`,
+          metadata: {},
+          requestedBy: principal.username ?? principal.id,
+          rollbackOf: original.id,
+          retryOf: null,
+        }),
+      );
+      await this.repository.insertStages([
+        ...ranked.map((environment, position) =>
+          newStageRow({
+            deploymentId: newId,
+            position,
+            name: `Roll back ${environment.name}`,
+            kind: 'environment',
+            environment: environment.name,
+            strategy: null,
+            params: {
+              [RESTORE_PARAM]: targets.get(environment.name) ?? [],
+              [VERIFY_WINDOW_PARAM]: Number(original.strategyParams[VERIFY_WINDOW_PARAM] ?? 0),
+            },
+            nodesTotal: targets.get(environment.name)?.length ?? 0,
+            waves: 1,
+          }),
+        ),
+        newStageRow({
           deploymentId: newId,
           position: ranked.length,
           name: 'Complete',
-          kind: 'complete' as const,
+          kind: 'complete',
           environment: null,
           strategy: null,
           params: {},
-          status: StageStatus.Pending,
-          phase: 'start' as const,
-          message: null,
-          plannedNodes: [],
-          strategyState: {},
-          updatedNodeIds: [],
-          unrestoredNodeIds: [],
-          waitUntil: null,
           nodesTotal: 0,
-          nodesUpdated: 0,
-          nodesFailed: 0,
-          wave: 0,
           waves: 0,
-          startedAt: null,
-          finishedAt: null,
-        },
+        }),
       ]);
       await this.events.append(
         'deployment.created',

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -42,17 +43,24 @@ class DirectDefaultsDto {
   @Max(1000)
   parallelism?: number;
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 86400,
-    description:
-      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
-  })
-  @PresentOrAbsent()
-  @IsInt()
-  @Min(0)
-  @Max(86_400)
+  @RetainPreviousSeconds()
   retainPreviousSeconds?: number;
+}
+
+/** `retainPreviousSeconds` of the strategies that install (Direct, Rolling, Canary), with their bounds. */
+function RetainPreviousSeconds(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      minimum: 0,
+      maximum: 86400,
+      description:
+        'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
+    }),
+    PresentOrAbsent(),
+    IsInt(),
+    Min(0),
+    Max(86_400),
+  );
 }
 
 /** Each element greater than the one before (canary steps are cumulative percentages). */
@@ -86,16 +94,7 @@ class RollingDefaultsDto {
   @Max(3_600)
   healthCheckDelaySeconds?: number;
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 86400,
-    description:
-      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
-  })
-  @PresentOrAbsent()
-  @IsInt()
-  @Min(0)
-  @Max(86_400)
+  @RetainPreviousSeconds()
   retainPreviousSeconds?: number;
 }
 
@@ -165,16 +164,7 @@ class CanaryDefaultsDto {
   @Max(86_400)
   stepWaitSeconds?: number;
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 86400,
-    description:
-      'How long a node keeps the version an install replaced loaded (instant rollback); default 300.',
-  })
-  @PresentOrAbsent()
-  @IsInt()
-  @Min(0)
-  @Max(86_400)
+  @RetainPreviousSeconds()
   retainPreviousSeconds?: number;
 
   @ApiPropertyOptional({
