@@ -170,6 +170,14 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     return app.get(DeploymentQueries).detail(id);
   }
 
+  /** Creates a deployment of MODULE as the Deployer and drives it to its end. */
+  async function deployAndDrive(version: string, targetEnvironment: string): Promise<DeploymentResponseDto> {
+    const created = await app
+      .get(DeploymentsService)
+      .create({ moduleName: MODULE, version, targetEnvironment }, DEPLOYER);
+    return drive(created.id);
+  }
+
   function fleets(counts: Record<string, number>, version = '1.0.0') {
     for (const [environment, count] of Object.entries(counts))
       fleet.fleet(environment, MODULE, count, version);
@@ -348,25 +356,13 @@ describe('deployment pipeline (real database, fake fleet)', () => {
   it('signature policy: unsigned to Staging fails at Verify with the reason; to Development passes as unsigned', async () => {
     const version = await publish('2.5.0', false);
     fleets({ Development: 2, QA: 2, Staging: 2 });
-    const staging = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Staging' }, DEPLOYER)
-      ).id,
-    );
+    const staging = await deployAndDrive(version, 'Staging');
     expect(staging.status).toBe('Failed');
     const verify = staging.stages.find((s) => s.name === 'Verify');
     expect(verify?.status).toBe('Failed');
     expect(verify?.message).toContain('unsigned; Staging requires signed modules');
     expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === '1.0.0')).toBe(true);
-    const development = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-      ).id,
-    );
+    const development = await deployAndDrive(version, 'Development');
     expect(development.status).toBe('Succeeded');
     expect(development.stages.find((s) => s.name === 'Verify')?.message).toContain('unsigned');
   });
@@ -374,13 +370,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
   it('manual rollback of a Development deployment touches only Development nodes, asynchronously', async () => {
     const version = await publish('2.6.0', false);
     fleets({ Development: 3, Production: 5 });
-    const original = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-      ).id,
-    );
+    const original = await deployAndDrive(version, 'Development');
     expect(original.status).toBe('Succeeded');
     const productionJournal = fleet.fleet('Production', MODULE).journal.length;
     const rollback = await app.get(ManualRollback).start(original.id, undefined, DEPLOYER);
@@ -403,13 +393,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
       });
     };
     const deployAndRollBack = async (version: string) => {
-      const original = await drive(
-        (
-          await app
-            .get(DeploymentsService)
-            .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-        ).id,
-      );
+      const original = await deployAndDrive(version, 'Development');
       expect(original.status).toBe('Succeeded');
       gate.decision = { state: 'pending' };
       return app.get(ManualRollback).start(original.id, undefined, DEPLOYER);
@@ -615,13 +599,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     fleets({ Development: 3 });
     const development = fleet.fleet('Development', MODULE);
     development.faults = { failOn: { install: ['node-003'], rollback: ['node-001'] } };
-    const result = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-      ).id,
-    );
+    const result = await deployAndDrive(version, 'Development');
     expect(result.status).toBe('Failed');
     const stage = result.stages.find((s) => s.environment === 'Development');
     expect(stage?.status).toBe('Failed');
@@ -645,13 +623,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const version = await publish('2.7.6', false);
     fleets({ Development: 3 });
     fleet.fleet('Development', MODULE).faults = { failOn: { install: ['node-003'] } };
-    const result = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-      ).id,
-    );
+    const result = await deployAndDrive(version, 'Development');
     expect(result.status).toBe('RolledBack');
     expect(result.needsReconciliation).toEqual([]);
     expect(result.stages.every((s) => s.unrestoredNodes.length === 0)).toBe(true);
@@ -667,14 +639,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const second = development.nodes[1];
     if (second === undefined) throw new Error('no second node');
     second.active = '1.5.7';
-    const deployment = async (version: string) =>
-      drive(
-        (
-          await app
-            .get(DeploymentsService)
-            .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-        ).id,
-      );
+    const deployment = async (version: string) => deployAndDrive(version, 'Development');
     const first = await deployment(v20);
     expect((await deployment(v21)).status).toBe('Succeeded');
     // Neither node has its pre-2.8.0 version as previous any more (that is 2.8.0): both re-install.
@@ -687,13 +652,7 @@ describe('deployment pipeline (real database, fake fleet)', () => {
     const older = await publish('1.9.0', false);
     const version = await publish('2.7.0', false);
     fleets({ Development: 2 }, '1.0.0');
-    const original = await drive(
-      (
-        await app
-          .get(DeploymentsService)
-          .create({ moduleName: MODULE, version, targetEnvironment: 'Development' }, DEPLOYER)
-      ).id,
-    );
+    const original = await deployAndDrive(version, 'Development');
     const done = await drive((await app.get(ManualRollback).start(original.id, older, DEPLOYER)).id);
     expect(done.status).toBe('Succeeded');
     expect(fleet.fleet('Development', MODULE).nodes.every((n) => n.active === older)).toBe(true);
