@@ -9,7 +9,7 @@ import {
   type QueryRunner,
   type Repository,
 } from 'typeorm';
-import { combineWrites, RowStatements, type PreparedWrite } from './row-statements';
+import { combineWrites, RowStatements, type PreparedStatement } from './row-statements';
 
 export interface DatabaseOptions {
   /**
@@ -40,10 +40,7 @@ interface PgClient {
 export class Database {
   private readonly current = new AsyncLocalStorage<EntityManager>();
   private readonly batches = new AsyncLocalStorage<WriteBatch>();
-  private readonly rows = new RowStatements(
-    (entity) => this.dataSource.getMetadata(entity),
-    (manager, sql, parameters) => this.run(manager, sql, parameters),
-  );
+  private readonly rows = new RowStatements((entity) => this.dataSource.getMetadata(entity));
   /** Statement names by text, for {@link query}. */
   private readonly names = new Map<string, string>();
   private readonly prepared: boolean;
@@ -162,59 +159,57 @@ export class Database {
    * Inserts rows of one entity in one plain statement (see {@link RowStatements}), joining the
    * caller's transaction; returns the `returning` properties of each row in order.
    */
-  insertRows<E extends ObjectLiteral, K extends keyof E & string>(
+  async insertRows<E extends ObjectLiteral, K extends keyof E & string>(
     entity: EntityTarget<E>,
     rows: readonly Partial<E>[],
     returning: readonly K[] = [],
   ): Promise<Pick<E, K>[]> {
-    const batch = this.batchFor();
-    if (batch === undefined) return this.rows.insert(this.manager(), entity, rows, returning);
-    const prepared = this.rows.prepareInsert(entity, rows, returning);
-    return prepared === null ? Promise.resolve([]) : (batch.add(prepared) as Promise<Pick<E, K>[]>);
+    return this.write(this.rows.prepareInsert(entity, rows, returning)) as Promise<Pick<E, K>[]>;
   }
 
   /** Updates one row by its primary key in one plain statement (see {@link RowStatements}). */
-  updateRow<E extends ObjectLiteral>(
+  async updateRow<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     id: unknown,
     changes: Partial<E>,
   ): Promise<void> {
-    const batch = this.batchFor();
-    if (batch === undefined) return this.rows.update(this.manager(), entity, id, changes);
-    const prepared = this.rows.prepareUpdate(entity, id, changes);
-    return prepared === null ? Promise.resolve() : batch.add(prepared).then(() => undefined);
+    await this.write(this.rows.prepareUpdate(entity, id, changes));
   }
 
-  /** Several rows by primary key, each with its own changes, in one statement (see {@link RowStatements.updateMany}). */
-  updateRows<E extends ObjectLiteral>(
+  /** Several rows by primary key, each with its own changes, in one statement (see {@link RowStatements.prepareUpdateMany}). */
+  async updateRows<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     changes: ReadonlyMap<string, Partial<E>>,
   ): Promise<void> {
-    const batch = this.batchFor();
-    if (batch === undefined) return this.rows.updateMany(this.manager(), entity, changes);
-    const prepared = this.rows.prepareUpdateMany(entity, changes);
-    return prepared === null ? Promise.resolve() : batch.add(prepared).then(() => undefined);
+    await this.write(this.rows.prepareUpdateMany(entity, changes));
   }
 
-  /** Rows of one entity by a plain WHERE clause (see {@link RowStatements.select}). */
-  selectRows<E extends ObjectLiteral>(
+  /** Rows of one entity by a plain WHERE clause (see {@link RowStatements.prepareSelect}). */
+  async selectRows<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     where: string,
     parameters: readonly unknown[] = [],
     suffix = '',
     extra = '',
   ): Promise<E[]> {
-    return this.rows.select(this.manager(), entity, where, parameters, suffix, extra);
+    const select = this.rows.prepareSelect(entity, where, parameters, suffix, extra);
+    return this.run(this.manager(), select.sql, select.parameters) as Promise<E[]>;
   }
 
   get inTransaction(): boolean {
     return this.current.getStore() !== undefined;
   }
 
-  /** The {@link together} scope of the current code, if it writes with the same manager. */
-  private batchFor(): WriteBatch | undefined {
+  /**
+   * Sends a row write (prepared, see {@link query}) — or, inside a {@link together} scope writing with
+   * the same manager, queues it for that scope's next combined statement. Answers its rows.
+   */
+  private write(statement: PreparedStatement | null): Promise<unknown[]> {
+    if (statement === null) return Promise.resolve([]);
+    const manager = this.manager();
     const batch = this.batches.getStore();
-    return batch !== undefined && batch.manager === this.manager() ? batch : undefined;
+    if (batch !== undefined && batch.manager === manager) return batch.add(statement);
+    return this.run(manager, statement.sql, statement.parameters);
   }
 }
 
@@ -222,7 +217,7 @@ export class Database {
 const MAX_COMBINED_PARAMETERS = 30_000;
 
 interface QueuedWrite {
-  readonly write: PreparedWrite;
+  readonly write: PreparedStatement;
   readonly resolve: (rows: unknown[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -242,7 +237,7 @@ class WriteBatch {
     ) => Promise<unknown[]>,
   ) {}
 
-  add(write: PreparedWrite): Promise<unknown[]> {
+  add(write: PreparedStatement): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       if (this.queued.length === 0) setImmediate(() => this.flush());
       this.queued.push({ write, resolve, reject });

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
 
@@ -16,14 +16,14 @@ const PLAIN_TYPES = new Set([
 ]);
 
 /**
- * One write as SQL with its `$1…$n` parameters, ready to send. The SQL is generated here, from the
+ * One statement (a write, or a select) as SQL with its `$1…$n` parameters, ready to send. The SQL is generated here, from the
  * entity's mapping: it holds no `$` other than its placeholders (so {@link combineWrites} can renumber
  * them).
  */
-export interface PreparedWrite {
+export interface PreparedStatement {
   readonly sql: string;
   readonly parameters: readonly unknown[];
-  /** Whether it ends in RETURNING (its rows are the answer). */
+  /** Whether its rows are the answer (a select, or a write ending in RETURNING). */
   readonly returns: boolean;
 }
 
@@ -43,38 +43,17 @@ interface Statement {
 export class RowStatements {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(
-    private readonly metadataOf: (entity: EntityTarget<ObjectLiteral>) => EntityMetadata,
-    /** Runs one statement with the manager's connection and answers its rows. */
-    private readonly execute: (
-      manager: EntityManager,
-      sql: string,
-      parameters: readonly unknown[],
-    ) => Promise<unknown[]>,
-  ) {}
+  constructor(private readonly metadataOf: (entity: EntityTarget<ObjectLiteral>) => EntityMetadata) {}
 
   /**
    * Inserts `rows` (every row with the same properties; `undefined` properties take the column
-   * default) in one statement and returns `returning` of each row, in order.
+   * default) in one statement answering `returning` of each row, in order (null for no rows).
    */
-  async insert<E extends ObjectLiteral, K extends keyof E & string>(
-    manager: EntityManager,
-    entity: EntityTarget<E>,
-    rows: readonly Partial<E>[],
-    returning: readonly K[] = [],
-  ): Promise<Pick<E, K>[]> {
-    const prepared = this.prepareInsert(entity, rows, returning);
-    return prepared === null
-      ? []
-      : (this.execute(manager, prepared.sql, prepared.parameters) as Promise<Pick<E, K>[]>);
-  }
-
-  /** The statement {@link insert} sends (null for no rows). */
   prepareInsert<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     rows: readonly Partial<E>[],
     returning: readonly string[] = [],
-  ): PreparedWrite | null {
+  ): PreparedStatement | null {
     const first = rows[0];
     if (first === undefined) return null;
     const keys = Object.keys(first).filter((key) => first[key] !== undefined);
@@ -96,23 +75,15 @@ export class RowStatements {
     return { sql: statement.sql + values + suffix, parameters, returns: suffix !== '' };
   }
 
-  /** `UPDATE … SET <changes> WHERE <primary key> = id`; touches the update-date column. */
-  async update<E extends ObjectLiteral>(
-    manager: EntityManager,
-    entity: EntityTarget<E>,
-    id: unknown,
-    changes: Partial<E>,
-  ): Promise<void> {
-    const prepared = this.prepareUpdate(entity, id, changes);
-    if (prepared !== null) await this.execute(manager, prepared.sql, prepared.parameters);
-  }
-
-  /** The statement {@link update} sends (null when there is nothing to change). */
+  /**
+   * `UPDATE … SET <changes> WHERE <primary key> = id`; touches the update-date column (null when there
+   * is nothing to change).
+   */
   prepareUpdate<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     id: unknown,
     changes: Partial<E>,
-  ): PreparedWrite | null {
+  ): PreparedStatement | null {
     const keys = Object.keys(changes).filter((key) => changes[key] !== undefined);
     if (keys.length === 0) return null;
     const statement = this.compile(`update:${keys.join(',')}`, entity, keys, (metadata, columns) => {
@@ -131,20 +102,10 @@ export class RowStatements {
    * rows are joined from an array of their keys (whose length the planner sees), so each is found
    * through the primary key's index however large the table.
    */
-  async updateMany<E extends ObjectLiteral>(
-    manager: EntityManager,
-    entity: EntityTarget<E>,
-    changes: ReadonlyMap<string, Partial<E>>,
-  ): Promise<void> {
-    const prepared = this.prepareUpdateMany(entity, changes);
-    if (prepared !== null) await this.execute(manager, prepared.sql, prepared.parameters);
-  }
-
-  /** The statement {@link updateMany} sends (null when there is nothing to change). */
   prepareUpdateMany<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     changes: ReadonlyMap<string, Partial<E>>,
-  ): PreparedWrite | null {
+  ): PreparedStatement | null {
     if (changes.size === 0) return null;
     if (changes.size === 1) {
       const [[id, only]] = [...changes] as [[string, Partial<E>]];
@@ -188,15 +149,14 @@ export class RowStatements {
    * reads them), without the query builder's per-call work. `where` and `suffix` are SQL with
    * `$n` parameters.
    */
-  async select<E extends ObjectLiteral>(
-    manager: EntityManager,
+  prepareSelect<E extends ObjectLiteral>(
     entity: EntityTarget<E>,
     where: string,
     parameters: readonly unknown[],
     suffix = '',
     /** More select-list items (e.g. a correlated subquery `(…) AS "name"`), read along with the row. */
     extra = '',
-  ): Promise<E[]> {
+  ): PreparedStatement {
     const metadata = this.metadataOf(entity);
     const cacheKey = `${metadata.tableName}:select`;
     let list = this.statements.get(cacheKey)?.sql;
@@ -207,7 +167,7 @@ export class RowStatements {
     const sql =
       `SELECT ${list}${extra === '' ? '' : `, ${extra}`} FROM ${this.table(metadata)} WHERE ${where}` +
       (suffix === '' ? '' : ` ${suffix}`);
-    return this.execute(manager, sql, parameters) as Promise<E[]>;
+    return { sql, parameters, returns: true };
   }
 
   private compile(
@@ -288,14 +248,14 @@ function toParameter(column: ColumnMetadata, value: unknown): unknown {
  * another's rows, so they must not depend on each other (a foreign key between sibling inserts is
  * fine: it is checked at the end of the statement). Parameters are renumbered in order.
  */
-export function combineWrites(writes: readonly PreparedWrite[]): PreparedWrite {
+export function combineWrites(writes: readonly PreparedStatement[]): PreparedStatement {
   const answering = writes.filter((w) => w.returns);
   if (answering.length > 1) throw new Error('combined writes can return the rows of one write only');
   if (writes.length === 1 && writes[0] !== undefined) return writes[0];
   const main = answering[0] ?? writes[writes.length - 1];
   if (main === undefined) throw new Error('no writes to combine');
   const parameters: unknown[] = [];
-  const renumbered = (write: PreparedWrite): string => {
+  const renumbered = (write: PreparedStatement): string => {
     const offset = parameters.length;
     parameters.push(...write.parameters);
     return offset === 0
