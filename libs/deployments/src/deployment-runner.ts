@@ -34,6 +34,7 @@ import {
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM, withoutEngineParams } from './engine-params';
 import { DEFAULT_RETAIN_PREVIOUS_SECONDS } from './strategies/params';
 import type { OperationOptions, OperationResults, StepResult, StrategyContext } from './strategies/strategy';
+import { signaturePolicyRefusal } from './signature-policy';
 import { StrategyRegistry } from './strategy-registry';
 
 /** Steps one run may take before yielding the worker to other deployments. */
@@ -323,19 +324,17 @@ export class DeploymentRunner {
     cache: RunCache,
   ): Promise<{ ok: true; message: string } | { ok: false; reason: string }> {
     const verified = (await this.inspect(deployment, cache)).verification;
-    if (!verified.ok) return verified;
-    const environments = await this.policies(cache);
     const path = stages.filter((s) => s.kind === 'environment').map((s) => s.environment);
-    const requiring = environments.filter((e) => path.includes(e.name) && e.requireSignedModules);
-    if (!verified.signed && requiring.length > 0) {
-      return {
-        ok: false,
-        reason: `${deployment.moduleName}@${deployment.version} is unsigned; ${requiring.map((e) => e.name).join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules`,
-      };
-    }
+    const refusal = signaturePolicyRefusal(
+      deployment.moduleName,
+      deployment.version,
+      verified,
+      (await this.policies(cache)).filter((e) => path.includes(e.name)),
+    );
+    if (refusal !== null) return { ok: false, reason: refusal };
     return {
       ok: true,
-      message: verified.signed
+      message: verified.ok && verified.signed
         ? 'Digest and signature verified against a trusted key'
         : 'Digest verified; the version is unsigned (allowed on this path)',
     };

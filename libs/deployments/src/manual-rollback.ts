@@ -15,15 +15,14 @@ import { DeploymentMetrics } from './deployment.metrics';
 import { RESTORE_PARAM, VERIFY_WINDOW_PARAM } from './engine-params';
 import { DeploymentsRepository } from './deployments.repository';
 import { newDeploymentRow, newStageRow } from './new-rows';
+import { signaturePolicyRefusal } from './signature-policy';
 import type { DeploymentEntity } from './entities/deployment.entity';
 import type { NodeOperationEntity } from './entities/node-operation.entity';
 import {
   DEPLOYMENT_SCHEDULER,
   ENVIRONMENTS,
   MODULE_CATALOG,
-  type CatalogVerification,
   type DeploymentScheduler,
-  type EnvironmentPolicy,
   type EnvironmentsPort,
   type ModuleCatalogPort,
 } from './ports';
@@ -57,30 +56,6 @@ export function changedNodes(
     }
   }
   return changed;
-}
-
-/**
- * A `toVersion` is any version of the registry, not one the nodes ran before: like a deployment's
- * Verify stage, its digest and signature must verify, and it must be signed where an environment it
- * restores into requires signed modules (a rollback has no Verify stage of its own).
- */
-function assertRestorable(
-  moduleName: string,
-  version: string,
-  verification: CatalogVerification,
-  environments: readonly EnvironmentPolicy[],
-): void {
-  if (!verification.ok)
-    throw new DeploymentError(
-      DeploymentErrorCode.NotDeployable,
-      `${moduleName}@${version} cannot be restored: ${verification.reason}.`,
-    );
-  const requiring = environments.filter((e) => e.requireSignedModules).map((e) => e.name);
-  if (!verification.signed && requiring.length > 0)
-    throw new DeploymentError(
-      DeploymentErrorCode.NotDeployable,
-      `${moduleName}@${version} is unsigned; ${requiring.join(', ')} require${requiring.length === 1 ? 's' : ''} signed modules.`,
-    );
 }
 
 /** `POST /deployments/{id}/rollback`: a new deployment of kind `rollback`, run asynchronously. */
@@ -134,8 +109,16 @@ export class ManualRollback {
     const ranked = (await this.environments.list())
       .filter((e) => targets.has(e.name))
       .sort((a, b) => b.rank - a.rank);
-    if (toVersion !== undefined && inspected !== undefined)
-      assertRestorable(original.moduleName, toVersion, inspected.verification, ranked);
+    // A `toVersion` is any version of the registry, not one the nodes ran before, and a rollback has no
+    // Verify stage: it must pass the signature policy of the environments it restores into here.
+    if (toVersion !== undefined && inspected !== undefined) {
+      const refusal = signaturePolicyRefusal(original.moduleName, toVersion, inspected.verification, ranked);
+      if (refusal !== null)
+        throw new DeploymentError(
+          DeploymentErrorCode.NotDeployable,
+          `${original.moduleName}@${toVersion} cannot be restored: ${refusal}.`,
+        );
+    }
     const created = await this.database.transaction(async () => {
       await this.repository.lockModuleCreation(original.moduleName);
       const active = await this.repository.activeFor(
