@@ -334,9 +334,10 @@ export class DeploymentRunner {
     if (refusal !== null) return { ok: false, reason: refusal };
     return {
       ok: true,
-      message: verified.ok && verified.signed
-        ? 'Digest and signature verified against a trusted key'
-        : 'Digest verified; the version is unsigned (allowed on this path)',
+      message:
+        verified.ok && verified.signed
+          ? 'Digest and signature verified against a trusted key'
+          : 'Digest verified; the version is unsigned (allowed on this path)',
     };
   }
 
