@@ -44,6 +44,8 @@ export class Database {
   /** Statement names by text, for {@link query}. */
   private readonly names = new Map<string, string>();
   private readonly prepared: boolean;
+  /** The statement queue of each open transaction's query runner (see {@link serialize}). */
+  private readonly queues = new WeakMap<QueryRunner, StatementQueue>();
 
   constructor(
     readonly dataSource: DataSource,
@@ -94,12 +96,16 @@ export class Database {
     sql: string,
     parameters: readonly unknown[],
   ): Promise<unknown[]> {
-    const client = (await runner.connect()) as PgClient;
-    try {
-      return (await client.query({ name, text: sql, values: [...parameters] })).rows;
-    } catch (error) {
-      throw error instanceof Error ? new QueryFailedError(sql, [...parameters], error) : error;
-    }
+    const send = async (): Promise<unknown[]> => {
+      const client = (await runner.connect()) as PgClient;
+      try {
+        return (await client.query({ name, text: sql, values: [...parameters] })).rows;
+      } catch (error) {
+        throw error instanceof Error ? new QueryFailedError(sql, [...parameters], error) : error;
+      }
+    };
+    const queue = this.queues.get(runner);
+    return queue === undefined ? send() : queue.run(send);
   }
 
   private nameOf(sql: string, parameterCount: number): string | undefined {
@@ -113,10 +119,29 @@ export class Database {
     return name;
   }
 
-  /** Runs `work` in one transaction (or joins the one already open), committing if it resolves. */
+  /**
+   * Runs `work` in one transaction (or joins the one already open), committing if it resolves.
+   * Statements that `work` starts concurrently (e.g. reads under `Promise.all`) go to the
+   * transaction's one connection one after another, in the order they were started.
+   */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore() !== undefined) return work();
-    return this.dataSource.transaction((manager) => this.current.run(manager, work));
+    return this.dataSource.transaction((manager) => {
+      if (manager.queryRunner !== undefined) this.serialize(manager.queryRunner);
+      return this.current.run(manager, work);
+    });
+  }
+
+  /**
+   * Queues the statements of a transaction's query runner (TypeORM's and {@link runNamed}'s alike) so
+   * that each is sent once the one before has answered: node-postgres queues concurrent queries on
+   * one client itself, but deprecates it (an error from pg 9 on).
+   */
+  private serialize(runner: QueryRunner): void {
+    const queue = new StatementQueue();
+    this.queues.set(runner, queue);
+    const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+    runner.query = ((...args: unknown[]) => queue.run(() => query(...args))) as QueryRunner['query'];
   }
 
   /**
@@ -210,6 +235,17 @@ export class Database {
     const batch = this.batches.getStore();
     if (batch !== undefined && batch.manager === manager) return batch.add(statement);
     return this.run(manager, statement.sql, statement.parameters);
+  }
+}
+
+/** Runs tasks one after another, in the order they were added, whatever each one's outcome. */
+class StatementQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 }
 

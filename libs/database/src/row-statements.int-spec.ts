@@ -372,6 +372,54 @@ describe('Database.insertRows / updateRow on the PostgreSQL server', () => {
       await expect(duplicate).rejects.toMatchObject({ code: '23505' });
     });
 
+    it("sends a transaction's concurrently started statements one after another, in the order started", async () => {
+      if (skip()) return console.warn(`skipped: ${server.reason}`);
+      // What node-postgres deprecates (and pg 9 refuses): a query handed to a client that is still
+      // executing another. Its private fields are read here only to observe that.
+      interface Observed {
+        activeQuery?: unknown;
+        _queryQueue?: unknown[];
+        query: (...args: unknown[]) => unknown;
+      }
+      let overlapping = 0;
+      let sent = 0;
+      const order: string[] = [];
+      await prepared.transaction(async () => {
+        await prepared.insertRows(SampleEntity, [
+          { id: '00000000-0000-4000-8000-000000000302', name: 'queued' },
+        ]);
+        const runner = prepared.manager().queryRunner;
+        const client = (await runner?.connect()) as Observed;
+        const query = client.query;
+        client.query = function (this: Observed, ...args: unknown[]) {
+          sent++;
+          if (this.activeQuery != null || (this._queryQueue?.length ?? 0) > 0) overlapping++;
+          return query.apply(this, args);
+        };
+        try {
+          const tagged = (tag: string) => (rows: unknown) => {
+            order.push(tag);
+            return rows;
+          };
+          const [typeorm, named, rows, plain] = await Promise.all([
+            prepared.manager().query('SELECT pg_sleep(0.02), 1 AS n').then(tagged('typeorm')),
+            prepared.query<{ n: number }>('SELECT 2 AS n', [], { prepare: true }).then(tagged('named')),
+            prepared.selectRows(SampleEntity, 'name = $1', ['queued']).then(tagged('rows')),
+            prepared.query<{ n: number }>('SELECT 4 AS n').then(tagged('plain')),
+          ]);
+          expect((typeorm as { n: number }[])[0]?.n).toBe(1);
+          expect(named).toEqual([{ n: 2 }]);
+          expect((rows as SampleEntity[]).map((r) => r.name)).toEqual(['queued']);
+          expect(plain).toEqual([{ n: 4 }]);
+        } finally {
+          client.query = query;
+        }
+      });
+      expect(sent).toBeGreaterThanOrEqual(4);
+      expect(overlapping).toBe(0);
+      expect(order).toEqual(['typeorm', 'named', 'rows', 'plain']);
+    });
+
     it('prepares nothing when prepared statements are off (the embedded database)', async () => {
       if (skip()) return console.warn(`skipped: ${server.reason}`);
       await db.transaction(async () => {
