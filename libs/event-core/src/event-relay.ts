@@ -34,7 +34,9 @@ const MAX_RETRY_MS = 50;
 /**
  * One per replica. Keeps a cursor into the settled part of the log (DR-29), reads past it whenever
  * woken (NOTIFY, in-process nudge, poll) and hands each batch, in seq order, to local listeners.
- * Reads never overlap; wake-ups during a read make it read again.
+ * Reads never overlap; wake-ups during a read make it read again. With no listener (no local
+ * subscriber: e.g. an API replica while the event gateway serves the streams) it reads nothing; the
+ * next listener's {@link whenCurrent} moves the cursor to the present first (DR-53).
  */
 export class EventRelay {
   private readonly listeners = new Set<RelayListener>();
@@ -51,6 +53,8 @@ export class EventRelay {
   private inFlight: Promise<void> = Promise.resolve();
   /** performance.now() when the last read that found events ended. */
   private lastFoundAt = Number.NEGATIVE_INFINITY;
+  /** The cursor stopped following the log (woken, or left, with no listener to read for). */
+  private stale = false;
   private readonly batchSize: number;
 
   constructor(
@@ -88,7 +92,20 @@ export class EventRelay {
 
   subscribe(listener: RelayListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.stale = true;
+    };
+  }
+
+  /**
+   * Resolves once the cursor follows the log: at once while listeners keep the relay reading; after a
+   * spell without any, once the cursor moved to the settled head (events committed meanwhile were
+   * for nobody here). Call it after subscribing and before using {@link cursor}. If that read fails,
+   * it resolves anyway and the next read (the poll) moves the cursor; until then a new listener may
+   * be handed events from before it subscribed, never fewer.
+   */
+  async whenCurrent(): Promise<void> {
+    if (this.stale && this.listeners.size > 0) await this.drain();
   }
 
   /** Something may have been committed; `seq` (if known) is a seq that must eventually be read. */
@@ -102,6 +119,11 @@ export class EventRelay {
 
   private drain(): Promise<void> {
     if (!this.running) return Promise.resolve();
+    if (this.listeners.size === 0) {
+      // Nobody here to hand events to: no read (the next listener's whenCurrent catches up).
+      this.stale = true;
+      return this.inFlight;
+    }
     if (this.reading) {
       this.again = true;
       return this.inFlight;
@@ -121,6 +143,10 @@ export class EventRelay {
         if (wait > 0) await delay(wait);
         if (!this.running) break;
         this.again = false;
+        if (this.stale) {
+          this.position = BigInt(await this.log.settledHead());
+          this.stale = false;
+        }
         for (;;) {
           const read = await this.log.relayBatch(this.cursor, this.batchSize);
           writersRunning = read.writersRunning;

@@ -166,6 +166,7 @@ export class EventStreams {
   private readonly subscriptions = new Set<StreamSubscription>();
   private readonly perOwner = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
+  private started = false;
   private readonly deliveries: DeliveryTimes | undefined;
 
   constructor(
@@ -179,11 +180,19 @@ export class EventStreams {
   }
 
   start(): void {
-    this.unsubscribe = this.relay.subscribe((batch) => this.fanOut(batch));
+    this.started = true;
+    if (this.subscriptions.size > 0) this.listen();
+  }
+
+  /** Relay batches come in while this replica has subscribers (an idle relay reads nothing). */
+  private listen(): void {
+    this.unsubscribe ??= this.relay.subscribe((batch) => this.fanOut(batch));
   }
 
   stop(): void {
+    this.started = false;
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const s of [...this.subscriptions]) {
       s.sink.shutdown();
       s.close();
@@ -212,6 +221,10 @@ export class EventStreams {
     this.subscriptions.add(subscription);
     this.metrics?.subscribers.inc({ transport: request.sink.transport });
     try {
+      if (this.started) {
+        this.listen();
+        await this.relay.whenCurrent();
+      }
       await this.replay(subscription, request.since);
     } catch (error) {
       subscription.close();
@@ -276,6 +289,10 @@ export class EventStreams {
   private forget(subscription: StreamSubscription): void {
     if (!this.subscriptions.delete(subscription)) return;
     this.metrics?.subscribers.dec({ transport: subscription.sink.transport });
+    if (this.subscriptions.size === 0) {
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+    }
     const count = (this.perOwner.get(subscription.owner) ?? 1) - 1;
     if (count <= 0) this.perOwner.delete(subscription.owner);
     else this.perOwner.set(subscription.owner, count);

@@ -162,6 +162,46 @@ describe('event relay on PostgreSQL', () => {
     }
   });
 
+  it('reads nothing while no listener is subscribed; a new listener catches up to the present first', async () => {
+    const reads: { found: number; writersRunning: boolean }[] = [];
+    const relay = observedRelay(reads);
+    await relay.start();
+    const insert = async () => (await pool.query<{ seq: string }>(INSERT, ['{}'])).rows[0]!.seq;
+    try {
+      // Idle: notified commits and the listener's connect wake-up read nothing.
+      await insert();
+      const beforeListener = await insert();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reads).toEqual([]);
+
+      const delivered: string[] = [];
+      let unsubscribe = relay.subscribe((batch) => delivered.push(...batch.map((e) => e.seq)));
+      await relay.whenCurrent();
+      expect(BigInt(relay.cursor) >= BigInt(beforeListener)).toBe(true);
+      const live = await insert();
+      await waitFor(() => delivered.includes(live), 5_000);
+      // Only what was committed after the listener came: the idle spell's events were for nobody.
+      expect(delivered).toEqual([live]);
+
+      unsubscribe();
+      await new Promise((r) => setTimeout(r, 300));
+      const readsWhenLeft = reads.length;
+      const missed = await insert();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reads).toHaveLength(readsWhenLeft);
+
+      unsubscribe = relay.subscribe((batch) => delivered.push(...batch.map((e) => e.seq)));
+      await relay.whenCurrent();
+      expect(BigInt(relay.cursor) >= BigInt(missed)).toBe(true);
+      const again = await insert();
+      await waitFor(() => delivered.includes(again), 5_000);
+      expect(delivered).toEqual([live, again]);
+      unsubscribe();
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('sends at most one NOTIFY per committing transaction, carrying its highest seq', async () => {
     const listener = new Client({ connectionString: database.url });
     await listener.connect();

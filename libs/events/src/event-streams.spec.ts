@@ -53,6 +53,12 @@ class FakeRelay {
     this.listener = listener;
     return () => (this.listener = undefined);
   }
+  /** What the streams asked of the relay, in order. */
+  readonly calls: string[] = [];
+  whenCurrent(): Promise<void> {
+    this.calls.push(`whenCurrent with listener: ${this.listener !== undefined}`);
+    return Promise.resolve();
+  }
   publish(events: RecordedEvent[]): void {
     this.cursor = events[events.length - 1]!.seq;
     this.listener?.(events);
@@ -220,6 +226,30 @@ describe('EventStreams', () => {
     relay.publish([event(1), event(2)]);
     expect(await counted()).toBe(4);
     expect(sink.sent).toEqual(['1', '2']);
+  });
+
+  it('listens to the relay only while it has subscribers, and has it catch up before a replay', async () => {
+    const { log, relay, streams } = setup([event(1), event(2)]);
+    expect(relay.listener).toBeUndefined();
+    log.onRead = () => relay.calls.push('replay read');
+    const first = await streams.open({
+      principal: viewer,
+      filter: filter(['deployment.*']),
+      since: '0',
+      sink: new RecordingSink(),
+    });
+    expect(relay.calls).toEqual(['whenCurrent with listener: true', 'replay read']);
+    expect(relay.listener).toBeDefined();
+    const second = await streams.open({
+      principal: viewer,
+      filter: filter(['*']),
+      sink: new RecordingSink(),
+    });
+    first.close();
+    expect(relay.listener).toBeDefined();
+    second.close();
+    expect(relay.listener).toBeUndefined();
+    streams.stop();
   });
 
   it('limits open streams per user', async () => {
