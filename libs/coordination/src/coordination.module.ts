@@ -168,6 +168,7 @@ export class CoordinationModule {
                 url,
                 poolSize: queuePoolSize,
                 embedded,
+                preparedStatements: !embedded && config.database.preparedStatements,
                 retry: {
                   retryLimit: q.retryLimit,
                   retryDelaySeconds: q.retryDelaySeconds,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createDataSource, Database, EmbeddedPostgres } from '@hotswap/database';
 import { createTestDatabase, postgresServer, type TestDatabase } from '@hotswap/testing';
+import { Client } from 'pg';
 import { PgBoss } from 'pg-boss';
 import { Registry } from 'prom-client';
 import { SCHEMA } from '../../../apps/api/src/schema';
@@ -57,10 +58,11 @@ describe.each([
     const dataSource = createDataSource({ url, poolSize: 2, schema: SCHEMA });
     await dataSource.initialize();
     await dataSource.runMigrations();
-    app = new Database(dataSource);
+    // Prepared statements as the app runs them: on a server, not on the embedded database.
+    app = new Database(dataSource, { preparedStatements: !embedded });
     await app.dataSource.query('CREATE TABLE seen (job_id uuid, attempt int, payload text)');
     metrics = CoordinationMetrics.standalone(new Registry());
-    queue = new JobQueue({ ...SETTINGS, url, embedded }, app, metrics);
+    queue = new JobQueue({ ...SETTINGS, url, embedded, preparedStatements: !embedded }, app, metrics);
     await queue.start();
   });
 
@@ -125,6 +127,46 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(rows.map((r) => r.payload)).toEqual(['committed']);
     expect(await app.dataSource.query("SELECT payload FROM seen WHERE payload = 'rolled-back'")).toEqual([]);
+  });
+
+  it('prepares the statements it runs often on a server: fetch, complete and the send in a transaction', async () => {
+    if (skip()) return console.warn(`skipped: ${server.reason}`);
+    const q = defineQueue<{ n: number }>('int-prepared');
+    const query = jest.spyOn(Client.prototype, 'query');
+    let named: string[];
+    try {
+      const done: number[] = [];
+      await queue.work(q, async (job) => {
+        done.push(job.data.n);
+        return Promise.resolve();
+      });
+      for (let n = 0; n < 6; n++) {
+        await app.transaction(() => queue.send(q, { n }));
+        await waitFor(
+          () => done.length,
+          (count) => count > n,
+          10_000,
+        );
+      }
+      expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      named = query.mock.calls.flatMap(([config]) => {
+        const c = config as { name?: unknown; text?: unknown } | undefined;
+        return typeof c?.name === 'string' && typeof c.text === 'string'
+          ? [`${c.name} ${c.text.replace(/\s+/g, ' ')}`]
+          : [];
+      });
+    } finally {
+      query.mockRestore();
+    }
+    const of = (text: string) => named.filter((n) => n.includes(text));
+    if (embedded) {
+      expect(named).toEqual([]);
+      return;
+    }
+    for (const statement of ['WITH next AS', 'completed_on', 'INSERT INTO pgboss.job']) {
+      expect(of(statement).length).toBeGreaterThan(0);
+      expect(of(statement).every((n) => /^hs_[0-9a-f]{24} /.test(n))).toBe(true);
+    }
   });
 
   it('retries a failing job with growing attempts and then dead-letters it with payload and error', async () => {

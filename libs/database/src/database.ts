@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
 import {
   QueryFailedError,
   type DataSource,
@@ -10,6 +9,7 @@ import {
   type Repository,
 } from 'typeorm';
 import { combineWrites, RowStatements, type PreparedStatement } from './row-statements';
+import { StatementNames } from './statement-names';
 
 export interface DatabaseOptions {
   /**
@@ -19,12 +19,6 @@ export interface DatabaseOptions {
    */
   readonly preparedStatements?: boolean;
 }
-
-/** Statements named at most (then the rest go unnamed); bounds what each connection keeps prepared. */
-const MAX_NAMED_STATEMENTS = 1_000;
-/** Larger statements (bulk inserts, whose text varies with the row count) are not worth keeping. */
-const MAX_NAMED_PARAMETERS = 256;
-const MAX_NAMED_SQL_LENGTH = 8_192;
 
 /** The part of a pg client {@link Database.query} uses. */
 interface PgClient {
@@ -42,7 +36,7 @@ export class Database {
   private readonly batches = new AsyncLocalStorage<WriteBatch>();
   private readonly rows = new RowStatements((entity) => this.dataSource.getMetadata(entity));
   /** Statement names by text, for {@link query}. */
-  private readonly names = new Map<string, string>();
+  private readonly names = new StatementNames();
   private readonly prepared: boolean;
   /** The statement queue of each open transaction's query runner (see {@link serialize}). */
   private readonly queues = new WeakMap<QueryRunner, StatementQueue>();
@@ -109,14 +103,7 @@ export class Database {
   }
 
   private nameOf(sql: string, parameterCount: number): string | undefined {
-    if (!this.prepared || parameterCount > MAX_NAMED_PARAMETERS || sql.length > MAX_NAMED_SQL_LENGTH)
-      return undefined;
-    let name = this.names.get(sql);
-    if (name === undefined && this.names.size < MAX_NAMED_STATEMENTS) {
-      name = `hs_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
-      this.names.set(sql, name);
-    }
-    return name;
+    return this.prepared ? this.names.nameFor(sql, parameterCount) : undefined;
   }
 
   /**

@@ -8,6 +8,7 @@ export {
   type SchemaDefinition,
 } from './data-source';
 export { Database, type DatabaseOptions } from './database';
+export { StatementNames, type StatementNamesOptions } from './statement-names';
 export { DatabaseModule } from './database.module';
 export { DatabaseRuntime, EMBEDDED_RESERVED_CONNECTIONS, type MigrationReport } from './database-runtime';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres';
