@@ -1,8 +1,8 @@
 /**
  * Live events (issue 9, performance spec P5).
  *
- *   npm run bench -- events [--clients N] [--rate R] [--seconds S] [--write-seconds W] [--no-pin]
- *                           [--server gateway|api]
+ *   npm run bench -- events [--clients N] [--rate R] [--seconds S] [--write-seconds W] [--runs K]
+ *                           [--no-pin] [--server gateway|api]
  *
  * On a scratch database created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * and dropped at the end:
@@ -16,8 +16,10 @@
  *    COMMIT to the client reading it. Then a bare Socket.IO 4.8 server (bench/_socketio-server.ts) with
  *    2N clients and the same rate and time, broadcasting on a drift-free schedule, latency from the
  *    time each emit was due (a broadcast that delays the next one counts, as a gateway busy with one
- *    event delays the next; how late the emits were is a figure). Budgets (P5): every event delivered,
- *    p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
+ *    event delays the next; how late the emits were is a figure). The pair (HotSwap, then Socket.IO)
+ *    runs K times (default 3); the budgets hold for the medians (performance spec: medians of several
+ *    runs), and the run with the median p99 ratio gives the detailed figures. Budgets (P5): every
+ *    event delivered (in every run), p99 ≤ 50 ms, p99 ≤ the Socket.IO p99, RSS ≤ 0.7 × Socket.IO's.
  * Clients run in this process; the servers on the other CPUs (taskset) unless --no-pin. They are the
  * lean clients of bench/_stream-clients.ts (the same WebSocket client for HotSwap's /ws and for
  * Socket.IO's engine.io transport), which read only the seq or send time out of each message's bytes
@@ -553,6 +555,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       rate: { type: 'string', default: '20' },
       seconds: { type: 'string', default: '10' },
       'write-seconds': { type: 'string', default: '4' },
+      runs: { type: 'string', default: '3' },
       'no-pin': { type: 'boolean', default: false },
       server: { type: 'string', default: 'gateway' },
     },
@@ -561,6 +564,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const rate = wholeNumber(values.rate, '--rate');
   const seconds = wholeNumber(values.seconds, '--seconds');
   const writeSeconds = wholeNumber(values['write-seconds'], '--write-seconds');
+  const runs = wholeNumber(values.runs, '--runs');
   if (values.server !== 'gateway' && values.server !== 'api')
     throw new Error('--server must be gateway (the event gateway process) or api (the in-API streams)');
   const server: StreamServer = values.server;
@@ -588,18 +592,33 @@ export async function run(args: string[]): Promise<BenchResult> {
     log(
       `  relay only: p50 ${percentile(relayOnly, 50).toFixed(1)} ms, p99 ${percentile(relayOnly, 99).toFixed(1)} ms`,
     );
-    const ours = await hotswapFanOut(
-      url.toString(),
-      clients,
-      rate,
-      seconds,
-      pinning.children,
-      server,
-      pinning.own,
-    );
-    const who = server === 'gateway' ? 'event gateway' : 'API';
-    const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
     const p = (f: FanOut, q: number) => percentile(f.latencies, q);
+    const pairs: { ours: FanOut; baseline: FanOut; ratio: number }[] = [];
+    for (let r = 1; r <= runs; r++) {
+      if (runs > 1) log(`  fan-out run ${r} of ${runs}`);
+      const ours = await hotswapFanOut(
+        url.toString(),
+        clients,
+        rate,
+        seconds,
+        pinning.children,
+        server,
+        pinning.own,
+      );
+      const baseline = await socketIoFanOut(2 * clients, rate, seconds, pinning.children);
+      pairs.push({ ours, baseline, ratio: p(ours, 99) / p(baseline, 99) });
+    }
+    // The run with the median p99 ratio gives the detailed figures; the budgets take the medians.
+    const byRatio = [...pairs].sort((a, b) => a.ratio - b.ratio);
+    const { ours, baseline } = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+    const perRun = (value: (pair: (typeof pairs)[number]) => number, digits: number): string =>
+      pairs.map((pair) => value(pair).toFixed(digits)).join(' / ');
+    const medianOf = (value: (pair: (typeof pairs)[number]) => number): number => median(pairs.map(value));
+    const oursP99 = medianOf((pair) => p(pair.ours, 99));
+    const ratioP99 = medianOf((pair) => pair.ratio);
+    const ratioRss = medianOf((pair) => pair.ours.rss / pair.baseline.rss);
+    const deliveredShare = Math.min(...pairs.map((pair) => pair.ours.delivered / pair.ours.expected));
+    const who = server === 'gateway' ? 'event gateway' : 'API';
     return {
       name: 'events',
       figures: [
@@ -676,16 +695,45 @@ export async function run(args: string[]): Promise<BenchResult> {
         { label: 'Socket.IO RSS clients connected', value: baseline.rssConnected / 1048576, unit: 'MB' },
         { label: 'p99 ratio HotSwap / Socket.IO', value: p(ours, 99) / p(baseline, 99), unit: '×' },
         { label: 'RSS ratio HotSwap / Socket.IO', value: ours.rss / baseline.rss, unit: '×' },
+        ...(runs > 1
+          ? [
+              {
+                label: `runs: HotSwap commit→client p99 (${perRun((pair) => p(pair.ours, 99), 1)} ms), median`,
+                value: oursP99,
+                unit: 'ms',
+              },
+              {
+                label: `runs: Socket.IO due→client p99 (${perRun((pair) => p(pair.baseline, 99), 1)} ms), median`,
+                value: medianOf((pair) => p(pair.baseline, 99)),
+                unit: 'ms',
+              },
+              {
+                label: `runs: p99 ratio (${perRun((pair) => pair.ratio, 2)}), median`,
+                value: ratioP99,
+                unit: '×',
+              },
+              {
+                label: `runs: RSS ratio (${perRun((pair) => pair.ours.rss / pair.baseline.rss, 3)}), median`,
+                value: ratioRss,
+                unit: '×',
+              },
+            ]
+          : []),
       ],
       budgets: [
         atLeast('write path with the relay on / off', onTps / offTps, 0.9, '×'),
-        atLeast('every event delivered', ours.delivered / ours.expected, 1, '×'),
-        atMost('commit→client p99 (P5)', p(ours, 99), 50, 'ms'),
-        atMost('p99 vs bare Socket.IO broadcast (P5)', p(ours, 99) / p(baseline, 99), 1, '×'),
-        atMost('RSS vs bare Socket.IO (P5)', ours.rss / baseline.rss, 0.7, '×'),
+        atLeast('every event delivered', deliveredShare, 1, '×'),
+        atMost('commit→client p99 (P5)', oursP99, 50, 'ms'),
+        atMost('p99 vs bare Socket.IO broadcast (P5)', ratioP99, 1, '×'),
+        atMost('RSS vs bare Socket.IO (P5)', ratioRss, 0.7, '×'),
       ],
       notes: [
         `${pinning.description}`,
+        ...(runs > 1
+          ? [
+              `${runs} fan-out runs (HotSwap, then Socket.IO, each time); the detailed figures are the run with the median p99 ratio; budgets on the medians (every event delivered: in every run)`,
+            ]
+          : []),
         'HotSwap latency: from just before COMMIT of the event (one transaction per event) to the client reading the bytes that carry it; Socket.IO latency: from the time its emit was due (the server broadcasts on a drift-free schedule and stamps each message with its due time, so a broadcast that delays the next one counts, as a gateway busy with one event delays the next) to the same. Both servers are read by the same lean clients (bench/_stream-clients.ts: net sockets reading into one shared buffer, only the seq or send time scanned out of the bytes; one WebSocket client for /ws and for Socket.IO).',
         server === 'gateway'
           ? `HotSwap RSS is the event gateway process serving every stream (started with node ${gatewayNodeArgs().join(' ') || '(no options)'}${process.env.BENCH_GATEWAY_NODE_ARGS !== undefined ? ': BENCH_GATEWAY_NODE_ARGS, not the start command' : ', as `npm run start:gateway`'}); the API runs beside it, on the bench's CPU, and issues tokens. Socket.IO RSS is a bare server process (Node defaults).`
