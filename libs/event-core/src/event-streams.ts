@@ -34,6 +34,12 @@ export class TooManyStreamsError extends Error {
 }
 
 const REPLAY_PAGE = 1_000;
+/**
+ * Subscribers written to per turn of the event loop: between turns the replica takes in what came
+ * meanwhile (the next notification and its read, new clients), so the next batch is read while this
+ * one still goes out, not after it (DR-55).
+ */
+const FAN_OUT_CHUNK = 256;
 
 /** One subscriber: filters, de-duplicates across the replay/live hand-over, bounds its buffer. */
 export class StreamSubscription {
@@ -167,6 +173,9 @@ export class EventStreams {
   private readonly perOwner = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
   private started = false;
+  /** Relay batches (encoded) waiting for the fan-out of the ones before them, in seq order. */
+  private readonly outgoing: WireEvent[][] = [];
+  private fanningOut = false;
   private readonly deliveries: DeliveryTimes | undefined;
 
   constructor(
@@ -271,19 +280,47 @@ export class EventStreams {
 
   private fanOut(batch: readonly RecordedEvent[]): void {
     if (this.subscriptions.size === 0) return;
-    const wires = batch.map((event) => new WireEvent(event));
-    // The set itself, not a copy per batch: a subscription closed during the loop (overflow, a
-    // failed write) is deleted from it, which iteration allows; none is added synchronously.
-    for (const subscription of this.subscriptions) {
-      if (!subscription.checkBuffer()) continue;
-      try {
-        subscription.offer(wires);
-      } catch (error) {
-        this.logger.warn({ msg: 'event stream write failed; closing it', err: error });
-        subscription.close();
+    this.outgoing.push(batch.map((event) => new WireEvent(event)));
+    if (!this.fanningOut) this.sendOutgoing();
+  }
+
+  /**
+   * Writes the waiting batches to every subscriber, one batch after another (each subscriber gets them
+   * in seq order), {@link FAN_OUT_CHUNK} subscribers per turn. The set itself is iterated, not a copy:
+   * a subscription closed meanwhile (overflow, a failed write) is deleted from it, which iteration
+   * allows; one added meanwhile is reached too, and its replay hand-over drops what it already has.
+   */
+  private sendOutgoing(): void {
+    this.fanningOut = true;
+    let wires = this.outgoing.shift();
+    let subscriptions = this.subscriptions.values();
+    const turn = (): void => {
+      let written = 0;
+      while (wires !== undefined) {
+        for (let next = subscriptions.next(); !next.done; next = subscriptions.next()) {
+          this.offer(next.value, wires);
+          if (++written === FAN_OUT_CHUNK) {
+            setImmediate(turn);
+            return;
+          }
+        }
+        this.deliveries?.flush();
+        wires = this.outgoing.shift();
+        subscriptions = this.subscriptions.values();
       }
+      this.fanningOut = false;
+    };
+    turn();
+  }
+
+  private offer(subscription: StreamSubscription, wires: readonly WireEvent[]): void {
+    if (!subscription.checkBuffer()) return;
+    try {
+      subscription.offer(wires);
+    } catch (error) {
+      this.logger.warn({ msg: 'event stream write failed; closing it', err: error });
+      subscription.close();
     }
-    this.deliveries?.flush();
   }
 
   private forget(subscription: StreamSubscription): void {

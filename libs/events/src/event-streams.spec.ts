@@ -252,6 +252,20 @@ describe('EventStreams', () => {
     streams.stop();
   });
 
+  it('fans out in turns of 256 subscribers, each batch after the one before for every subscriber', async () => {
+    const { relay, streams } = setup([], '0', 1_000);
+    const sinks = Array.from({ length: 600 }, () => new RecordingSink());
+    for (const sink of sinks) await streams.open({ principal: viewer, filter: filter(['*']), sink });
+    relay.publish([event(1)]);
+    relay.publish([event(2), event(3)]);
+    // The first turn wrote the first batch to the first 256 subscribers only.
+    expect(sinks.filter((sink) => sink.sent.length > 0)).toHaveLength(256);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sinks.filter((sink) => sink.sent.length > 0)).toHaveLength(512);
+    for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
+    for (const sink of sinks) expect(sink.writes).toEqual([['1'], ['2', '3']]);
+  });
+
   it('limits open streams per user', async () => {
     const { streams } = setup([], '0', 2);
     await streams.open({ principal: viewer, filter: filter(['*']), sink: new RecordingSink() });
