@@ -3,7 +3,11 @@ import { SILENT_LOGGER, type EventLogger } from './logger';
 import type { EventReader, RecordedEvent, StreamMetrics } from './recorded-event';
 import type { WakeSource } from './wake-source';
 
-export type RelayListener = (events: readonly RecordedEvent[]) => void;
+/**
+ * Takes a batch (seq order). A listener that cannot keep up answers a promise: the relay reads no
+ * further until it settles (the events wait in the log, not in memory).
+ */
+export type RelayListener = (events: readonly RecordedEvent[]) => unknown;
 
 export interface EventRelayOptions {
   /** Catch-up poll: covers lost notifications, coalesced-away ones and reconnects. */
@@ -155,7 +159,7 @@ export class EventRelay {
           if (last === undefined) break;
           found = true;
           this.position = BigInt(last.seq);
-          this.publish(batch);
+          await this.publish(batch);
           this.lastFoundAt = performance.now();
           if (batch.length < this.batchSize) break;
         }
@@ -184,14 +188,17 @@ export class EventRelay {
     this.followUp?.unref();
   }
 
-  private publish(batch: readonly RecordedEvent[]): void {
+  private async publish(batch: readonly RecordedEvent[]): Promise<void> {
     if (this.metrics !== undefined) for (const e of batch) this.metrics.published.inc({ type: e.type });
+    const held: Promise<unknown>[] = [];
     for (const listener of this.listeners) {
       try {
-        listener(batch);
+        const answer = listener(batch);
+        if (answer instanceof Promise) held.push(answer as Promise<unknown>);
       } catch (error) {
         this.logger.error({ msg: 'event listener failed', err: error });
       }
     }
+    if (held.length > 0) await Promise.all(held);
   }
 }

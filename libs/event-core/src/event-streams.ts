@@ -40,6 +40,12 @@ const REPLAY_PAGE = 1_000;
  * one still goes out, not after it (DR-55).
  */
 const FAN_OUT_CHUNK = 256;
+/**
+ * Batches waiting for the fan-out at most before the relay is held back (it then reads no further
+ * until the fan-out catches up): a replica that cannot keep up leaves the events in the log rather
+ * than piling them up in memory.
+ */
+const MAX_WAITING_BATCHES = 2;
 
 /** One subscriber: filters, de-duplicates across the replay/live hand-over, bounds its buffer. */
 export class StreamSubscription {
@@ -176,6 +182,8 @@ export class EventStreams {
   /** Relay batches (encoded) waiting for the fan-out of the ones before them, in seq order. */
   private readonly outgoing: WireEvent[][] = [];
   private fanningOut = false;
+  /** Relay reads held back until the queue is short again. */
+  private held: (() => void)[] = [];
   private readonly deliveries: DeliveryTimes | undefined;
 
   constructor(
@@ -206,6 +214,7 @@ export class EventStreams {
       s.sink.shutdown();
       s.close();
     }
+    this.release();
   }
 
   get size(): number {
@@ -278,10 +287,12 @@ export class EventStreams {
     this.deliveries?.flush();
   }
 
-  private fanOut(batch: readonly RecordedEvent[]): void {
-    if (this.subscriptions.size === 0) return;
+  private fanOut(batch: readonly RecordedEvent[]): Promise<void> | undefined {
+    if (this.subscriptions.size === 0) return undefined;
     this.outgoing.push(batch.map((event) => new WireEvent(event)));
     if (!this.fanningOut) this.sendOutgoing();
+    if (this.outgoing.length < MAX_WAITING_BATCHES) return undefined;
+    return new Promise((resolve) => this.held.push(resolve));
   }
 
   /**
@@ -307,10 +318,17 @@ export class EventStreams {
         this.deliveries?.flush();
         wires = this.outgoing.shift();
         subscriptions = this.subscriptions.values();
+        if (this.outgoing.length < MAX_WAITING_BATCHES) this.release();
       }
       this.fanningOut = false;
     };
     turn();
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const resolve of held) resolve();
   }
 
   private offer(subscription: StreamSubscription, wires: readonly WireEvent[]): void {

@@ -202,6 +202,35 @@ describe('event relay on PostgreSQL', () => {
     }
   });
 
+  it('reads no further while a listener holds it back, and goes on once it lets go', async () => {
+    const reads: { found: number; writersRunning: boolean }[] = [];
+    const relay = observedRelay(reads);
+    let letGo: () => void = () => undefined;
+    const delivered: string[] = [];
+    relay.subscribe((batch) => {
+      delivered.push(...batch.map((e) => e.seq));
+      return delivered.length === 1 ? new Promise<void>((resolve) => (letGo = resolve)) : undefined;
+    });
+    await relay.start();
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const insert = async () => (await pool.query<{ seq: string }>(INSERT, ['{}'])).rows[0]!.seq;
+      const first = await insert();
+      await waitFor(() => delivered.includes(first), 5_000);
+      const readsWhenHeld = reads.length;
+      const second = await insert();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reads).toHaveLength(readsWhenHeld);
+      expect(delivered).toEqual([first]);
+      letGo();
+      await waitFor(() => delivered.includes(second), 5_000);
+      expect(delivered).toEqual([first, second]);
+    } finally {
+      letGo();
+      await relay.stop();
+    }
+  });
+
   it('sends at most one NOTIFY per committing transaction, carrying its highest seq', async () => {
     const listener = new Client({ connectionString: database.url });
     await listener.connect();

@@ -59,9 +59,9 @@ class FakeRelay {
     this.calls.push(`whenCurrent with listener: ${this.listener !== undefined}`);
     return Promise.resolve();
   }
-  publish(events: RecordedEvent[]): void {
+  publish(events: RecordedEvent[]): unknown {
     this.cursor = events[events.length - 1]!.seq;
-    this.listener?.(events);
+    return this.listener?.(events);
   }
 }
 
@@ -264,6 +264,25 @@ describe('EventStreams', () => {
     expect(sinks.filter((sink) => sink.sent.length > 0)).toHaveLength(512);
     for (let turn = 0; turn < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
     for (const sink of sinks) expect(sink.writes).toEqual([['1'], ['2', '3']]);
+  });
+
+  it('holds the relay back while two batches wait for the fan-out, and lets it go once they go out', async () => {
+    const { relay, streams } = setup([], '0', 1_000);
+    const sinks = Array.from({ length: 600 }, () => new RecordingSink());
+    for (const sink of sinks) await streams.open({ principal: viewer, filter: filter(['*']), sink });
+    expect(relay.publish([event(1)])).toBeUndefined();
+    expect(relay.publish([event(2)])).toBeUndefined();
+    const held = relay.publish([event(3)]);
+    expect(held).toBeInstanceOf(Promise);
+    let released = false;
+    void (held as Promise<void>).then(() => (released = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toBe(false);
+    // The first batch goes out in three turns; taking up the second leaves one batch waiting.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toBe(true);
+    for (let turn = 0; turn < 8; turn++) await new Promise((resolve) => setImmediate(resolve));
+    for (const sink of sinks) expect(sink.writes).toEqual([['1'], ['2'], ['3']]);
   });
 
   it('limits open streams per user', async () => {
