@@ -542,17 +542,12 @@ export class JobQueue {
   private transactionDb(): Db | undefined {
     const database = this.database;
     if (database === undefined || !database.inTransaction) return undefined;
-    const manager = database.manager();
     return {
-      executeSql: async (text: string, values?: unknown[]) => {
-        // pg-boss's insert (a fixed text, the jobs in one parameter): prepared like the app's own
-        // statements when they are (Database decides); a text without parameters never is.
-        const rows: unknown =
-          values === undefined || values.length === 0
-            ? await manager.query(text, values)
-            : await database.query(text, values, { prepare: true });
-        return { rows: Array.isArray(rows) ? (rows as unknown[]) : [] };
-      },
+      // pg-boss's insert (a fixed text, the jobs in one parameter): prepared like the app's own
+      // statements when they are (Database decides); a text without parameters never is.
+      executeSql: async (text: string, values: unknown[] = []) => ({
+        rows: await database.query(text, values, { prepare: values.length > 0 }),
+      }),
     };
   }
 
